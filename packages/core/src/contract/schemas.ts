@@ -1,0 +1,438 @@
+import { z } from 'zod';
+import { MAX_FIELDS, MAX_INGEST_EVENTS } from './limits';
+
+// ---------------------------------------------------------------------------------------------
+// Building blocks
+// ---------------------------------------------------------------------------------------------
+
+/** Segment data ingestion region. A workspace's region is fixed when it is created. */
+export const regionSchema = z.enum(['us', 'eu']);
+export type Region = z.infer<typeof regionSchema>;
+
+/** Keys that could corrupt a plain object when used as a property name. */
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Any JSON value. */
+export const jsonValueSchema = z.json();
+export type JsonValue = z.infer<typeof jsonValueSchema>;
+
+/** A flat-or-nested attribute bag: string keys (no prototype keys) to JSON values. */
+export const attributesSchema = z
+  .record(z.string().max(200), jsonValueSchema)
+  .refine((record) => Object.keys(record).every((key) => !RESERVED_KEYS.has(key)), {
+    message: 'Attribute names __proto__, constructor and prototype are not allowed',
+  });
+export type Attributes = z.infer<typeof attributesSchema>;
+
+/** An id chosen by the host or the kit: 1–200 printable characters. */
+export const idSchema = z
+  .string()
+  .min(1, 'Required')
+  .max(200, 'At most 200 characters')
+  .regex(/^[\x21-\x7e\u00a0-\uffff]+$/, 'No spaces or control characters');
+
+/** An ISO 8601 date-time; more than millisecond precision and any offset are accepted. */
+export const isoDateTimeSchema = z
+  .string()
+  .max(64)
+  .refine((value) => /^\d{4}-\d{2}-\d{2}T/.test(value) && !Number.isNaN(parseIsoDateTime(value)), {
+    message: 'Expected an ISO 8601 date-time, e.g. 2026-11-27T10:00:00.000Z',
+  });
+
+/**
+ * Milliseconds since the epoch for an ISO 8601 date-time, truncating fractions finer than a
+ * millisecond (`2026-11-27T10:00:00.123456789Z`). NaN when it is not a date-time.
+ */
+export function parseIsoDateTime(value: string): number {
+  const match = /^(.*T\d{2}:\d{2}:\d{2})(\.\d+)?(.*)$/.exec(value);
+  if (!match) return Number.NaN;
+  const fraction = match[2] ? match[2].slice(0, 4).padEnd(4, '0') : '';
+  return Date.parse(`${match[1]}${fraction}${match[3] ?? ''}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Webhook configuration
+// ---------------------------------------------------------------------------------------------
+
+/** A Segment property name: letters, digits, `_`, `-`, `.` and spaces; 1–100 characters. */
+export const propertyKeySchema = z
+  .string()
+  .trim()
+  .min(1, 'Enter a property name')
+  .max(100, 'At most 100 characters')
+  .regex(/^[A-Za-z_$][\w$ .-]*$/, 'Start with a letter or _, then letters, digits, _, -, . or spaces')
+  .refine((key) => !RESERVED_KEYS.has(key), { message: 'This name is reserved' });
+
+/** Where a field takes its value from: `person.<attribute>` or `activity.<attribute>`. */
+export const fieldSourceSchema = z
+  .string()
+  .regex(/^(person|activity)\.[^\s]{1,100}$/, 'Choose a person or activity field');
+
+/** An additional attribute copied from the person or the activity into `properties`. */
+export const mappedFieldSchema = z.strictObject({
+  key: propertyKeySchema,
+  from: fieldSourceSchema,
+});
+/** An additional attribute with a constant value. */
+export const constantFieldSchema = z.strictObject({
+  key: propertyKeySchema,
+  value: z.union([z.string().max(1000), z.number(), z.boolean()]),
+});
+/** One additional attribute of the webhook's payload (the setup page's **Fields**). */
+export const fieldMappingSchema = z.union([mappedFieldSchema, constantFieldSchema]);
+export type FieldMapping = z.infer<typeof fieldMappingSchema>;
+
+/** The webhook's additional fields: at most 50, keys unique. */
+export const fieldsSchema = z
+  .array(fieldMappingSchema)
+  .max(MAX_FIELDS, `At most ${MAX_FIELDS} fields`)
+  .superRefine((fields, ctx) => {
+    const seen = new Set<string>();
+    fields.forEach((field, index) => {
+      if (seen.has(field.key)) {
+        ctx.addIssue({ code: 'custom', path: [index, 'key'], message: 'This property name is already used' });
+      }
+      seen.add(field.key);
+    });
+  });
+
+/** Segment source write key: 1–200 characters without whitespace. Never returned by the API. */
+export const writeKeySchema = z
+  .string()
+  .trim()
+  .min(1, 'Enter the write key of your Segment source')
+  .max(200, 'At most 200 characters')
+  .regex(/^[\x21-\x7e]+$/, 'A write key has no spaces or special characters');
+
+/** The webhook's name (the data source's name in the host). */
+export const webhookNameSchema = z.string().trim().min(1, 'Enter a webhook name').max(100, 'At most 100 characters');
+/** The Segment `event` of every track call the webhook sends. */
+export const trackEventNameSchema = z
+  .string()
+  .trim()
+  .min(1, 'Enter a track event name')
+  .max(200, 'At most 200 characters');
+
+/**
+ * A complete webhook configuration: what the setup form edits and `POST /webhooks` accepts.
+ * Every key is required here; {@link createWebhookRequestSchema} adds the API's defaults.
+ */
+export const webhookConfigSchema = z.strictObject({
+  name: webhookNameSchema,
+  trackEventName: trackEventNameSchema,
+  writeKey: writeKeySchema,
+  region: regionSchema,
+  sendActivityPayload: z.boolean(),
+  fields: fieldsSchema,
+});
+export type WebhookConfig = z.infer<typeof webhookConfigSchema>;
+
+/** `POST /webhooks`: region defaults to `us`, sendActivityPayload to `true`, fields to `[]`. */
+export const createWebhookRequestSchema = webhookConfigSchema.extend({
+  region: regionSchema.default('us'),
+  sendActivityPayload: z.boolean().default(true),
+  fields: fieldsSchema.default([]),
+});
+export type CreateWebhookRequest = z.input<typeof createWebhookRequestSchema>;
+
+/** `POST /webhooks/test`: an unsaved configuration; the name is not needed. */
+export const testWebhookRequestSchema = createWebhookRequestSchema.extend({
+  name: webhookNameSchema.optional(),
+});
+export type TestWebhookRequest = z.input<typeof testWebhookRequestSchema>;
+
+/** `PATCH /webhooks/:id`: any subset of the configuration, at least one key. */
+export const updateWebhookRequestSchema = webhookConfigSchema
+  .partial()
+  .refine((patch) => Object.keys(patch).length > 0, { message: 'Nothing to update' });
+export type UpdateWebhookRequest = z.infer<typeof updateWebhookRequestSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Webhook as the API returns it
+// ---------------------------------------------------------------------------------------------
+
+/** Lifecycle: active ⇄ disconnected ⇄ archived; delete only from archived. */
+export const webhookStatusSchema = z.enum(['active', 'disconnected', 'archived']);
+export type WebhookStatus = z.infer<typeof webhookStatusSchema>;
+
+/** Health: `needs_attention` when every recent batch was refused; new deliveries are held until resumed. */
+export const webhookHealthSchema = z.object({
+  state: z.enum(['healthy', 'needs_attention']),
+  /** Why it needs attention, e.g. "Segment answered 400 Exceed payload limit to the last 5 batches". */
+  reason: z.string().nullable(),
+  /** When it started needing attention (ISO 8601). */
+  since: z.string().nullable(),
+});
+export type WebhookHealth = z.infer<typeof webhookHealthSchema>;
+
+/** A Segment webhook as every API response shows it: never the write key, only a hint. */
+export const webhookSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  trackEventName: z.string(),
+  region: regionSchema,
+  sendActivityPayload: z.boolean(),
+  fields: z.array(fieldMappingSchema),
+  status: webhookStatusSchema,
+  health: webhookHealthSchema,
+  /** The last 4 characters of the write key, e.g. `…a1b2`. */
+  writeKeyHint: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Webhook = z.infer<typeof webhookSchema>;
+
+/** `GET /webhooks?status=` */
+export const listWebhooksQuerySchema = z.strictObject({ status: webhookStatusSchema.optional() });
+export type ListWebhooksQuery = z.infer<typeof listWebhooksQuerySchema>;
+export const webhookListSchema = z.object({ items: z.array(webhookSchema) });
+export type WebhookList = z.infer<typeof webhookListSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Activity events (what the host reports) and Send to webhook
+// ---------------------------------------------------------------------------------------------
+
+/** The person an event is about: an id (Segment's `userId`) plus any attributes. */
+export const personSchema = z
+  .looseObject({ id: idSchema })
+  .refine((person) => Object.keys(person).every((key) => !RESERVED_KEYS.has(key)), {
+    message: 'Attribute names __proto__, constructor and prototype are not allowed',
+  });
+export type Person = z.infer<typeof personSchema>;
+
+/** One activity event reported by the host. */
+export const activityEventSchema = z.strictObject({
+  /** The host's unique id of this event (with the webhook id, it makes the Segment messageId). */
+  id: idSchema,
+  /** Which activity this is an occurrence of, e.g. `order-placed`. */
+  activityId: idSchema,
+  /** When it happened (ISO 8601). */
+  occurredAt: isoDateTimeSchema,
+  person: personSchema,
+  attributes: attributesSchema.default({}),
+});
+export type ActivityEvent = z.output<typeof activityEventSchema>;
+export type ActivityEventInput = z.input<typeof activityEventSchema>;
+
+/** `POST /events`: one event, or `{events: [...]}` with 1–1,000. */
+export const ingestRequestSchema = z.union([
+  z.strictObject({ events: z.array(activityEventSchema).min(1).max(MAX_INGEST_EVENTS) }),
+  activityEventSchema,
+]);
+export type IngestRequest = z.input<typeof ingestRequestSchema>;
+export const ingestResponseSchema = z.object({
+  /** Events accepted (committed before the response). */
+  accepted: z.number().int(),
+  /** Deliveries created (events routed to a webhook). */
+  deliveries: z.number().int(),
+});
+export type IngestResponse = z.infer<typeof ingestResponseSchema>;
+
+/** `POST /webhooks/:id/send`: the journey and playbook action **Send to webhook**. */
+export const sendToWebhookRequestSchema = z.strictObject({
+  person: personSchema,
+  /** The triggering activity, if any. */
+  activity: z
+    .strictObject({
+      activityId: idSchema,
+      occurredAt: isoDateTimeSchema.optional(),
+      attributes: attributesSchema.default({}),
+    })
+    .optional(),
+  /** Idempotency key: sending the same id twice to the same webhook creates one delivery. */
+  id: idSchema.optional(),
+});
+export type SendToWebhookRequest = z.input<typeof sendToWebhookRequestSchema>;
+export const sendToWebhookResponseSchema = z.object({ deliveryId: z.string(), messageId: z.string() });
+export type SendToWebhookResponse = z.infer<typeof sendToWebhookResponseSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Segment messages and tests
+// ---------------------------------------------------------------------------------------------
+
+/** A Segment `track` message as the kit sends it. */
+export const trackMessageSchema = z.object({
+  type: z.literal('track'),
+  event: z.string(),
+  userId: z.string(),
+  messageId: z.string(),
+  timestamp: z.string(),
+  properties: z.record(z.string(), jsonValueSchema),
+  context: z.looseObject({ library: z.object({ name: z.string(), version: z.string() }) }),
+  integrations: z.record(z.string(), z.boolean()).optional(),
+});
+export type TrackMessage = z.infer<typeof trackMessageSchema>;
+
+/** Answer of the **Test** button. A 200 does not prove arrival: Segment accepts unknown keys too. */
+export const testResultSchema = z.object({
+  ok: z.boolean(),
+  httpStatus: z.number().int().nullable(),
+  latencyMs: z.number(),
+  payload: trackMessageSchema,
+  responseBody: z.string().optional(),
+  error: z.string().optional(),
+});
+export type TestResult = z.infer<typeof testResultSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Deliveries (the logs)
+// ---------------------------------------------------------------------------------------------
+
+/** pending → (retrying)* → delivered | failed. Held deliveries are pending with `heldReason`. */
+export const deliveryStatusSchema = z.enum(['pending', 'retrying', 'delivered', 'failed']);
+export type DeliveryStatus = z.infer<typeof deliveryStatusSchema>;
+
+/** Why a pending delivery is not being sent right now. */
+export const heldReasonSchema = z.enum(['disconnected', 'archived', 'needs_attention']);
+export type HeldReason = z.infer<typeof heldReasonSchema>;
+
+/** One HTTP attempt to deliver a message. */
+export const deliveryAttemptSchema = z.object({
+  /** 1 for the first attempt. */
+  number: z.number().int(),
+  at: z.string(),
+  /** HTTP status, or null for a network error or timeout. */
+  httpStatus: z.number().int().nullable(),
+  latencyMs: z.number(),
+  /** The outcome as the engine classified it. */
+  outcome: z.enum(['delivered', 'retry', 'failed']),
+  error: z.string().nullable(),
+  /** Segment's response body, capped (2 KB). */
+  responseBody: z.string().nullable(),
+});
+export type DeliveryAttempt = z.infer<typeof deliveryAttemptSchema>;
+
+/** A delivery as the logs list shows it. */
+export const deliverySummarySchema = z.object({
+  id: z.string(),
+  webhookId: z.string(),
+  eventId: z.string(),
+  personId: z.string(),
+  activityId: z.string().nullable(),
+  /** `activity`: routed activity event; `send`: Send to webhook action. */
+  source: z.enum(['activity', 'send']),
+  status: deliveryStatusSchema,
+  heldReason: heldReasonSchema.nullable(),
+  messageId: z.string(),
+  attemptCount: z.number().int(),
+  /** When the activity happened. */
+  occurredAt: z.string(),
+  /** When the kit accepted it. */
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  nextAttemptAt: z.string().nullable(),
+  deliveredAt: z.string().nullable(),
+  lastError: z.string().nullable(),
+  lastHttpStatus: z.number().int().nullable(),
+});
+export type DeliverySummary = z.infer<typeof deliverySummarySchema>;
+
+/** One delivery with its Segment message and every attempt. */
+export const deliveryDetailSchema = deliverySummarySchema.extend({
+  message: trackMessageSchema,
+  attempts: z.array(deliveryAttemptSchema),
+});
+export type DeliveryDetail = z.infer<typeof deliveryDetailSchema>;
+
+/** `GET /webhooks/:id/deliveries` query. Newest first; `cursor` is opaque. */
+export const listDeliveriesQuerySchema = z.strictObject({
+  status: deliveryStatusSchema.optional(),
+  personId: z.string().min(1).max(200).optional(),
+  eventId: z.string().min(1).max(200).optional(),
+  /** Created at or after (ISO 8601). */
+  from: isoDateTimeSchema.optional(),
+  /** Created before (ISO 8601). */
+  to: isoDateTimeSchema.optional(),
+  cursor: z.string().min(1).max(500).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export type ListDeliveriesQuery = z.input<typeof listDeliveriesQuerySchema>;
+export const deliveryPageSchema = z.object({
+  items: z.array(deliverySummarySchema),
+  nextCursor: z.string().nullable(),
+});
+export type DeliveryPage = z.infer<typeof deliveryPageSchema>;
+
+/** `POST /webhooks/:id/deliveries/retry-failed` answer. */
+export const retryFailedResponseSchema = z.object({ retried: z.number().int() });
+export type RetryFailedResponse = z.infer<typeof retryFailedResponseSchema>;
+
+/** One change of a delivery, as the live feed (Server-Sent Events) carries it. */
+export const deliveryChangeSchema = z.object({
+  webhookId: z.string(),
+  delivery: deliverySummarySchema,
+});
+export type DeliveryChange = z.infer<typeof deliveryChangeSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Overview
+// ---------------------------------------------------------------------------------------------
+
+export const overviewRangeSchema = z.enum(['24h', '7d', '30d']);
+export type OverviewRange = z.infer<typeof overviewRangeSchema>;
+
+/** `GET /webhooks/:id/overview?range=` */
+export const overviewQuerySchema = z.strictObject({ range: overviewRangeSchema.default('24h') });
+
+/** Per-webhook overview: hourly buckets over 24h, daily over 7d and 30d. */
+export const overviewSchema = z.object({
+  range: overviewRangeSchema,
+  counts: z.object({
+    pending: z.number().int(),
+    retrying: z.number().int(),
+    delivered: z.number().int(),
+    failed: z.number().int(),
+    /** Pending deliveries held because the webhook is disconnected or needs attention. */
+    held: z.number().int(),
+  }),
+  series: z.array(
+    z.object({
+      /** Bucket start (ISO 8601). */
+      start: z.string(),
+      delivered: z.number().int(),
+      failed: z.number().int(),
+    }),
+  ),
+  /** delivered / (delivered + failed) over the range; null when nothing finished. */
+  successRate: z.number().nullable(),
+  lastDeliveredAt: z.string().nullable(),
+  /** From the activity's `occurredAt` to Segment's acceptance, over the range, in ms. */
+  lagMs: z.object({ p50: z.number().nullable(), p95: z.number().nullable() }),
+});
+export type Overview = z.infer<typeof overviewSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Host catalog, routing and billing
+// ---------------------------------------------------------------------------------------------
+
+/** An activity of the host with its Data destination. */
+export const activitySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  /** The Segment webhook this activity is routed to, or null. */
+  destinationWebhookId: z.string().nullable(),
+});
+export type Activity = z.infer<typeof activitySchema>;
+export const activityListSchema = z.object({ items: z.array(activitySchema) });
+export type ActivityList = z.infer<typeof activityListSchema>;
+
+/** `PUT /activities/:activityId/destination` */
+export const setDestinationRequestSchema = z.strictObject({ webhookId: idSchema });
+export type SetDestinationRequest = z.infer<typeof setDestinationRequestSchema>;
+
+/** A field the fields editor offers. */
+export const catalogFieldSchema = z.object({ key: z.string(), label: z.string() });
+export type CatalogField = z.infer<typeof catalogFieldSchema>;
+/** `GET /fields` */
+export const fieldCatalogSchema = z.object({
+  person: z.array(catalogFieldSchema),
+  activity: z.array(catalogFieldSchema),
+});
+export type FieldCatalog = z.infer<typeof fieldCatalogSchema>;
+
+/** `GET /usage`: outbound activity streams (activities routed to a non-archived webhook) against the plan. */
+export const usageSchema = z.object({
+  outboundActivityStreams: z.number().int(),
+  includedStreams: z.number().int(),
+});
+export type Usage = z.infer<typeof usageSchema>;

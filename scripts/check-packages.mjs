@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// Builds every publishable package to dist with tsdown and checks its packaging with publint.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+let ok = true;
+for (const name of readdirSync(path.join(root, 'packages'))) {
+  const dir = path.join(root, 'packages', name);
+  for (const [cmd, args] of [
+    ['pnpm', ['exec', 'tsdown', '--log-level', 'warn']],
+    ['pnpm', ['exec', 'publint', '--strict', '--pack', 'false']],
+  ]) {
+    const result = spawnSync(cmd, args, { cwd: dir, stdio: 'inherit' });
+    if (result.status !== 0) {
+      console.error(`✘ ${name}: ${cmd} ${args.join(' ')} failed`);
+      ok = false;
+    }
+  }
+}
+process.exit(ok ? 0 : 1);
