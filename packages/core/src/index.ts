@@ -3,4 +3,90 @@
  * service API and the `Store` interface. Node only; the browser-safe part is
  * `@segment-webhook/core/contract`.
  */
+
+export {
+  type BuildTrackMessageInput,
+  buildTrackMessage,
+  type EventSnapshot,
+  LIBRARY_NAME,
+  LIBRARY_VERSION,
+  messageBytes,
+  messageIdFor,
+  sampleEvent,
+} from './contract/payload';
+export {
+  // The store has its own `AttemptRecord` (a stored attempt); the client's is exported under this name.
+  type AttemptRecord as SendAttemptRecord,
+  backoffDelay,
+  classifyStatus,
+  createSegmentClient,
+  DEFAULT_CONNECTIONS_PER_ORIGIN,
+  DEFAULT_RESPONSE_BODY_LIMIT,
+  DEFAULT_RETRY_AFTER_CAP_MS,
+  DEFAULT_RETRY_POLICY,
+  DEFAULT_TIMEOUT_MS,
+  type DeliveryOutcome,
+  type MessageResult,
+  parseRetryAfter,
+  type RetriedMessageResult,
+  type RetryPolicy,
+  type RetryReport,
+  redactWriteKey,
+  type SegmentClient,
+  type SegmentClientOptions,
+  type SendReport,
+  type SendRequest,
+  type SendWithRetryOptions,
+  type StatusClass,
+  sendWithRetry,
+  writeKeyHint,
+} from './segment/index';
 export type { Route, SegmentWebhookService, Unsubscribe } from './service/types';
+export type {
+  AttemptCompletion,
+  AttemptRecord,
+  BatchResult,
+  ClaimedDelivery,
+  DeliveryChangeNotice,
+  DeliveryCursor,
+  DeliveryDetailRecord,
+  DeliveryFilter,
+  DeliveryRecord,
+  DeliverySource,
+  DeliveryStats,
+  DeliveryStatsQuery,
+  NewDelivery,
+  RouteRecord,
+  SetRouteResult,
+  Store,
+  StoreUnsubscribe,
+  WebhookHealthState,
+  WebhookPatch,
+  WebhookRecord,
+} from './store/types';
+export {
+  createSegmentWebhookService,
+  DEFAULT_PRUNE_BATCH_SIZE,
+  DEFAULT_RETENTION_MS,
+  type SegmentWebhookServiceInstance,
+  type SegmentWebhookServiceOptions,
+} from './service/service';
+export { type Logger, silentLogger } from './service/logger';
+export {
+  createDeliveryWorker,
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_LEASE_MS,
+  DEFAULT_NEEDS_ATTENTION_AFTER,
+  DEFAULT_POLL_INTERVAL_MS,
+  DEFAULT_REQUESTS_PER_SECOND_PER_KEY,
+  type DeliveryWorker,
+  type DeliveryWorkerOptions,
+} from './engine/worker';
+export {
+  createWriteKeyCipher,
+  generateEncryptionKey,
+  parseEncryptionKey,
+  type WriteKeyCipher,
+  type WriteKeyCipherOptions,
+} from './crypto/write-key-cipher';

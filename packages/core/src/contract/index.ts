@@ -28,6 +28,16 @@ export {
   utf8ByteLength,
 } from './limits';
 export {
+  type BuildTrackMessageInput,
+  buildTrackMessage,
+  type EventSnapshot,
+  LIBRARY_NAME,
+  LIBRARY_VERSION,
+  messageBytes,
+  messageIdFor,
+  sampleEvent,
+} from './payload';
+export {
   type Activity,
   type ActivityEvent,
   type ActivityEventInput,

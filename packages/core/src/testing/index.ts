@@ -1,1 +1,10 @@
-export {};
+/**
+ * `@segment-webhook/core/testing`: helpers for implementers of the kit's extension points. Imports
+ * `vitest` (a peer dependency of this entry point only).
+ */
+export {
+  deliveryFixture,
+  describeStoreContract,
+  type StoreContractOptions,
+  webhookFixture,
+} from './store-contract';

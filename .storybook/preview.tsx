@@ -1,0 +1,54 @@
+import type { Decorator, Loader, Preview } from '@storybook/react-vite';
+import { createFakeApi, createTestQueryClient, type FakeSeed } from '../packages/ui/src/fake';
+import { SegmentWebhookProvider, type SegmentWebhookTheme } from '../packages/ui/src/provider';
+import '../packages/ui/src/styles.css';
+import './preview.css';
+
+/**
+ * Every story gets a fresh in-memory fake of the REST API (seeded from `parameters.fake`) and a
+ * fresh QueryClient, both available to play functions as `loaded.fake` / `loaded.queryClient`.
+ */
+const loadFake: Loader = async ({ parameters }) => ({
+  fake: createFakeApi((parameters.fake as FakeSeed | undefined) ?? {}),
+  queryClient: createTestQueryClient(),
+});
+
+const withProvider: Decorator = (Story, { loaded, globals, parameters }) => (
+  <SegmentWebhookProvider
+    baseUrl="/api/segment-webhooks"
+    fetch={loaded.fake}
+    queryClient={loaded.queryClient}
+    theme={(globals.theme as SegmentWebhookTheme | undefined) ?? 'light'}
+    {...(parameters.messages ? { messages: parameters.messages } : {})}
+  >
+    <Story />
+  </SegmentWebhookProvider>
+);
+
+const preview: Preview = {
+  loaders: [loadFake],
+  decorators: [withProvider],
+  globalTypes: {
+    theme: {
+      description: 'Colour scheme of the kit',
+      toolbar: {
+        title: 'Theme',
+        icon: 'mirror',
+        items: [
+          { value: 'light', title: 'Light' },
+          { value: 'dark', title: 'Dark' },
+          { value: 'system', title: 'System' },
+        ],
+        dynamicTitle: true,
+      },
+    },
+  },
+  initialGlobals: { theme: 'light' },
+  parameters: {
+    layout: 'padded',
+    a11y: { test: 'error' },
+    controls: { matchers: { color: /(background|color)$/i, date: /Date$/i } },
+  },
+};
+
+export default preview;

@@ -1,0 +1,158 @@
+/**
+ * The demo server: the kit's REST router at `/api/segment-webhooks`, the debugger feed at
+ * `/api/demo`, and the built host dashboard, on one Express app. `startDemo` wires the store, the
+ * service, the delivery worker and (by default) the local Segment sink from a {@link DemoConfig}.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { createDeliveryWorker, createSegmentWebhookService } from '@segment-webhook/core';
+import { createSegmentWebhookRouter } from '@segment-webhook/express-adapter';
+import { type SegmentSink, startSegmentSink } from '@segment-webhook/testing';
+import express, { type Express } from 'express';
+import { ACCOUNTS, ACTIVITIES, ACTIVITY_FIELDS, INCLUDED_OUTBOUND_STREAMS, PERSON_FIELDS } from '../src/catalog';
+import { resolveAccount } from './accounts';
+import type { DemoConfig } from './config';
+import { createDebuggerRouter } from './debugger';
+import { loadEncryptionKey } from './secrets';
+
+/** The kit's mount point. */
+export const API_PATH = '/api/segment-webhooks';
+
+/** A minimal logger (the adapter's and the worker's). */
+export interface Logger {
+  info(message: string, details?: Record<string, unknown>): void;
+  warn(message: string, details?: Record<string, unknown>): void;
+  error(message: string, details?: Record<string, unknown>): void;
+}
+
+/** A running demo. */
+export interface RunningDemo {
+  app: Express;
+  server: Server;
+  /** `http://localhost:<port>` */
+  url: string;
+  /** The local Segment sink, when the demo started one. */
+  sink: SegmentSink | null;
+  /** Where Segment messages go, for the startup banner. */
+  segmentDescription: string;
+  /** Stops the worker, the server, the sink and the store. */
+  close(): Promise<void>;
+}
+
+/** Where the built dashboard lives (`vite build` output). */
+export const DIST_DIR = path.resolve(import.meta.dirname, '../dist');
+
+async function openStore(config: DemoConfig) {
+  if (config.databaseUrl) {
+    const { postgresStore } = await import('@segment-webhook/store-postgres');
+    return { store: postgresStore({ connectionString: config.databaseUrl }), description: 'PostgreSQL' };
+  }
+  const { sqliteStore } = await import('@segment-webhook/store-sqlite');
+  mkdirSync(config.dataDir, { recursive: true });
+  const filename = path.join(config.dataDir, 'segment-webhooks.sqlite');
+  return { store: sqliteStore({ filename }), description: `SQLite (${filename})` };
+}
+
+/** Starts the demo: store, Segment target, service, worker and HTTP server. */
+export async function startDemo(config: DemoConfig, logger: Logger): Promise<RunningDemo> {
+  const { key: encryptionKey, generated } = loadEncryptionKey(config.dataDir, config.encryptionKey);
+  if (generated) logger.info(`Generated an encryption key for write keys in ${config.dataDir}`);
+
+  const { store, description: storeDescription } = await openStore(config);
+
+  let sink: SegmentSink | null = null;
+  let endpoints: { us?: string; eu?: string } | undefined;
+  let segmentDescription: string;
+  switch (config.segment.mode) {
+    case 'sink': {
+      sink = await startSegmentSink({ port: 0 });
+      endpoints = { us: sink.url, eu: sink.url };
+      segmentDescription = `the local Segment sink at ${sink.url} (both regions)`;
+      break;
+    }
+    case 'custom': {
+      endpoints = {
+        ...(config.segment.us && { us: config.segment.us }),
+        ...(config.segment.eu && { eu: config.segment.eu }),
+      };
+      segmentDescription = `US ${config.segment.us ?? 'api.segment.io'}, EU ${config.segment.eu ?? 'events.eu1.segmentapis.com'}`;
+      break;
+    }
+    case 'live':
+      segmentDescription = "Segment's real hosts (SEGMENT_LIVE=1)";
+      break;
+  }
+
+  const plan = () => INCLUDED_OUTBOUND_STREAMS;
+  const retryPolicy = config.retryBaseMs === null ? undefined : { baseDelayMs: config.retryBaseMs };
+  const service = createSegmentWebhookService({ store, encryptionKey, plan, endpoints, retryPolicy });
+  const worker = createDeliveryWorker({ store, encryptionKey, endpoints, retryPolicy, logger });
+  worker.start();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(
+    API_PATH,
+    createSegmentWebhookRouter({
+      service,
+      resolveAccount,
+      catalog: {
+        activities: ACTIVITIES.map(({ id, name }) => ({ id, name })),
+        fields: { person: [...PERSON_FIELDS], activity: [...ACTIVITY_FIELDS] },
+      },
+      logger,
+    }),
+  );
+  app.get('/api/demo/info', (request, response) => {
+    response.json({
+      account: resolveAccount(request),
+      accounts: ACCOUNTS,
+      segment: { mode: config.segment.mode, description: segmentDescription },
+      store: config.databaseUrl ? 'postgres' : 'sqlite',
+    });
+  });
+  app.use('/api/demo/debugger', createDebuggerRouter(sink, config.segment.mode));
+  app.use('/api', (_request, response) => {
+    response
+      .status(404)
+      .type('application/problem+json')
+      .json({ type: 'about:blank', title: 'Not Found', status: 404 });
+  });
+
+  if (existsSync(DIST_DIR)) {
+    app.use(express.static(DIST_DIR, { index: false, maxAge: '1h' }));
+    // The dashboard routes in the browser: every other GET gets the app's page.
+    app.get(/^\/(?!api\/).*/, (_request, response) => {
+      response.setHeader('cache-control', 'no-cache');
+      response.sendFile(path.join(DIST_DIR, 'index.html'));
+    });
+  } else {
+    app.get('/', (_request, response) => {
+      response.type('text/plain').send('The dashboard is not built: run `pnpm --filter @segment-webhook/demo build`.');
+    });
+  }
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(config.port, () => resolve(listening));
+    listening.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  logger.info(`Store: ${storeDescription}`);
+
+  return {
+    app,
+    server,
+    url: `http://localhost:${port}`,
+    sink,
+    segmentDescription,
+    async close() {
+      await worker.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await sink?.close();
+      await store.close?.();
+    },
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * The Segment debugger feed: what the local Segment sink received, for the host dashboard's
+ * **Segment debugger** panel. `GET /` lists recent messages, `GET /stream` tails them as Server-Sent
+ * Events, `DELETE /` clears them. Write keys are shown as hints only.
+ */
+import type { ReceivedMessage, SegmentSink } from '@segment-webhook/testing';
+import { writeKeyHint } from '@segment-webhook/testing';
+import { type Request, type Response, Router } from 'express';
+
+/** One message as the panel shows it (mirrors `DebuggerEvent` in src/components/DebuggerPanel.tsx). */
+export interface DebuggerEvent {
+  id: string;
+  receivedAt: string;
+  region: string | null;
+  source: string;
+  type: string;
+  event: string | null;
+  userId: string | null;
+  messageId: string | null;
+  message: Record<string, unknown>;
+}
+
+/** Where the demo sends Segment messages (only `sink` has a feed). */
+export type DebuggerMode = 'sink' | 'live' | 'custom';
+
+const RECENT = 200;
+
+function text(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+/** The panel's view of one received message. */
+export function toDebuggerEvent(received: ReceivedMessage): DebuggerEvent {
+  const { message } = received;
+  return {
+    id: String(received.seq),
+    receivedAt: received.receivedAt,
+    region: null,
+    source: writeKeyHint(received.writeKey),
+    type: text(message.type) ?? 'unknown',
+    event: text(message.event),
+    userId: text(message.userId) ?? text(message.anonymousId),
+    messageId: text(message.messageId),
+    message,
+  };
+}
+
+/** The debugger routes (mount at `/api/demo/debugger`). `sink` is null when Segment is live or custom. */
+export function createDebuggerRouter(sink: SegmentSink | null, mode: DebuggerMode): Router {
+  const router = Router();
+
+  router.get('/', (_request: Request, response: Response) => {
+    const events = sink ? sink.received().slice(-RECENT).reverse().map(toDebuggerEvent) : [];
+    response.json({ mode, events });
+  });
+
+  router.delete('/', (_request: Request, response: Response) => {
+    sink?.clear();
+    response.status(204).end();
+  });
+
+  router.get('/stream', (request: Request, response: Response) => {
+    if (!sink) {
+      response.status(404).json({ title: 'The debugger feed is only available with the local Segment sink' });
+      return;
+    }
+    response.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    response.write(': connected\n\n');
+    const unsubscribe = sink.onReceive((messages) => {
+      for (const message of messages) {
+        response.write(`event: message\ndata: ${JSON.stringify(toDebuggerEvent(message))}\n\n`);
+      }
+    });
+    const heartbeat = setInterval(() => response.write(': keep-alive\n\n'), 15_000);
+    request.on('close', () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,226 @@
+/**
+ * HTTP benchmark of `@segment-webhook/express-adapter` (issue 4), one command:
+ *
+ *   pnpm exec tsx bench/http-ingest.ts
+ *
+ * With autocannon against a server in a child process (`bench/http-server.ts`), in the same run:
+ * 1. `POST /events` with batches of 100 events (fresh event ids in every request, so every event is a
+ *    new durable delivery) → events/s and p99, against a bare Express `express.json()` echo of the same
+ *    body (the baseline);
+ * 2. `GET /webhooks/:id/deliveries` pages (50 rows: first page, `status=failed`, `personId=`, and the
+ *    second page through the cursor) of a webhook with 1,000,000 delivery rows in SQLite → requests/s
+ *    and p99, against a bare Express endpoint answering the same page from memory.
+ * Prints the median of several rounds and the ratios. Targets: ≥ 20,000 events/s ingested, p99 ≤ 20 ms
+ * for a page. Environment: BENCH_ROUNDS (default 3), BENCH_DURATION seconds (5), BENCH_CONNECTIONS (8),
+ * BENCH_DELIVERY_ROWS (1,000,000).
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import path from 'node:path';
+import autocannon from 'autocannon';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const DURATION = Number(process.env.BENCH_DURATION ?? 5);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
+const BATCH = 100;
+const INGEST_TARGET = 20_000;
+const PAGE_P99_TARGET_MS = 20;
+
+interface Ready {
+  type: 'ready';
+  baselineUrl: string;
+  kitUrl: string;
+  pageWebhookId: string;
+  rows: number;
+  seedSeconds: number;
+}
+
+interface Figures {
+  requestsPerSecond: number;
+  eventsPerSecond: number;
+  p50: number;
+  p99: number;
+  /** Events answered 202 (ingest only). */
+  events: number;
+}
+
+function startServer(): Promise<{ child: ChildProcess; ready: Ready }> {
+  const child = fork(path.join(import.meta.dirname, 'http-server.ts'), {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`The benchmark server exited with ${code}`)));
+    child.on('message', (message: { type?: string }) => {
+      if (message.type === 'ready') resolve({ child, ready: message as Ready });
+    });
+  });
+}
+
+let batchCounter = 0;
+const runId = Date.now().toString(36);
+const occurredAt = new Date().toISOString();
+
+/** A batch of 100 events with ids never sent before. */
+function nextBatch(): string {
+  const batch = batchCounter++;
+  const events = [];
+  for (let i = 0; i < BATCH; i++) {
+    events.push({
+      id: `evt_${runId}_${batch}_${i}`,
+      activityId: 'order-placed',
+      occurredAt,
+      person: { id: `p_${(batch * BATCH + i) % 10_000}`, email: `person${i}@example.com`, plan: 'pro' },
+      attributes: { orderId: `o_${batch}_${i}`, amount: 42.5, currency: 'EUR', items: 3 },
+    });
+  }
+  return JSON.stringify({ events });
+}
+
+async function load(options: autocannon.Options, eventsPerRequest: number): Promise<Figures> {
+  const result = await autocannon({ connections: CONNECTIONS, duration: DURATION, ...options });
+  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
+    throw new Error(`${options.url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
+  }
+  const ok = result['2xx'];
+  return {
+    requestsPerSecond: ok / result.duration,
+    eventsPerSecond: (ok * eventsPerRequest) / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    events: ok * eventsPerRequest,
+  };
+}
+
+function ingest(url: string): Promise<Figures> {
+  return load(
+    {
+      url,
+      method: 'POST',
+      requests: [
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (request) => ({ ...request, body: nextBatch() }),
+        },
+      ],
+    },
+    BATCH,
+  );
+}
+
+function pages(base: string, paths: string[]): Promise<Figures> {
+  return load({ url: base, requests: paths.map((p) => ({ method: 'GET' as const, path: p })) }, 0);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+function summarize(rounds: Figures[]): Figures {
+  return {
+    requestsPerSecond: median(rounds.map((r) => r.requestsPerSecond)),
+    eventsPerSecond: median(rounds.map((r) => r.eventsPerSecond)),
+    p50: median(rounds.map((r) => r.p50)),
+    p99: median(rounds.map((r) => r.p99)),
+    events: rounds.reduce((sum, r) => sum + r.events, 0),
+  };
+}
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits });
+
+const { child, ready } = await startServer();
+try {
+  console.log(
+    `Seeded ${fmt(ready.rows)} delivery rows in ${ready.seedSeconds.toFixed(1)} s. ` +
+      `${ROUNDS} rounds × ${DURATION} s, ${CONNECTIONS} connections, batches of ${BATCH} events.`,
+  );
+  const logsPath = `/webhooks/${encodeURIComponent(ready.pageWebhookId)}/deliveries`;
+  const first = (await (await fetch(`${ready.kitUrl}${logsPath}?limit=50`)).json()) as { nextCursor: string };
+  const kitPages = [
+    `${new URL(ready.kitUrl).pathname}${logsPath}?limit=50`,
+    `${new URL(ready.kitUrl).pathname}${logsPath}?limit=50&status=failed`,
+    `${new URL(ready.kitUrl).pathname}${logsPath}?limit=50&personId=p_42`,
+    `${new URL(ready.kitUrl).pathname}${logsPath}?limit=50&cursor=${encodeURIComponent(first.nextCursor)}`,
+  ];
+
+  // Warm-up: JIT, SQLite page cache.
+  let kitEvents = (await ingest(`${ready.kitUrl}/events`)).events;
+  await pages(ready.kitUrl, kitPages);
+
+  const rounds = {
+    baselineIngest: [] as Figures[],
+    kitIngest: [] as Figures[],
+    baselinePage: [] as Figures[],
+    kitPage: [] as Figures[],
+  };
+  for (let round = 1; round <= ROUNDS; round++) {
+    rounds.baselineIngest.push(await ingest(`${ready.baselineUrl}/events`));
+    rounds.kitIngest.push(await ingest(`${ready.kitUrl}/events`));
+    kitEvents += rounds.kitIngest.at(-1)!.events;
+    rounds.baselinePage.push(await pages(ready.baselineUrl, ['/page']));
+    rounds.kitPage.push(await pages(ready.kitUrl, kitPages));
+    const k = rounds.kitIngest.at(-1)!;
+    const p = rounds.kitPage.at(-1)!;
+    console.log(
+      `round ${round}: ingest ${fmt(k.eventsPerSecond)} events/s (p99 ${k.p99} ms), ` +
+        `page ${fmt(p.requestsPerSecond)} req/s (p99 ${p.p99} ms)`,
+    );
+  }
+
+  const baselineIngest = summarize(rounds.baselineIngest);
+  const kitIngest = summarize(rounds.kitIngest);
+  const baselinePage = summarize(rounds.baselinePage);
+  const kitPage = summarize(rounds.kitPage);
+  console.log(`\nMedians of ${ROUNDS} rounds`);
+  console.table({
+    'POST /events (kit, 100/batch, durable)': {
+      'req/s': fmt(kitIngest.requestsPerSecond),
+      'events/s': fmt(kitIngest.eventsPerSecond),
+      'p50 ms': kitIngest.p50,
+      'p99 ms': kitIngest.p99,
+    },
+    'POST /events (bare Express echo)': {
+      'req/s': fmt(baselineIngest.requestsPerSecond),
+      'events/s': fmt(baselineIngest.eventsPerSecond),
+      'p50 ms': baselineIngest.p50,
+      'p99 ms': baselineIngest.p99,
+    },
+    [`GET deliveries page (kit, ${fmt(ready.rows)} rows)`]: {
+      'req/s': fmt(kitPage.requestsPerSecond),
+      'events/s': '',
+      'p50 ms': kitPage.p50,
+      'p99 ms': kitPage.p99,
+    },
+    'GET page (bare Express, from memory)': {
+      'req/s': fmt(baselinePage.requestsPerSecond),
+      'events/s': '',
+      'p50 ms': baselinePage.p50,
+      'p99 ms': baselinePage.p99,
+    },
+  });
+  // Every event answered 202 must be a committed delivery row.
+  const stored = await new Promise<number>((resolve) => {
+    child.on('message', (message: { type?: string; count?: number }) => {
+      if (message.type === 'count') resolve(message.count ?? -1);
+    });
+    child.send({ type: 'count' });
+  });
+  console.log(`${fmt(kitEvents)} events answered 202, ${fmt(stored)} deliveries stored.`);
+  const ingestOk = stored === kitEvents && kitIngest.eventsPerSecond >= INGEST_TARGET;
+  const pageOk = kitPage.p99 <= PAGE_P99_TARGET_MS;
+  console.log(
+    `ingest: ${fmt(kitIngest.eventsPerSecond)} events/s = ${fmt(kitIngest.eventsPerSecond / baselineIngest.eventsPerSecond, 2)}× ` +
+      `the bare Express echo; target ≥ ${fmt(INGEST_TARGET)}: ${ingestOk ? 'met' : 'NOT met'}`,
+  );
+  console.log(
+    `deliveries page: p99 ${kitPage.p99} ms (bare ${baselinePage.p99} ms), ` +
+      `${fmt(kitPage.requestsPerSecond / baselinePage.requestsPerSecond, 2)}× the bare throughput; ` +
+      `target p99 ≤ ${PAGE_P99_TARGET_MS} ms: ${pageOk ? 'met' : 'NOT met'}`,
+  );
+  process.exitCode = ingestOk && pageOk ? 0 : 1;
+} finally {
+  child.disconnect();
+}

@@ -1,0 +1,441 @@
+/**
+ * The delivery worker: claims due deliveries from the store's outbox with a lease, sends them to Segment
+ * in batches grouped per (write key, region), and records every outcome. Any number of workers, in any
+ * number of processes, may share one store.
+ */
+import { randomUUID } from 'node:crypto';
+import { createWriteKeyCipher } from '../crypto/write-key-cipher';
+import { createSegmentClient } from '../segment/client';
+import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy } from '../segment/retry';
+import type { MessageResult, SegmentClient, SegmentClientOptions } from '../segment/types';
+import { type Logger, silentLogger } from '../service/logger';
+import type { AttemptCompletion, BatchResult, ClaimedDelivery, Store } from '../store/types';
+import { createRateBudget } from './rate-budget';
+
+/** Default most deliveries claimed (and sent) per round: 500. */
+export const DEFAULT_BATCH_SIZE = 500;
+/** Default rounds in flight at once: 4. */
+export const DEFAULT_CONCURRENCY = 4;
+/** Default lease on claimed deliveries: 120 s (several client timeouts, for split and bisected batches). */
+export const DEFAULT_LEASE_MS = 120_000;
+/** Default fallback poll when no wake-up arrives: 1 s. */
+export const DEFAULT_POLL_INTERVAL_MS = 1000;
+/** Default consecutive refused batches that make a webhook need attention: 5. */
+export const DEFAULT_NEEDS_ATTENTION_AFTER = 5;
+/** Default requests per second per write key and worker: 100 (Segment allows about 1,000 per workspace). */
+export const DEFAULT_REQUESTS_PER_SECOND_PER_KEY = 100;
+
+/** Options of {@link createDeliveryWorker}. */
+export interface DeliveryWorkerOptions {
+  /** The store the service writes to. */
+  store: Store;
+  /** The Segment client. Default: `createSegmentClient(clientOptions)`, closed by `stop()`. */
+  client?: SegmentClient;
+  /** Options of the default client. Ignored when `client` is given. */
+  clientOptions?: SegmentClientOptions;
+  /** Shortcut for `clientOptions.endpoints` (Segment base URL per region). */
+  endpoints?: SegmentClientOptions['endpoints'];
+  /** The key write keys were encrypted with (same as the service's). Required unless `allowInsecureDevelopmentKey`. */
+  encryptionKey?: string | Uint8Array | null;
+  /** Use the fixed, public development key when `encryptionKey` is missing. Never in production. Default false. */
+  allowInsecureDevelopmentKey?: boolean;
+  /** Backoff and limits; missing fields come from `DEFAULT_RETRY_POLICY` (500 ms × 2ⁿ up to 60 s, 10 attempts, 12 h). */
+  retryPolicy?: Partial<RetryPolicy>;
+  /** Most deliveries claimed per round. Default 500. */
+  batchSize?: number;
+  /** Rounds (claim → send → record) in flight at once. Default 4. */
+  concurrency?: number;
+  /** Lease on claimed deliveries, in ms; a crashed worker's deliveries are claimed again after it. Default 120_000. */
+  leaseMs?: number;
+  /** Fallback poll interval when idle, in ms (wake-ups make new work go out at once). Default 1000. */
+  pollIntervalMs?: number;
+  /** Consecutive permanently refused batches after which a webhook needs attention. Default 5. */
+  needsAttentionAfter?: number;
+  /** Requests per second per write key in this worker (a token bucket with that burst). Default 100. */
+  requestsPerSecondPerKey?: number;
+  /** Default: silent. */
+  logger?: Logger;
+  /** The clock, in ms since the epoch. Default `Date.now`. */
+  now?: () => number;
+  /** Jitter source for the backoff, [0, 1). Default `Math.random`. */
+  random?: () => number;
+  /** This worker's lease owner id. Default a random UUID. */
+  workerId?: string;
+}
+
+/** A running (or startable) delivery worker. */
+export interface DeliveryWorker {
+  /** The lease owner id. */
+  readonly id: string;
+  /** Starts the loop (idempotent). It runs until {@link DeliveryWorker.stop}. */
+  start(): void;
+  /**
+   * Graceful stop: claims nothing more, lets the requests in flight finish and record their outcomes, then
+   * releases any remaining leases. Closes the default client.
+   */
+  stop(): Promise<void>;
+  /**
+   * One round without the loop (tests, cron-style hosts): claims up to `batchSize` due deliveries, sends
+   * them and records the outcomes. Resolves to how many were claimed.
+   */
+  runOnce(): Promise<number>;
+}
+
+function describeAttempt(result: MessageResult): string {
+  const { attempt } = result;
+  if (attempt.error) return attempt.error;
+  if (attempt.httpStatus !== null) return `HTTP ${attempt.httpStatus}`;
+  return 'No answer';
+}
+
+/**
+ * Creates a delivery worker. Call `start()`; it wakes at once on new work (the store's `onWork`), so a
+ * lone event goes out immediately, and under load each round claims what accumulated (adaptive batching).
+ * Outcomes: delivered; retried with the policy's backoff or the server's `Retry-After`; failed when Segment
+ * refuses permanently or the attempts or age run out. A 429 pauses the write key (for every webhook with
+ * that key, in every process) without counting as an attempt. Write key and region are read at claim time.
+ */
+export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
+  const { store } = options;
+  const cipher = createWriteKeyCipher({
+    encryptionKey: options.encryptionKey ?? null,
+    allowInsecureDevelopmentKey: options.allowInsecureDevelopmentKey ?? false,
+  });
+  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retryPolicy };
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+  const threshold = options.needsAttentionAfter ?? DEFAULT_NEEDS_ATTENTION_AFTER;
+  const logger = options.logger ?? silentLogger;
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  const id = options.workerId ?? `worker-${randomUUID()}`;
+  const budget = createRateBudget(options.requestsPerSecondPerKey ?? DEFAULT_REQUESTS_PER_SECOND_PER_KEY);
+  const ownsClient = !options.client;
+  const client =
+    options.client ??
+    createSegmentClient({
+      ...options.clientOptions,
+      ...(options.endpoints ? { endpoints: { ...options.clientOptions?.endpoints, ...options.endpoints } } : {}),
+    });
+
+  let running = false;
+  let loopDone: Promise<void> | null = null;
+  const inFlight = new Set<Promise<void>>();
+  let woken = false;
+  let wakeWaiter: (() => void) | null = null;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let timerAt = Number.POSITIVE_INFINITY;
+  let unsubscribe: (() => void) | null = null;
+  let migrated: Promise<void> | null = null;
+
+  const ready = (): Promise<void> => {
+    migrated ??= store.migrate().catch((error: unknown) => {
+      migrated = null;
+      throw error;
+    });
+    return migrated;
+  };
+
+  function wake(): void {
+    woken = true;
+    const waiter = wakeWaiter;
+    wakeWaiter = null;
+    waiter?.();
+  }
+
+  /** Waits for a wake-up or `ms`, whichever comes first; returns at once if one came meanwhile. */
+  function idle(ms: number): Promise<void> {
+    if (woken || !running) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timeout = setTimeout(() => {
+        wakeWaiter = null;
+        resolve();
+      }, ms);
+      wakeWaiter = () => {
+        clearTimeout(timeout);
+        resolve();
+      };
+    });
+  }
+
+  /** Wakes the loop at `at` (a retry or the end of a pause this worker scheduled). */
+  function wakeAt(at: number): void {
+    if (!running || at >= timerAt) return;
+    if (timer) clearTimeout(timer);
+    timerAt = at;
+    timer = setTimeout(
+      () => {
+        timer = null;
+        timerAt = Number.POSITIVE_INFINITY;
+        wake();
+      },
+      Math.max(0, at - now()),
+    );
+    timer.unref?.();
+  }
+
+  function outcomeFor(delivery: ClaimedDelivery, result: MessageResult, sentAt: number): AttemptCompletion {
+    const attempt = {
+      number: delivery.attemptCount + 1,
+      at: sentAt,
+      httpStatus: result.attempt.httpStatus,
+      latencyMs: result.attempt.latencyMs,
+      responseBody: result.attempt.responseBody,
+    };
+    const { outcome } = result;
+    switch (outcome.kind) {
+      case 'delivered':
+        return {
+          deliveryId: delivery.id,
+          attempt: { ...attempt, outcome: 'delivered', error: null },
+          counted: true,
+          status: 'delivered',
+          nextAttemptAt: null,
+          lastError: null,
+        };
+      case 'failed':
+        return {
+          deliveryId: delivery.id,
+          attempt: { ...attempt, outcome: 'failed', error: outcome.reason },
+          counted: true,
+          status: 'failed',
+          nextAttemptAt: null,
+          lastError: outcome.reason,
+        };
+      case 'retry': {
+        const error = describeAttempt(result);
+        // A 429 is Segment pacing us, not the message failing: it does not use up an attempt.
+        const counted = !outcome.rateLimited;
+        const attempts = delivery.countedAttempts + (counted ? 1 : 0);
+        const delay = outcome.retryAfterMs ?? backoffDelay(policy, Math.max(0, attempts - 1), random);
+        const at = now();
+        let giveUp: string | null = null;
+        if (attempts >= policy.maxAttempts) giveUp = `Gave up after ${attempts} attempts: ${error}`;
+        else if (at + delay - delivery.cycleStartedAt > policy.maxAgeMs) {
+          giveUp = `Gave up after the maximum age of ${Math.round(policy.maxAgeMs / 60_000)} min: ${error}`;
+        }
+        if (giveUp) {
+          return {
+            deliveryId: delivery.id,
+            attempt: { ...attempt, outcome: 'failed', error },
+            counted,
+            status: 'failed',
+            nextAttemptAt: null,
+            lastError: giveUp,
+          };
+        }
+        return {
+          deliveryId: delivery.id,
+          attempt: { ...attempt, outcome: 'retry', error },
+          counted,
+          status: 'retrying',
+          nextAttemptAt: at + delay,
+          lastError: error,
+        };
+      }
+    }
+  }
+
+  /** Sends one group of deliveries that share a write key and region, and records the outcomes. */
+  async function sendGroup(group: ClaimedDelivery[]): Promise<void> {
+    const first = group[0]!;
+    const fingerprint = first.writeKeyFingerprint;
+    let writeKey: string;
+    try {
+      writeKey = cipher.decrypt(first.writeKeyCiphertext);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : 'The write key could not be decrypted.';
+      logger.error('A webhook’s write key could not be decrypted; its deliveries failed', {
+        webhookIds: [...new Set(group.map((d) => d.webhookId))],
+      });
+      const at = now();
+      await store.completeAttempts(
+        id,
+        group.map((d) => ({
+          deliveryId: d.id,
+          attempt: {
+            number: d.attemptCount + 1,
+            at,
+            httpStatus: null,
+            latencyMs: 0,
+            outcome: 'failed',
+            error: reason,
+            responseBody: null,
+          },
+          counted: true,
+          status: 'failed',
+          nextAttemptAt: null,
+          lastError: reason,
+        })),
+        at,
+      );
+      return;
+    }
+
+    await budget.acquire(fingerprint);
+    const sentAt = now();
+    const report = await client.send({
+      writeKey,
+      region: first.region,
+      messages: group.map((d) => d.message),
+      retryCount: Math.max(...group.map((d) => d.attemptCount)),
+    });
+
+    const completions: AttemptCompletion[] = [];
+    let pauseUntil: number | null = null;
+    const perWebhook = new Map<string, { delivered: number; failed: number; total: number; last: string | null }>();
+    group.forEach((delivery, index) => {
+      const result = report.results[index];
+      if (!result) return; // Not sent: the lease expires and it is claimed again.
+      const completion = outcomeFor(delivery, result, sentAt);
+      completions.push(completion);
+      if (result.outcome.kind === 'retry' && result.outcome.rateLimited) {
+        pauseUntil = Math.max(pauseUntil ?? 0, completion.nextAttemptAt ?? now());
+      }
+      const stats = perWebhook.get(delivery.webhookId) ?? { delivered: 0, failed: 0, total: 0, last: null };
+      stats.total += 1;
+      if (result.outcome.kind === 'delivered') stats.delivered += 1;
+      if (result.outcome.kind === 'failed') {
+        stats.failed += 1;
+        stats.last = result.attempt.httpStatus
+          ? `HTTP ${result.attempt.httpStatus}${result.attempt.responseBody ? ` “${result.attempt.responseBody.slice(0, 200)}”` : ''}`
+          : result.outcome.reason;
+      }
+      perWebhook.set(delivery.webhookId, stats);
+    });
+
+    if (pauseUntil !== null) {
+      await store.pauseWriteKey(fingerprint, pauseUntil);
+      logger.warn('Segment rate-limited a write key; its deliveries are paused', {
+        pausedUntil: new Date(pauseUntil).toISOString(),
+        webhookIds: [...perWebhook.keys()],
+      });
+    }
+    await store.completeAttempts(id, completions, now());
+
+    const batches: BatchResult[] = [];
+    for (const [webhookId, stats] of perWebhook) {
+      if (stats.delivered > 0) batches.push({ webhookId, refused: false, reason: null });
+      else if (stats.failed === stats.total) {
+        batches.push({
+          webhookId,
+          refused: true,
+          reason: `Segment refused every message of the last ${threshold} batch${threshold === 1 ? '' : 'es'} (last answer: ${stats.last}). Check the write key, region and fields, then save or resume.`,
+        });
+      }
+    }
+    if (batches.length > 0) {
+      const tipped = await store.recordBatches(batches, threshold, now());
+      for (const webhookId of tipped) {
+        logger.warn('Segment webhook needs attention: its new deliveries are held', { webhookId });
+      }
+    }
+    const next = completions.reduce(
+      (min, c) => (c.status === 'retrying' && c.nextAttemptAt !== null ? Math.min(min, c.nextAttemptAt) : min),
+      Number.POSITIVE_INFINITY,
+    );
+    if (Number.isFinite(next)) wakeAt(next);
+  }
+
+  async function processClaim(claimed: ClaimedDelivery[]): Promise<void> {
+    const groups = new Map<string, ClaimedDelivery[]>();
+    for (const delivery of claimed) {
+      const key = `${delivery.writeKeyFingerprint}\u0000${delivery.region}`;
+      const list = groups.get(key);
+      if (list) list.push(delivery);
+      else groups.set(key, [delivery]);
+    }
+    await Promise.all(
+      [...groups.values()].map((group) =>
+        sendGroup(group).catch((error: unknown) => {
+          // The leases expire and the deliveries are claimed again (same messageId: Segment de-duplicates).
+          logger.error('Delivering a batch failed; it will be claimed again after its lease', {
+            error: error instanceof Error ? error.message : String(error),
+            deliveries: group.length,
+          });
+        }),
+      ),
+    );
+  }
+
+  async function claim(): Promise<ClaimedDelivery[]> {
+    await ready();
+    return store.claimDeliveries(id, now(), leaseMs, batchSize);
+  }
+
+  async function loop(): Promise<void> {
+    while (running) {
+      if (inFlight.size >= concurrency) {
+        await Promise.race(inFlight);
+        continue;
+      }
+      woken = false;
+      let claimed: ClaimedDelivery[];
+      try {
+        claimed = await claim();
+      } catch (error) {
+        logger.error('Claiming deliveries failed; retrying', {
+          error: error instanceof Error ? error.message : String(error),
+        });
+        await idle(pollIntervalMs);
+        continue;
+      }
+      if (claimed.length === 0) {
+        await idle(pollIntervalMs);
+        continue;
+      }
+      const task: Promise<void> = processClaim(claimed).finally(() => {
+        inFlight.delete(task);
+      });
+      inFlight.add(task);
+    }
+  }
+
+  const worker: DeliveryWorker = {
+    id,
+    start() {
+      if (running) return;
+      running = true;
+      unsubscribe = store.onWork(wake);
+      loopDone = loop().catch((error: unknown) => {
+        logger.error('The delivery worker stopped unexpectedly', {
+          error: error instanceof Error ? error.message : String(error),
+        });
+      });
+    },
+
+    async stop() {
+      const wasRunning = running;
+      running = false;
+      unsubscribe?.();
+      unsubscribe = null;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      timerAt = Number.POSITIVE_INFINITY;
+      wake();
+      await loopDone;
+      loopDone = null;
+      await Promise.allSettled([...inFlight]);
+      if (wasRunning || migrated) {
+        try {
+          const released = await store.releaseLeases(id, now());
+          if (released > 0) logger.info('Delivery worker released its leases', { released });
+        } catch (error) {
+          logger.error('Releasing leases failed; they expire on their own', {
+            error: error instanceof Error ? error.message : String(error),
+          });
+        }
+      }
+      if (ownsClient) await client.close();
+    },
+
+    async runOnce() {
+      const claimed = await claim();
+      if (claimed.length > 0) await processClaim(claimed);
+      return claimed.length;
+    },
+  };
+  return worker;
+}

@@ -1,0 +1,82 @@
+/** Store records → the contract's API shapes. */
+import type {
+  DeliveryAttempt,
+  DeliveryDetail,
+  DeliverySummary,
+  HeldReason,
+  Webhook,
+} from '../contract/index';
+import type { AttemptRecord, DeliveryDetailRecord, DeliveryRecord, WebhookRecord } from '../store/types';
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
+
+/** Why the webhook's unfinished deliveries are not being sent, or null when they are. */
+export function heldReasonOf(webhook: Pick<WebhookRecord, 'status' | 'healthState'>): HeldReason | null {
+  if (webhook.status === 'disconnected') return 'disconnected';
+  if (webhook.status === 'archived') return 'archived';
+  if (webhook.healthState === 'needs_attention') return 'needs_attention';
+  return null;
+}
+
+/** A webhook as the API shows it: a hint of the write key, never the key. */
+export function toWebhook(record: WebhookRecord): Webhook {
+  return {
+    id: record.id,
+    name: record.name,
+    trackEventName: record.trackEventName,
+    region: record.region,
+    sendActivityPayload: record.sendActivityPayload,
+    fields: record.fields,
+    status: record.status,
+    health: {
+      state: record.healthState,
+      reason: record.healthReason,
+      since: isoOrNull(record.healthSince),
+    },
+    writeKeyHint: record.writeKeyHint,
+    createdAt: iso(record.createdAt),
+    updatedAt: iso(record.updatedAt),
+  };
+}
+
+/** A delivery summary; `held` is the webhook's {@link heldReasonOf}, applied to unfinished deliveries. */
+export function toDeliverySummary(record: DeliveryRecord, held: HeldReason | null): DeliverySummary {
+  const unfinished = record.status === 'pending' || record.status === 'retrying';
+  return {
+    id: record.id,
+    webhookId: record.webhookId,
+    eventId: record.eventId,
+    personId: record.personId,
+    activityId: record.activityId,
+    source: record.source,
+    status: record.status,
+    heldReason: unfinished ? held : null,
+    messageId: record.messageId,
+    attemptCount: record.attemptCount,
+    occurredAt: iso(record.occurredAt),
+    createdAt: iso(record.createdAt),
+    updatedAt: iso(record.updatedAt),
+    nextAttemptAt: unfinished ? isoOrNull(record.nextAttemptAt) : null,
+    deliveredAt: isoOrNull(record.deliveredAt),
+    lastError: record.lastError,
+    lastHttpStatus: record.lastHttpStatus,
+  };
+}
+
+function toAttempt(attempt: AttemptRecord): DeliveryAttempt {
+  return {
+    number: attempt.number,
+    at: iso(attempt.at),
+    httpStatus: attempt.httpStatus,
+    latencyMs: attempt.latencyMs,
+    outcome: attempt.outcome,
+    error: attempt.error,
+    responseBody: attempt.responseBody,
+  };
+}
+
+/** A delivery with its Segment message and every attempt. */
+export function toDeliveryDetail(record: DeliveryDetailRecord, held: HeldReason | null): DeliveryDetail {
+  return { ...toDeliverySummary(record, held), message: record.message, attempts: record.attempts.map(toAttempt) };
+}

@@ -1,0 +1,413 @@
+/**
+ * The persistence contract of the kit. One interface, implemented by `@segment-webhook/store-sqlite`
+ * and `@segment-webhook/store-postgres`, verified by one conformance suite
+ * (`describeStoreContract` from `@segment-webhook/core/testing`).
+ *
+ * Conventions for every method:
+ * - Times are integers: milliseconds since the epoch (UTC). The store never reads a clock itself: every
+ *   time it compares against (`now`) is passed in, so tests and the service control time.
+ * - Every method that takes an `accountId` is scoped to it: a row of another account behaves exactly
+ *   like a missing row (`null`, `false`, skipped) — existence is never revealed.
+ * - Every write method is atomic: it applies completely or not at all, and once its promise resolves it is
+ *   durable (committed). Methods never throw for "not found" or "wrong state"; they return it as data.
+ *   They throw only for programmer errors and database failures.
+ * - Returned objects are fresh copies: mutating them never changes the store.
+ * - `migrate()` must have resolved before any other method is called (the service and the worker call it).
+ */
+import type { DeliveryStatus, FieldMapping, Region, TrackMessage, WebhookStatus } from '../contract/index';
+
+/** Stops a subscription; calling it twice is harmless. */
+export type StoreUnsubscribe = () => void;
+
+/** Health of a webhook as stored. */
+export type WebhookHealthState = 'healthy' | 'needs_attention';
+
+/** A webhook as stored: the configuration, the encrypted write key and the delivery health. */
+export interface WebhookRecord {
+  id: string;
+  accountId: string;
+  name: string;
+  trackEventName: string;
+  region: Region;
+  sendActivityPayload: boolean;
+  fields: FieldMapping[];
+  status: WebhookStatus;
+  healthState: WebhookHealthState;
+  /** Why it needs attention; null when healthy. */
+  healthReason: string | null;
+  /** When it started needing attention; null when healthy. */
+  healthSince: number | null;
+  /** Consecutive batches that Segment refused permanently (reset by any delivered message). */
+  refusedBatches: number;
+  /** The write key encrypted with AES-256-GCM (opaque to the store). */
+  writeKeyCiphertext: string;
+  /** The last 4 characters of the write key. */
+  writeKeyHint: string;
+  /**
+   * A keyed fingerprint (HMAC) of the write key: webhooks with the same write key share it, so they
+   * share a rate budget and a 429 pause. Opaque to the store.
+   */
+  writeKeyFingerprint: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/**
+ * The columns of a webhook that {@link Store.updateWebhook} may change. `id`, `accountId` and
+ * `createdAt` never change.
+ */
+export type WebhookPatch = Partial<Omit<WebhookRecord, 'id' | 'accountId' | 'createdAt'>>;
+
+/** An activity's Data destination as stored. */
+export interface RouteRecord {
+  accountId: string;
+  activityId: string;
+  webhookId: string;
+}
+
+/** Outcome of {@link Store.setRoute}. */
+export type SetRouteResult =
+  | { ok: true; route: RouteRecord }
+  /** The webhook does not exist in this account. */
+  | { ok: false; reason: 'webhook_not_found' }
+  /** The webhook is archived: it cannot be a destination. */
+  | { ok: false; reason: 'webhook_archived' }
+  /** Routing this activity would take the account's outbound streams past the limit. */
+  | { ok: false; reason: 'limit_reached'; streams: number };
+
+/** Where a delivery comes from: a routed activity event, or the **Send to webhook** action. */
+export type DeliverySource = 'activity' | 'send';
+
+/** A delivery to create (see {@link Store.insertDeliveries}). */
+export interface NewDelivery {
+  /** Unique id chosen by the caller. */
+  id: string;
+  accountId: string;
+  webhookId: string;
+  /** The event id (activity events) or the idempotency key (sends). With `webhookId` and `source`, unique. */
+  eventId: string;
+  personId: string;
+  activityId: string | null;
+  source: DeliverySource;
+  /** The Segment messageId; stays the same for every attempt, retry and replay. */
+  messageId: string;
+  /** The Segment message, built at ingest (a snapshot). */
+  message: TrackMessage;
+  occurredAt: number;
+  /** When the kit accepted it; also the first `nextAttemptAt` (due at once). */
+  createdAt: number;
+}
+
+/** A delivery as stored, without its message and attempts. */
+export interface DeliveryRecord {
+  id: string;
+  accountId: string;
+  webhookId: string;
+  eventId: string;
+  personId: string;
+  activityId: string | null;
+  source: DeliverySource;
+  /** `pending` (never attempted), `retrying` (attempted, will be again), `delivered`, `failed`. */
+  status: DeliveryStatus;
+  messageId: string;
+  /** Every recorded attempt, including rate-limited ones. */
+  attemptCount: number;
+  /**
+   * Attempts that count toward the retry policy's `maxAttempts` (rate-limited answers do not count).
+   * Reset to 0 by {@link Store.requeueFailed}.
+   */
+  countedAttempts: number;
+  occurredAt: number;
+  createdAt: number;
+  updatedAt: number;
+  /**
+   * When the current delivery cycle started: `createdAt`, or the time of the last manual retry. The retry
+   * policy's `maxAgeMs` is measured from it.
+   */
+  cycleStartedAt: number;
+  /**
+   * When the delivery is due next (pending or retrying); while claimed, the lease's expiry. Null once
+   * delivered or failed.
+   */
+  nextAttemptAt: number | null;
+  deliveredAt: number | null;
+  lastError: string | null;
+  lastHttpStatus: number | null;
+}
+
+/** One HTTP attempt as stored. */
+export interface AttemptRecord {
+  /** 1 for the first attempt of the delivery; consecutive. */
+  number: number;
+  at: number;
+  httpStatus: number | null;
+  latencyMs: number;
+  outcome: 'delivered' | 'retry' | 'failed';
+  error: string | null;
+  /** Segment's response body, already capped by the caller. */
+  responseBody: string | null;
+}
+
+/** A delivery with its message and its attempts (oldest first). */
+export interface DeliveryDetailRecord extends DeliveryRecord {
+  message: TrackMessage;
+  attempts: AttemptRecord[];
+}
+
+/** A claimed delivery with what the worker needs to send it, read at claim time. */
+export interface ClaimedDelivery extends DeliveryRecord {
+  message: TrackMessage;
+  /** The webhook's current encrypted write key (read now, not at ingest: fixing a key rescues retries). */
+  writeKeyCiphertext: string;
+  writeKeyFingerprint: string;
+  /** The webhook's current region. */
+  region: Region;
+}
+
+/** What {@link Store.completeAttempts} records for one claimed delivery. */
+export interface AttemptCompletion {
+  deliveryId: string;
+  /** The attempt; its `number` must be the delivery's `attemptCount + 1`. */
+  attempt: AttemptRecord;
+  /** Whether this attempt counts toward `maxAttempts` (false for a rate-limited answer). */
+  counted: boolean;
+  /** The new status: delivered, retrying (with `nextAttemptAt`) or failed. */
+  status: 'delivered' | 'retrying' | 'failed';
+  /** Required for `retrying`; ignored otherwise (stored as null). */
+  nextAttemptAt: number | null;
+  /** Stored as `lastError` (null clears it). */
+  lastError: string | null;
+}
+
+/** One batch request's result for one webhook (see {@link Store.recordBatches}). */
+export interface BatchResult {
+  webhookId: string;
+  /** True when Segment refused every message of the batch permanently (a 4xx that is never retried). */
+  refused: boolean;
+  /** What to show as the needs-attention reason when this batch tips the webhook over. */
+  reason: string | null;
+}
+
+/** Filters of {@link Store.listDeliveries}. */
+export interface DeliveryFilter {
+  status?: DeliveryStatus;
+  personId?: string;
+  eventId?: string;
+  /** `createdAt >= from`. */
+  from?: number;
+  /** `createdAt < to`. */
+  to?: number;
+}
+
+/** A position in the newest-first order: the last row of the previous page. */
+export interface DeliveryCursor {
+  createdAt: number;
+  id: string;
+}
+
+/** Input of {@link Store.deliveryStats}. */
+export interface DeliveryStatsQuery {
+  /** Start of the range (inclusive) for series, success and lag. */
+  since: number;
+  /** End of the range (exclusive). */
+  until: number;
+  /** Bucket width of the series. */
+  bucketMs: number;
+}
+
+/** Output of {@link Store.deliveryStats}. */
+export interface DeliveryStats {
+  /** Current number of the webhook's deliveries in each status (all time, not only the range). */
+  counts: Record<DeliveryStatus, number>;
+  /**
+   * Non-empty buckets only, ascending by `start`. A delivered delivery falls in the bucket of its
+   * `deliveredAt`, a failed one in the bucket of its `updatedAt`; only those with that time in
+   * [since, until). `start = since + k · bucketMs`.
+   */
+  buckets: { start: number; delivered: number; failed: number }[];
+  /** The latest `deliveredAt` of the webhook (all time), or null. */
+  lastDeliveredAt: number | null;
+  /**
+   * Nearest-rank percentiles of `deliveredAt − occurredAt` over deliveries delivered in [since, until):
+   * with the n lags sorted ascending, p is the value at 1-based rank `ceil(p · n)`. Null when n = 0.
+   */
+  lagP50: number | null;
+  lagP95: number | null;
+}
+
+/** A change notification: these deliveries of this webhook were created or changed. */
+export interface DeliveryChangeNotice {
+  webhookId: string;
+  deliveryIds: string[];
+}
+
+/**
+ * The store. See the module comment for the conventions shared by every method.
+ */
+export interface Store {
+  /**
+   * Creates or upgrades the schema with versioned migrations. Idempotent: calling it again, or from
+   * several processes at once, is safe and changes nothing once up to date.
+   */
+  migrate(): Promise<void>;
+  /** Releases connections and subscriptions. Further calls are programmer errors. */
+  close(): Promise<void>;
+
+  // Webhooks -----------------------------------------------------------------------------------
+
+  /** Inserts a new webhook. Throws if the id exists (programmer error). */
+  insertWebhook(webhook: WebhookRecord): Promise<void>;
+  /** The webhook, or null when missing or of another account. */
+  getWebhook(accountId: string, webhookId: string): Promise<WebhookRecord | null>;
+  /** The account's webhooks, oldest first (`createdAt`, then `id`), optionally only those in `status`. */
+  listWebhooks(accountId: string, status?: WebhookStatus): Promise<WebhookRecord[]>;
+  /**
+   * Applies `patch` and returns the updated webhook. Returns null — and changes nothing — when the webhook
+   * is missing, of another account, or (with `ifStatus`) not currently in one of those statuses: the check
+   * and the write are one atomic step, so two concurrent transitions cannot both succeed.
+   * When the patch sets `status: 'archived'`, every route to the webhook is deleted in the same
+   * transaction (archiving releases its outbound streams).
+   */
+  updateWebhook(
+    accountId: string,
+    webhookId: string,
+    patch: WebhookPatch,
+    ifStatus?: readonly WebhookStatus[],
+  ): Promise<WebhookRecord | null>;
+  /**
+   * Deletes the webhook with its routes, deliveries and attempts, atomically, only if it is in
+   * `ifStatus`. True when deleted; false when missing, of another account or in another status.
+   */
+  deleteWebhook(accountId: string, webhookId: string, ifStatus: readonly WebhookStatus[]): Promise<boolean>;
+  /**
+   * Records batch results, in order, atomically. For each result: `refused` increments the webhook's
+   * `refusedBatches`; otherwise it is reset to 0. When a refused batch brings `refusedBatches` to at least
+   * `threshold` and the webhook is healthy, it becomes `needs_attention` with `healthReason = reason` and
+   * `healthSince = now`. Returns the ids of the webhooks that became `needs_attention` by this call.
+   * Results for missing webhooks are ignored.
+   */
+  recordBatches(results: readonly BatchResult[], threshold: number, now: number): Promise<string[]>;
+
+  // Routes -------------------------------------------------------------------------------------
+
+  /** The account's routes, ordered by `activityId`. */
+  listRoutes(accountId: string): Promise<RouteRecord[]>;
+  /**
+   * Routes `activityId` to `webhookId` (replacing any previous destination), atomically with the limit
+   * check: the account's streams are its routes to non-archived webhooks; if the activity is not already
+   * such a stream and the streams are already `>= limit`, nothing changes and `limit_reached` is
+   * returned. Re-routing an activity that already counts never hits the limit.
+   */
+  setRoute(accountId: string, activityId: string, webhookId: string, limit: number): Promise<SetRouteResult>;
+  /** Removes the activity's route. True when there was one. */
+  deleteRoute(accountId: string, activityId: string): Promise<boolean>;
+  /** The account's outbound streams: routes whose webhook is not archived. */
+  countStreams(accountId: string): Promise<number>;
+  /**
+   * The destination webhooks of these activities (any status), keyed by activity id; unrouted activities
+   * are absent.
+   */
+  resolveRoutes(accountId: string, activityIds: readonly string[]): Promise<Map<string, WebhookRecord>>;
+
+  // Deliveries: the outbox ---------------------------------------------------------------------
+
+  /**
+   * Inserts the deliveries in one transaction. A delivery whose (`webhookId`, `source`, `eventId`) already
+   * exists — in the store or earlier in the same call — is not inserted; the existing one is returned
+   * instead. Returns, in input order, `{id, messageId, created}` of the delivery that now holds each key.
+   * New deliveries are `pending` with `nextAttemptAt = cycleStartedAt = createdAt = updatedAt`, 0 attempts.
+   * After the commit, if anything was created, the store signals work ({@link Store.onWork}) and
+   * changes ({@link Store.onChanges}).
+   */
+  insertDeliveries(deliveries: readonly NewDelivery[]): Promise<{ id: string; messageId: string; created: boolean }[]>;
+
+  /**
+   * Claims up to `limit` due deliveries for `owner`, atomically: a delivery is claimable when it is
+   * `pending` or `retrying`, `nextAttemptAt <= now`, its webhook is `active` and `healthy` (otherwise it is
+   * held: it stays untouched), and its webhook's write-key fingerprint is not paused past `now`
+   * ({@link Store.pauseWriteKey}). Claimed deliveries get `nextAttemptAt = now + leaseMs` (the lease) and
+   * belong to `owner` until completed, released or the lease expires — then they are due again and any
+   * worker may claim them (a crash loses nothing). Concurrent claims, in this or other processes, never
+   * return the same delivery while its lease runs. Oldest `nextAttemptAt` first.
+   */
+  claimDeliveries(owner: string, now: number, leaseMs: number, limit: number): Promise<ClaimedDelivery[]>;
+
+  /**
+   * Records attempts of deliveries claimed by `owner`, in one transaction. A completion whose delivery
+   * is not currently claimed by `owner` (lease taken over by another worker, or released, or the delivery
+   * deleted or requeued) is skipped. For each applied completion: the attempt row is added;
+   * `attemptCount += 1`; `countedAttempts += 1` when `counted`; `status`, `lastError`, `updatedAt = now`,
+   * `lastHttpStatus = attempt.httpStatus`; `nextAttemptAt` = the given time for `retrying`, null otherwise;
+   * `deliveredAt = attempt.at` for `delivered`; the lease is cleared. Returns the ids applied. After the
+   * commit, signals changes ({@link Store.onChanges}).
+   */
+  completeAttempts(owner: string, completions: readonly AttemptCompletion[], now: number): Promise<string[]>;
+
+  /**
+   * Releases every lease held by `owner` (graceful stop): those deliveries become due at `now`, their
+   * status and attempts unchanged. Returns how many.
+   */
+  releaseLeases(owner: string, now: number): Promise<number>;
+
+  /**
+   * Pauses every delivery whose webhook's write-key fingerprint is `fingerprint` until `until` (a 429's
+   * Retry-After), for every worker sharing the store. Keeps the later time if a pause already exists.
+   */
+  pauseWriteKey(fingerprint: string, until: number): Promise<void>;
+  /** The time until which the fingerprint is paused, or null when never paused or the pause is over at `now`. */
+  writeKeyPausedUntil(fingerprint: string, now: number): Promise<number | null>;
+
+  /**
+   * Schedules failed deliveries of the webhook again: with `deliveryIds`, those of them that are `failed`;
+   * without, every failed one. Each becomes `pending` with `nextAttemptAt = cycleStartedAt = updatedAt = now`,
+   * `countedAttempts = 0`; messageId, message, attempts and attemptCount are kept. Scoped to the account and
+   * webhook. Returns the ids requeued. After the commit, if any, signals work and changes.
+   */
+  requeueFailed(accountId: string, webhookId: string, now: number, deliveryIds?: readonly string[]): Promise<string[]>;
+
+  // Deliveries: reading ------------------------------------------------------------------------
+
+  /**
+   * The webhook's deliveries matching `filter`, newest first: `createdAt` descending, then `id`
+   * descending. With `after`, only those strictly after that position in this order (keyset pagination:
+   * stable under concurrent inserts — no duplicates, no gaps). At most `limit` rows.
+   */
+  listDeliveries(
+    accountId: string,
+    webhookId: string,
+    filter: DeliveryFilter,
+    after: DeliveryCursor | null,
+    limit: number,
+  ): Promise<DeliveryRecord[]>;
+  /** One delivery with message and attempts, or null when missing or not of this account and webhook. */
+  getDelivery(accountId: string, webhookId: string, deliveryId: string): Promise<DeliveryDetailRecord | null>;
+  /** These deliveries (missing ids skipped), in no particular order. Not account-scoped: for change feeds. */
+  getDeliveries(deliveryIds: readonly string[]): Promise<DeliveryRecord[]>;
+  /** Counts, series, last delivery and lag of one webhook (see {@link DeliveryStats}). */
+  deliveryStats(accountId: string, webhookId: string, query: DeliveryStatsQuery): Promise<DeliveryStats>;
+
+  // Maintenance --------------------------------------------------------------------------------
+
+  /**
+   * Deletes up to `limit` finished (`delivered` or `failed`) deliveries with `createdAt < olderThan`,
+   * with their attempts. Returns how many; the caller repeats until it gets less than `limit`.
+   */
+  pruneDeliveries(olderThan: number, limit: number): Promise<number>;
+
+  // Notifications ------------------------------------------------------------------------------
+
+  /**
+   * Calls `listener` when deliveries may have become due: after {@link Store.insertDeliveries} or
+   * {@link Store.requeueFailed} created or requeued rows, or {@link Store.signalWork} — in this process at
+   * once, and in other processes sharing the database where the engine supports it (PostgreSQL:
+   * LISTEN/NOTIFY; SQLite: this process only). Best effort: workers also poll.
+   */
+  onWork(listener: () => void): StoreUnsubscribe;
+  /** Announces work to every {@link Store.onWork} listener (e.g. after a webhook was reconnected). */
+  signalWork(): Promise<void>;
+  /**
+   * Calls `listener` after a commit that created or changed deliveries (insert, attempts, requeue), one
+   * notice per webhook and commit; same reach as {@link Store.onWork}.
+   */
+  onChanges(listener: (notice: DeliveryChangeNotice) => void): StoreUnsubscribe;
+}

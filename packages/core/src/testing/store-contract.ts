@@ -1,0 +1,754 @@
+/**
+ * The conformance suite every `Store` implementation runs (../../../../shared/STYLE.md §7). It checks the
+ * semantics documented on each method of `Store` with vitest; call it from a test file of the store.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { TrackMessage } from '../contract/index';
+import type { AttemptCompletion, DeliveryCursor, NewDelivery, Store, WebhookRecord } from '../store/types';
+
+/** Options of {@link describeStoreContract}. */
+export interface StoreContractOptions {
+  /** Called after each test with the store it made (after `close()`), e.g. to drop a schema. Default: nothing. */
+  cleanup?: (store: Store) => Promise<void> | void;
+}
+
+const T0 = Date.UTC(2026, 10, 27, 10, 0, 0);
+const HOUR = 3_600_000;
+
+let sequence = 0;
+function uid(prefix: string): string {
+  sequence += 1;
+  return `${prefix}_${sequence.toString().padStart(6, '0')}`;
+}
+
+/** A webhook record with defaults; override anything. */
+export function webhookFixture(overrides: Partial<WebhookRecord> = {}): WebhookRecord {
+  return {
+    id: uid('wh'),
+    accountId: 'acct_a',
+    name: 'Segment production',
+    trackEventName: 'Activity',
+    region: 'us',
+    sendActivityPayload: true,
+    fields: [{ key: 'plan', from: 'person.plan' }],
+    status: 'active',
+    healthState: 'healthy',
+    healthReason: null,
+    healthSince: null,
+    refusedBatches: 0,
+    writeKeyCiphertext: 'v1:ciphertext',
+    writeKeyHint: 'abcd',
+    writeKeyFingerprint: 'fp_1',
+    createdAt: T0,
+    updatedAt: T0,
+    ...overrides,
+  };
+}
+
+function messageFor(webhookId: string, eventId: string, createdAt: number): TrackMessage {
+  return {
+    type: 'track',
+    event: 'Activity',
+    userId: 'p_1',
+    messageId: `${webhookId}:${eventId}`,
+    timestamp: new Date(createdAt).toISOString(),
+    properties: { amount: 42.5, nested: { ok: true }, list: [1, 'two'] },
+    context: { library: { name: '@segment-webhook/core', version: '0.1.0' } },
+  };
+}
+
+/** A new delivery for a webhook with defaults; override anything. */
+export function deliveryFixture(webhook: WebhookRecord, overrides: Partial<NewDelivery> = {}): NewDelivery {
+  const eventId = overrides.eventId ?? uid('evt');
+  const createdAt = overrides.createdAt ?? T0;
+  return {
+    id: uid('dlv'),
+    accountId: webhook.accountId,
+    webhookId: webhook.id,
+    eventId,
+    personId: 'p_1',
+    activityId: 'order-placed',
+    source: 'activity',
+    messageId: `${webhook.id}:${eventId}`,
+    message: messageFor(webhook.id, eventId, createdAt),
+    occurredAt: createdAt - 1000,
+    createdAt,
+    ...overrides,
+  };
+}
+
+function completion(
+  deliveryId: string,
+  number: number,
+  status: AttemptCompletion['status'],
+  at: number,
+  extra: Partial<AttemptCompletion> = {},
+): AttemptCompletion {
+  const httpStatus = status === 'delivered' ? 200 : status === 'failed' ? 400 : 503;
+  return {
+    deliveryId,
+    attempt: {
+      number,
+      at,
+      httpStatus,
+      latencyMs: 12,
+      outcome: status === 'retrying' ? 'retry' : status,
+      error: status === 'delivered' ? null : `HTTP ${httpStatus}`,
+      responseBody: status === 'delivered' ? '{"success":true}' : 'nope',
+    },
+    counted: true,
+    status,
+    nextAttemptAt: status === 'retrying' ? at + 1000 : null,
+    lastError: status === 'delivered' ? null : `HTTP ${httpStatus}`,
+    ...extra,
+  };
+}
+
+/**
+ * Registers the store conformance suite under `describe(name)`. `makeStore` is called before every test
+ * and must return a new, empty store (a fresh SQLite file, a fresh PostgreSQL schema); the suite calls
+ * `migrate()` itself (twice, to check idempotence) and `close()` after each test.
+ */
+export function describeStoreContract(
+  name: string,
+  makeStore: () => Store | Promise<Store>,
+  options: StoreContractOptions = {},
+): void {
+  describe(name, () => {
+    let store: Store;
+
+    beforeEach(async () => {
+      store = await makeStore();
+      await store.migrate();
+      await store.migrate();
+    });
+
+    afterEach(async () => {
+      await store.close();
+      await options.cleanup?.(store);
+    });
+
+    async function addWebhook(overrides: Partial<WebhookRecord> = {}): Promise<WebhookRecord> {
+      const webhook = webhookFixture(overrides);
+      await store.insertWebhook(webhook);
+      return webhook;
+    }
+
+    async function addDeliveries(webhook: WebhookRecord, list: Partial<NewDelivery>[]): Promise<NewDelivery[]> {
+      const deliveries = list.map((overrides) => deliveryFixture(webhook, overrides));
+      await store.insertDeliveries(deliveries);
+      return deliveries;
+    }
+
+    describe('webhooks', () => {
+      it('round-trips a webhook and hides it from other accounts', async () => {
+        const webhook = await addWebhook({ fields: [{ key: 'tier', value: 3 }], region: 'eu' });
+        expect(await store.getWebhook('acct_a', webhook.id)).toEqual(webhook);
+        expect(await store.getWebhook('acct_b', webhook.id)).toBeNull();
+        expect(await store.getWebhook('acct_a', 'missing')).toBeNull();
+      });
+
+      it('lists oldest first, filtered by status and account', async () => {
+        const second = await addWebhook({ createdAt: T0 + 10 });
+        const first = await addWebhook({ createdAt: T0 });
+        const archived = await addWebhook({ createdAt: T0 + 20, status: 'archived' });
+        await addWebhook({ accountId: 'acct_b' });
+        expect((await store.listWebhooks('acct_a')).map((w) => w.id)).toEqual([first.id, second.id, archived.id]);
+        expect((await store.listWebhooks('acct_a', 'archived')).map((w) => w.id)).toEqual([archived.id]);
+        expect(await store.listWebhooks('acct_c')).toEqual([]);
+      });
+
+      it('updates with a patch, conditionally on the status', async () => {
+        const webhook = await addWebhook();
+        const updated = await store.updateWebhook('acct_a', webhook.id, {
+          name: 'Renamed',
+          fields: [],
+          updatedAt: T0 + 5,
+        });
+        expect(updated).toEqual({ ...webhook, name: 'Renamed', fields: [], updatedAt: T0 + 5 });
+        expect(await store.getWebhook('acct_a', webhook.id)).toEqual(updated);
+
+        expect(await store.updateWebhook('acct_a', webhook.id, { status: 'archived' }, ['disconnected'])).toBeNull();
+        expect((await store.getWebhook('acct_a', webhook.id))?.status).toBe('active');
+        const disconnected = await store.updateWebhook('acct_a', webhook.id, { status: 'disconnected' }, ['active']);
+        expect(disconnected?.status).toBe('disconnected');
+        expect(await store.updateWebhook('acct_b', webhook.id, { name: 'x' })).toBeNull();
+        expect(await store.updateWebhook('acct_a', 'missing', { name: 'x' })).toBeNull();
+      });
+
+      it('lets only one of two concurrent transitions win', async () => {
+        const webhook = await addWebhook();
+        const results = await Promise.all([
+          store.updateWebhook('acct_a', webhook.id, { status: 'disconnected' }, ['active']),
+          store.updateWebhook('acct_a', webhook.id, { status: 'disconnected' }, ['active']),
+        ]);
+        expect(results.filter((r) => r !== null)).toHaveLength(1);
+      });
+
+      it('deletes only in the given status, with routes and deliveries', async () => {
+        const webhook = await addWebhook({ status: 'disconnected' });
+        await store.setRoute('acct_a', 'order-placed', webhook.id, 10);
+        const [delivery] = await addDeliveries(webhook, [{}]);
+        expect(await store.deleteWebhook('acct_a', webhook.id, ['archived'])).toBe(false);
+        expect(await store.deleteWebhook('acct_b', webhook.id, ['disconnected'])).toBe(false);
+        expect(await store.deleteWebhook('acct_a', webhook.id, ['disconnected'])).toBe(true);
+        expect(await store.getWebhook('acct_a', webhook.id)).toBeNull();
+        expect(await store.listRoutes('acct_a')).toEqual([]);
+        expect(await store.getDeliveries([delivery!.id])).toEqual([]);
+        expect(await store.deleteWebhook('acct_a', webhook.id, ['disconnected'])).toBe(false);
+      });
+
+      it('tips a webhook into needs_attention after `threshold` refused batches in a row', async () => {
+        const webhook = await addWebhook();
+        const other = await addWebhook();
+        const refused = { webhookId: webhook.id, refused: true, reason: 'Segment answered 400' };
+        expect(await store.recordBatches([refused, refused], 3, T0)).toEqual([]);
+        expect(await store.recordBatches([{ webhookId: webhook.id, refused: false, reason: null }], 3, T0)).toEqual([]);
+        expect((await store.getWebhook('acct_a', webhook.id))?.refusedBatches).toBe(0);
+        expect(
+          await store.recordBatches(
+            [refused, refused, { webhookId: other.id, refused: true, reason: 'x' }, refused, refused],
+            3,
+            T0 + 7,
+          ),
+        ).toEqual([webhook.id]);
+        const after = await store.getWebhook('acct_a', webhook.id);
+        expect(after).toMatchObject({
+          healthState: 'needs_attention',
+          healthReason: 'Segment answered 400',
+          healthSince: T0 + 7,
+          refusedBatches: 4,
+        });
+        expect((await store.getWebhook('acct_a', other.id))?.healthState).toBe('healthy');
+        expect(await store.recordBatches([refused], 3, T0 + 8)).toEqual([]);
+        expect((await store.getWebhook('acct_a', webhook.id))?.healthSince).toBe(T0 + 7);
+        expect(await store.recordBatches([{ webhookId: 'missing', refused: true, reason: null }], 1, T0)).toEqual([]);
+      });
+    });
+
+    describe('routes', () => {
+      it('routes, replaces and removes destinations', async () => {
+        const a = await addWebhook();
+        const b = await addWebhook();
+        expect(await store.setRoute('acct_a', 'order-placed', a.id, 5)).toEqual({
+          ok: true,
+          route: { accountId: 'acct_a', activityId: 'order-placed', webhookId: a.id },
+        });
+        await store.setRoute('acct_a', 'checkout', a.id, 5);
+        await store.setRoute('acct_a', 'order-placed', b.id, 5);
+        expect(await store.listRoutes('acct_a')).toEqual([
+          { accountId: 'acct_a', activityId: 'checkout', webhookId: a.id },
+          { accountId: 'acct_a', activityId: 'order-placed', webhookId: b.id },
+        ]);
+        expect(await store.listRoutes('acct_b')).toEqual([]);
+        const resolved = await store.resolveRoutes('acct_a', ['order-placed', 'unrouted', 'checkout']);
+        expect([...resolved.keys()].sort()).toEqual(['checkout', 'order-placed']);
+        expect(resolved.get('order-placed')?.id).toBe(b.id);
+        expect((await store.resolveRoutes('acct_b', ['order-placed'])).size).toBe(0);
+        expect(await store.deleteRoute('acct_a', 'checkout')).toBe(true);
+        expect(await store.deleteRoute('acct_a', 'checkout')).toBe(false);
+        expect(await store.countStreams('acct_a')).toBe(1);
+      });
+
+      it('checks the stream limit atomically and does not count a re-route twice', async () => {
+        const a = await addWebhook();
+        const b = await addWebhook();
+        expect((await store.setRoute('acct_a', 'one', a.id, 2)).ok).toBe(true);
+        expect((await store.setRoute('acct_a', 'two', a.id, 2)).ok).toBe(true);
+        expect(await store.setRoute('acct_a', 'three', a.id, 2)).toEqual({
+          ok: false,
+          reason: 'limit_reached',
+          streams: 2,
+        });
+        expect((await store.setRoute('acct_a', 'two', b.id, 2)).ok).toBe(true);
+        expect(await store.countStreams('acct_a')).toBe(2);
+
+        const results = await Promise.all(
+          ['x1', 'x2', 'x3', 'x4'].map((activity) => store.setRoute('acct_b_limit', activity, 'nope', 1)),
+        );
+        expect(results.every((r) => !r.ok && r.reason === 'webhook_not_found')).toBe(true);
+        const c = await addWebhook({ accountId: 'acct_c' });
+        const concurrent = await Promise.all(
+          ['x1', 'x2', 'x3', 'x4'].map((activity) => store.setRoute('acct_c', activity, c.id, 2)),
+        );
+        expect(concurrent.filter((r) => r.ok)).toHaveLength(2);
+        expect(await store.countStreams('acct_c')).toBe(2);
+      });
+
+      it('refuses archived and foreign webhooks; archived ones do not count and archiving drops routes', async () => {
+        const a = await addWebhook();
+        const archived = await addWebhook({ status: 'archived' });
+        const foreign = await addWebhook({ accountId: 'acct_b' });
+        expect(await store.setRoute('acct_a', 'one', archived.id, 5)).toEqual({
+          ok: false,
+          reason: 'webhook_archived',
+        });
+        expect(await store.setRoute('acct_a', 'one', foreign.id, 5)).toEqual({
+          ok: false,
+          reason: 'webhook_not_found',
+        });
+        await store.setRoute('acct_a', 'one', a.id, 5);
+        await store.setRoute('acct_a', 'two', a.id, 5);
+        expect(await store.countStreams('acct_a')).toBe(2);
+        await store.updateWebhook('acct_a', a.id, { status: 'archived' });
+        expect(await store.countStreams('acct_a')).toBe(0);
+        expect(await store.listRoutes('acct_a')).toEqual([]);
+      });
+    });
+
+    describe('the outbox', () => {
+      it('inserts deliveries pending and due at once, with their message', async () => {
+        const webhook = await addWebhook();
+        const [input] = [deliveryFixture(webhook, { createdAt: T0 + 3, occurredAt: T0 - 50, activityId: null })];
+        const result = await store.insertDeliveries([input!]);
+        expect(result).toEqual([{ id: input!.id, messageId: input!.messageId, created: true }]);
+        const detail = await store.getDelivery('acct_a', webhook.id, input!.id);
+        expect(detail).toEqual({
+          id: input!.id,
+          accountId: 'acct_a',
+          webhookId: webhook.id,
+          eventId: input!.eventId,
+          personId: 'p_1',
+          activityId: null,
+          source: 'activity',
+          status: 'pending',
+          messageId: input!.messageId,
+          attemptCount: 0,
+          countedAttempts: 0,
+          occurredAt: T0 - 50,
+          createdAt: T0 + 3,
+          updatedAt: T0 + 3,
+          cycleStartedAt: T0 + 3,
+          nextAttemptAt: T0 + 3,
+          deliveredAt: null,
+          lastError: null,
+          lastHttpStatus: null,
+          message: input!.message,
+          attempts: [],
+        });
+        expect(await store.getDelivery('acct_b', webhook.id, input!.id)).toBeNull();
+        expect(await store.getDelivery('acct_a', 'other', input!.id)).toBeNull();
+      });
+
+      it('de-duplicates on (webhook, source, event id), also within one call', async () => {
+        const webhook = await addWebhook();
+        const other = await addWebhook();
+        const first = deliveryFixture(webhook, { eventId: 'e1' });
+        await store.insertDeliveries([first]);
+        const again = deliveryFixture(webhook, { eventId: 'e1', messageId: 'different' });
+        const twin = deliveryFixture(webhook, { eventId: 'e2' });
+        const twinAgain = deliveryFixture(webhook, { eventId: 'e2' });
+        const send = deliveryFixture(webhook, { eventId: 'e1', source: 'send', messageId: 'send-e1' });
+        const otherWebhook = deliveryFixture(other, { eventId: 'e1' });
+        const result = await store.insertDeliveries([again, twin, twinAgain, send, otherWebhook]);
+        expect(result).toEqual([
+          { id: first.id, messageId: first.messageId, created: false },
+          { id: twin.id, messageId: twin.messageId, created: true },
+          { id: twin.id, messageId: twin.messageId, created: false },
+          { id: send.id, messageId: 'send-e1', created: true },
+          { id: otherWebhook.id, messageId: otherWebhook.messageId, created: true },
+        ]);
+        expect(await store.getDeliveries([again.id, twinAgain.id])).toEqual([]);
+      });
+
+      it('inserts a large batch in one call', async () => {
+        const webhook = await addWebhook();
+        const list = Array.from({ length: 1500 }, () => ({}));
+        const deliveries = await addDeliveries(webhook, list);
+        const page = await store.listDeliveries('acct_a', webhook.id, {}, null, 200);
+        expect(page).toHaveLength(200);
+        expect((await store.getDeliveries(deliveries.map((d) => d.id))).length).toBe(1500);
+      });
+    });
+
+    describe('claims and leases', () => {
+      it('claims due deliveries oldest first, up to the limit, with the webhook’s current key and region', async () => {
+        const webhook = await addWebhook({ writeKeyCiphertext: 'old', region: 'us' });
+        const [a, b, c] = await addDeliveries(webhook, [
+          { createdAt: T0 + 2 },
+          { createdAt: T0 },
+          { createdAt: T0 + 1 },
+        ]);
+        await addDeliveries(webhook, [{ createdAt: T0 + 1000 }]);
+        await store.updateWebhook('acct_a', webhook.id, { writeKeyCiphertext: 'new', region: 'eu' });
+        const claimed = await store.claimDeliveries('w1', T0 + 10, 30_000, 2);
+        expect(claimed.map((d) => d.id)).toEqual([b!.id, c!.id]);
+        expect(claimed[0]).toMatchObject({
+          writeKeyCiphertext: 'new',
+          region: 'eu',
+          writeKeyFingerprint: 'fp_1',
+          status: 'pending',
+          nextAttemptAt: T0 + 10 + 30_000,
+          message: b!.message,
+        });
+        const rest = await store.claimDeliveries('w2', T0 + 10, 30_000, 10);
+        expect(rest.map((d) => d.id)).toEqual([a!.id]);
+        expect(await store.claimDeliveries('w3', T0 + 10, 30_000, 10)).toEqual([]);
+      });
+
+      it('never hands the same delivery to two concurrent claimers', async () => {
+        const webhook = await addWebhook();
+        await addDeliveries(
+          webhook,
+          Array.from({ length: 60 }, (_, i) => ({ createdAt: T0 + i })),
+        );
+        const claims = await Promise.all(
+          ['w1', 'w2', 'w3', 'w4'].map((owner) => store.claimDeliveries(owner, T0 + 100, 30_000, 20)),
+        );
+        const ids = claims.flat().map((d) => d.id);
+        expect(new Set(ids).size).toBe(ids.length);
+        expect(ids.length).toBe(60);
+      });
+
+      it('makes an expired lease claimable again by anyone', async () => {
+        const webhook = await addWebhook();
+        const [d] = await addDeliveries(webhook, [{}]);
+        await store.claimDeliveries('crashed', T0, 1000, 10);
+        expect(await store.claimDeliveries('w2', T0 + 999, 1000, 10)).toEqual([]);
+        const again = await store.claimDeliveries('w2', T0 + 1000, 1000, 10);
+        expect(again.map((x) => x.id)).toEqual([d!.id]);
+        expect(again[0]!.messageId).toBe(d!.messageId);
+        // The crashed worker's late completion no longer applies.
+        expect(
+          await store.completeAttempts('crashed', [completion(d!.id, 1, 'delivered', T0 + 1001)], T0 + 1001),
+        ).toEqual([]);
+        expect(await store.completeAttempts('w2', [completion(d!.id, 1, 'delivered', T0 + 1002)], T0 + 1002)).toEqual([
+          d!.id,
+        ]);
+      });
+
+      it('holds deliveries of disconnected, archived and needs-attention webhooks', async () => {
+        const disconnected = await addWebhook({ status: 'disconnected' });
+        const archived = await addWebhook({ status: 'archived' });
+        const attention = await addWebhook({ healthState: 'needs_attention', healthReason: 'x', healthSince: T0 });
+        await addDeliveries(disconnected, [{}]);
+        await addDeliveries(archived, [{}]);
+        const [held] = await addDeliveries(attention, [{}]);
+        expect(await store.claimDeliveries('w1', T0 + 10, 30_000, 10)).toEqual([]);
+        await store.updateWebhook('acct_a', attention.id, {
+          healthState: 'healthy',
+          healthReason: null,
+          healthSince: null,
+        });
+        expect((await store.claimDeliveries('w1', T0 + 10, 30_000, 10)).map((d) => d.id)).toEqual([held!.id]);
+        await store.updateWebhook('acct_a', disconnected.id, { status: 'active' });
+        expect(await store.claimDeliveries('w1', T0 + 10, 30_000, 10)).toHaveLength(1);
+      });
+
+      it('skips paused write keys until the pause ends; a pause only ever extends', async () => {
+        const paused = await addWebhook({ writeKeyFingerprint: 'fp_paused' });
+        const sibling = await addWebhook({ writeKeyFingerprint: 'fp_paused' });
+        const free = await addWebhook({ writeKeyFingerprint: 'fp_free' });
+        await addDeliveries(paused, [{}]);
+        await addDeliveries(sibling, [{}]);
+        const [f] = await addDeliveries(free, [{}]);
+        await store.pauseWriteKey('fp_paused', T0 + 5000);
+        await store.pauseWriteKey('fp_paused', T0 + 2000);
+        expect(await store.writeKeyPausedUntil('fp_paused', T0)).toBe(T0 + 5000);
+        expect(await store.writeKeyPausedUntil('fp_free', T0)).toBeNull();
+        expect(await store.writeKeyPausedUntil('fp_paused', T0 + 5000)).toBeNull();
+        expect((await store.claimDeliveries('w1', T0 + 4999, 30_000, 10)).map((d) => d.id)).toEqual([f!.id]);
+        expect(await store.claimDeliveries('w1', T0 + 5000, 30_000, 10)).toHaveLength(2);
+      });
+
+      it('releases the leases of a stopping worker', async () => {
+        const webhook = await addWebhook();
+        await addDeliveries(webhook, [{}, {}]);
+        await store.claimDeliveries('stopping', T0, 60_000, 10);
+        expect(await store.releaseLeases('other', T0 + 5)).toBe(0);
+        expect(await store.releaseLeases('stopping', T0 + 5)).toBe(2);
+        const again = await store.claimDeliveries('w2', T0 + 5, 60_000, 10);
+        expect(again).toHaveLength(2);
+        expect(again.every((d) => d.status === 'pending' && d.attemptCount === 0)).toBe(true);
+      });
+    });
+
+    describe('attempts', () => {
+      it('records attempts and moves deliveries through retrying to delivered or failed', async () => {
+        const webhook = await addWebhook();
+        const [a, b] = await addDeliveries(webhook, [{}, {}]);
+        await store.claimDeliveries('w1', T0, 30_000, 10);
+        const applied = await store.completeAttempts(
+          'w1',
+          [completion(a!.id, 1, 'retrying', T0 + 10), completion(b!.id, 1, 'failed', T0 + 10)],
+          T0 + 20,
+        );
+        expect(applied.sort()).toEqual([a!.id, b!.id].sort());
+        const retrying = await store.getDelivery('acct_a', webhook.id, a!.id);
+        expect(retrying).toMatchObject({
+          status: 'retrying',
+          attemptCount: 1,
+          countedAttempts: 1,
+          nextAttemptAt: T0 + 1010,
+          updatedAt: T0 + 20,
+          lastError: 'HTTP 503',
+          lastHttpStatus: 503,
+          deliveredAt: null,
+        });
+        expect(retrying?.attempts).toEqual([
+          {
+            number: 1,
+            at: T0 + 10,
+            httpStatus: 503,
+            latencyMs: 12,
+            outcome: 'retry',
+            error: 'HTTP 503',
+            responseBody: 'nope',
+          },
+        ]);
+        expect(await store.getDelivery('acct_a', webhook.id, b!.id)).toMatchObject({
+          status: 'failed',
+          nextAttemptAt: null,
+          lastHttpStatus: 400,
+        });
+        // Not due before its time; not claimable by a stale completion.
+        expect(await store.claimDeliveries('w1', T0 + 1009, 30_000, 10)).toEqual([]);
+        const [again] = await store.claimDeliveries('w1', T0 + 1010, 30_000, 10);
+        expect(again?.id).toBe(a!.id);
+        await store.completeAttempts(
+          'w1',
+          [
+            completion(a!.id, 2, 'retrying', T0 + 1020, {
+              counted: false,
+              nextAttemptAt: T0 + 2000,
+              attempt: {
+                number: 2,
+                at: T0 + 1020,
+                httpStatus: 429,
+                latencyMs: 3,
+                outcome: 'retry',
+                error: 'rate limited',
+                responseBody: null,
+              },
+            }),
+          ],
+          T0 + 1020,
+        );
+        expect(await store.getDelivery('acct_a', webhook.id, a!.id)).toMatchObject({
+          attemptCount: 2,
+          countedAttempts: 1,
+          lastHttpStatus: 429,
+        });
+        await store.claimDeliveries('w1', T0 + 2000, 30_000, 10);
+        await store.completeAttempts('w1', [completion(a!.id, 3, 'delivered', T0 + 2005)], T0 + 2006);
+        const delivered = await store.getDelivery('acct_a', webhook.id, a!.id);
+        expect(delivered).toMatchObject({
+          status: 'delivered',
+          attemptCount: 3,
+          deliveredAt: T0 + 2005,
+          nextAttemptAt: null,
+          lastError: null,
+          lastHttpStatus: 200,
+        });
+        expect(delivered?.attempts.map((x) => x.number)).toEqual([1, 2, 3]);
+        expect(await store.claimDeliveries('w1', T0 + 99_999, 30_000, 10)).toEqual([]);
+      });
+
+      it('skips completions of deliveries the worker does not hold', async () => {
+        const webhook = await addWebhook();
+        const [d] = await addDeliveries(webhook, [{}]);
+        expect(await store.completeAttempts('w1', [completion(d!.id, 1, 'delivered', T0)], T0)).toEqual([]);
+        expect((await store.getDelivery('acct_a', webhook.id, d!.id))?.status).toBe('pending');
+      });
+
+      it('requeues failed deliveries with the same messageId and message, resetting counted attempts', async () => {
+        const webhook = await addWebhook();
+        const [a, b, c] = await addDeliveries(webhook, [{}, {}, {}]);
+        await store.claimDeliveries('w1', T0, 30_000, 10);
+        await store.completeAttempts(
+          'w1',
+          [
+            completion(a!.id, 1, 'failed', T0 + 1),
+            completion(b!.id, 1, 'failed', T0 + 1),
+            completion(c!.id, 1, 'delivered', T0 + 1),
+          ],
+          T0 + 1,
+        );
+        expect(await store.requeueFailed('acct_a', webhook.id, T0 + 50, [a!.id, c!.id, 'missing'])).toEqual([a!.id]);
+        expect(await store.requeueFailed('acct_b', webhook.id, T0 + 50)).toEqual([]);
+        const requeued = await store.getDelivery('acct_a', webhook.id, a!.id);
+        expect(requeued).toMatchObject({
+          status: 'pending',
+          messageId: a!.messageId,
+          message: a!.message,
+          attemptCount: 1,
+          countedAttempts: 0,
+          cycleStartedAt: T0 + 50,
+          nextAttemptAt: T0 + 50,
+          updatedAt: T0 + 50,
+          createdAt: a!.createdAt,
+        });
+        expect(requeued?.attempts).toHaveLength(1);
+        expect(await store.requeueFailed('acct_a', webhook.id, T0 + 60)).toEqual([b!.id]);
+        const claimed = await store.claimDeliveries('w1', T0 + 60, 30_000, 10);
+        expect(claimed.map((d) => d.id).sort()).toEqual([a!.id, b!.id].sort());
+      });
+    });
+
+    describe('reading deliveries', () => {
+      it('pages newest first with a stable keyset cursor, ties broken by id', async () => {
+        const webhook = await addWebhook();
+        const other = await addWebhook();
+        const inputs = Array.from({ length: 25 }, (_, i) => ({
+          id: `dlv_page_${String(i).padStart(2, '0')}`,
+          createdAt: T0 + Math.floor(i / 3) * 1000,
+        }));
+        await addDeliveries(webhook, inputs);
+        await addDeliveries(other, [{ createdAt: T0 + 500 }]);
+        const expected = [...inputs]
+          .sort((x, y) => y.createdAt - x.createdAt || (x.id < y.id ? 1 : -1))
+          .map((d) => d.id);
+        const seen: string[] = [];
+        let after: DeliveryCursor | null = null;
+        for (;;) {
+          const page = await store.listDeliveries('acct_a', webhook.id, {}, after, 7);
+          seen.push(...page.map((d) => d.id));
+          if (page.length < 7) break;
+          const last = page[page.length - 1]!;
+          after = { createdAt: last.createdAt, id: last.id };
+          // A delivery inserted meanwhile (newer) neither duplicates nor shifts the pages.
+          await addDeliveries(webhook, [{ createdAt: T0 + 100_000 }]);
+        }
+        expect(seen).toEqual(expected);
+        expect(await store.listDeliveries('acct_b', webhook.id, {}, null, 50)).toEqual([]);
+      });
+
+      it('filters by status, person, event id and creation time', async () => {
+        const webhook = await addWebhook();
+        const [a, b, c] = await addDeliveries(webhook, [
+          { createdAt: T0, personId: 'p_a', eventId: 'e_a' },
+          { createdAt: T0 + HOUR, personId: 'p_b', eventId: 'e_b' },
+          { createdAt: T0 + 2 * HOUR, personId: 'p_a', eventId: 'e_c' },
+        ]);
+        await store.claimDeliveries('w1', T0 + 3 * HOUR, 30_000, 1);
+        await store.completeAttempts('w1', [completion(a!.id, 1, 'failed', T0 + 3 * HOUR)], T0 + 3 * HOUR);
+        const ids = async (filter: Parameters<Store['listDeliveries']>[2]) =>
+          (await store.listDeliveries('acct_a', webhook.id, filter, null, 50)).map((d) => d.id);
+        expect(await ids({ status: 'failed' })).toEqual([a!.id]);
+        expect(await ids({ status: 'pending' })).toEqual([c!.id, b!.id]);
+        expect(await ids({ personId: 'p_a' })).toEqual([c!.id, a!.id]);
+        expect(await ids({ eventId: 'e_b' })).toEqual([b!.id]);
+        expect(await ids({ from: T0 + HOUR })).toEqual([c!.id, b!.id]);
+        expect(await ids({ to: T0 + HOUR })).toEqual([a!.id]);
+        expect(await ids({ from: T0, to: T0 + 2 * HOUR, personId: 'p_a' })).toEqual([a!.id]);
+      });
+
+      it('computes counts, buckets, last delivery and lag percentiles', async () => {
+        const webhook = await addWebhook();
+        const since = T0;
+        const lags = [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000];
+        const inputs = lags.map((lag, i) => ({ createdAt: T0 + i, occurredAt: T0 + i - lag }));
+        const delivered = await addDeliveries(webhook, inputs);
+        const [failed] = await addDeliveries(webhook, [{ createdAt: T0 + 20 }]);
+        await addDeliveries(webhook, [{ createdAt: T0 + 30 }]);
+        await store.claimDeliveries('w1', T0 + 25, 30_000, 20);
+        await store.completeAttempts(
+          'w1',
+          [
+            ...delivered.map((d, i) =>
+              // Delivered at createdAt; the first 4 in hour 0, the rest in hour 2.
+              completion(d.id, 1, 'delivered', i < 4 ? d.createdAt : d.createdAt + 2 * HOUR),
+            ),
+            completion(failed!.id, 1, 'failed', T0 + 21),
+          ],
+          T0 + HOUR + 5,
+        );
+        // Re-express lag in terms of deliveredAt − occurredAt: hour-2 ones gain 2 h.
+        const stats = await store.deliveryStats('acct_a', webhook.id, { since, until: T0 + 24 * HOUR, bucketMs: HOUR });
+        expect(stats.counts).toEqual({ pending: 1, retrying: 0, delivered: 10, failed: 1 });
+        expect(stats.buckets).toEqual([
+          { start: T0, delivered: 4, failed: 0 },
+          { start: T0 + HOUR, delivered: 0, failed: 1 },
+          { start: T0 + 2 * HOUR, delivered: 6, failed: 0 },
+        ]);
+        expect(stats.lastDeliveredAt).toBe(T0 + 9 + 2 * HOUR);
+        // Sorted lags: 100..400 then 500+2h..1000+2h → p50 is rank 5, p95 rank 10.
+        expect(stats.lagP50).toBe(500 + 2 * HOUR);
+        expect(stats.lagP95).toBe(1000 + 2 * HOUR);
+        const early = await store.deliveryStats('acct_a', webhook.id, { since, until: T0 + HOUR, bucketMs: HOUR });
+        expect(early.buckets).toEqual([{ start: T0, delivered: 4, failed: 0 }]);
+        expect(early.lagP50).toBe(200);
+        expect(early.lagP95).toBe(400);
+        const none = await store.deliveryStats('acct_b', webhook.id, { since, until: T0 + HOUR, bucketMs: HOUR });
+        expect(none).toEqual({
+          counts: { pending: 0, retrying: 0, delivered: 0, failed: 0 },
+          buckets: [],
+          lastDeliveredAt: null,
+          lagP50: null,
+          lagP95: null,
+        });
+      });
+    });
+
+    describe('retention', () => {
+      it('prunes finished deliveries older than the cut-off, in bounded batches', async () => {
+        const webhook = await addWebhook();
+        const old = await addDeliveries(
+          webhook,
+          Array.from({ length: 5 }, (_, i) => ({ createdAt: T0 + i })),
+        );
+        const [oldPending] = await addDeliveries(webhook, [{ createdAt: T0 + 10 }]);
+        const [recent] = await addDeliveries(webhook, [{ createdAt: T0 + 10 * HOUR }]);
+        await store.claimDeliveries('w1', T0 + 9, 30_000, 5);
+        await store.completeAttempts(
+          'w1',
+          old.map((d) => completion(d.id, 1, 'delivered', T0 + 20)),
+          T0 + 20,
+        );
+        await store.claimDeliveries('w1', T0 + 20 * HOUR, 30_000, 10);
+        await store.completeAttempts('w1', [completion(recent!.id, 1, 'delivered', T0 + 20 * HOUR)], T0 + 20 * HOUR);
+        expect(await store.pruneDeliveries(T0 + HOUR, 3)).toBe(3);
+        expect(await store.pruneDeliveries(T0 + HOUR, 3)).toBe(2);
+        expect(await store.pruneDeliveries(T0 + HOUR, 3)).toBe(0);
+        const left = await store.listDeliveries('acct_a', webhook.id, {}, null, 50);
+        expect(left.map((d) => d.id).sort()).toEqual([oldPending!.id, recent!.id].sort());
+      });
+    });
+
+    describe('notifications', () => {
+      it('signals work after inserts, requeues and signalWork, and stops after unsubscribe', async () => {
+        const webhook = await addWebhook();
+        let work = 0;
+        const unsubscribe = store.onWork(() => {
+          work += 1;
+        });
+        await addDeliveries(webhook, [{}]);
+        await waitUntil(() => work >= 1);
+        const before = work;
+        await store.signalWork();
+        await waitUntil(() => work > before);
+        unsubscribe();
+        unsubscribe();
+        const after = work;
+        await store.signalWork();
+        await addDeliveries(webhook, [{}]);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(work).toBe(after);
+      });
+
+      it('announces changes per webhook after inserts and attempts', async () => {
+        const a = await addWebhook();
+        const b = await addWebhook();
+        const notices: { webhookId: string; deliveryIds: string[] }[] = [];
+        const unsubscribe = store.onChanges((notice) => notices.push(notice));
+        const [da] = await addDeliveries(a, [{}]);
+        const [db] = await addDeliveries(b, [{}]);
+        await waitUntil(() => notices.length >= 2);
+        await store.claimDeliveries('w1', T0, 30_000, 10);
+        await store.completeAttempts('w1', [completion(da!.id, 1, 'delivered', T0 + 1)], T0 + 1);
+        await waitUntil(() => notices.length >= 3);
+        unsubscribe();
+        expect(notices.filter((n) => n.webhookId === b.id).flatMap((n) => n.deliveryIds)).toEqual([db!.id]);
+        expect(notices.filter((n) => n.webhookId === a.id).flatMap((n) => n.deliveryIds)).toEqual([da!.id, da!.id]);
+      });
+    });
+  });
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) throw new Error('Condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

@@ -1,0 +1,112 @@
+import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
+import { SegmentWebhookError } from '@segment-webhook/core/contract';
+import { describe, expect, it } from 'vitest';
+import { MAX_JSON_DEPTH, nestingExceeds, parseQueryString, readJsonBody } from './http';
+
+function request(body: Buffer | string | null, headers: Record<string, string> = {}): IncomingMessage {
+  const bytes = body === null ? Buffer.alloc(0) : Buffer.from(body);
+  const stream = Readable.from(bytes.length > 0 ? [bytes] : []) as unknown as IncomingMessage;
+  stream.headers = {
+    ...(body === null ? {} : { 'content-length': String(bytes.length), 'content-type': 'application/json' }),
+    ...headers,
+  };
+  return stream;
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return 'resolved';
+  } catch (error) {
+    return error instanceof SegmentWebhookError ? error.code : 'other';
+  }
+}
+
+describe('readJsonBody', () => {
+  it('parses a JSON object', async () => {
+    await expect(readJsonBody(request('{"a":[1,{"b":null}]}'), 1024)).resolves.toEqual({ a: [1, { b: null }] });
+  });
+
+  it('accepts application/*+json and an explicit utf-8 charset', async () => {
+    const body = request('{"a":1}', { 'content-type': 'application/merge-patch+json; charset=UTF-8' });
+    await expect(readJsonBody(body, 1024)).resolves.toEqual({ a: 1 });
+  });
+
+  it('returns undefined when there is no body', async () => {
+    await expect(readJsonBody(request(null), 1024)).resolves.toBeUndefined();
+  });
+
+  it('refuses another content type, another charset and compressed bodies with invalid_json', async () => {
+    expect(await codeOf(readJsonBody(request('a=1', { 'content-type': 'text/plain' }), 1024))).toBe('invalid_json');
+    expect(
+      await codeOf(readJsonBody(request('{}', { 'content-type': 'application/json; charset=latin1' }), 1024)),
+    ).toBe('invalid_json');
+    expect(await codeOf(readJsonBody(request('{}', { 'content-encoding': 'gzip' }), 1024))).toBe('invalid_json');
+  });
+
+  it('refuses malformed JSON without echoing the body', async () => {
+    const error = await readJsonBody(request('{"writeKey":"wk_secret_1", oops}'), 1024).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SegmentWebhookError);
+    expect((error as SegmentWebhookError).code).toBe('invalid_json');
+    expect((error as SegmentWebhookError).message).not.toContain('wk_secret_1');
+  });
+
+  it('refuses invalid UTF-8', async () => {
+    const bytes = Buffer.concat([Buffer.from('{"name":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+    expect(await codeOf(readJsonBody(request(bytes), 1024))).toBe('invalid_json');
+  });
+
+  it('refuses a body over the limit, declared or streamed', async () => {
+    expect(await codeOf(readJsonBody(request(`"${'x'.repeat(100)}"`), 50))).toBe('payload_too_large');
+    const chunked = request(`"${'x'.repeat(100)}"`, { 'transfer-encoding': 'chunked' });
+    delete chunked.headers['content-length'];
+    expect(await codeOf(readJsonBody(chunked, 50))).toBe('payload_too_large');
+  });
+
+  it('refuses nesting deeper than the maximum', async () => {
+    const deep = `${'['.repeat(MAX_JSON_DEPTH + 1)}${']'.repeat(MAX_JSON_DEPTH + 1)}`;
+    expect(await codeOf(readJsonBody(request(deep), 1024))).toBe('validation_error');
+    const ok = `${'['.repeat(MAX_JSON_DEPTH)}${']'.repeat(MAX_JSON_DEPTH)}`;
+    expect(await codeOf(readJsonBody(request(ok), 1024))).toBe('resolved');
+  });
+
+  it('keeps __proto__ as a plain own key', async () => {
+    const value = (await readJsonBody(request('{"__proto__":{"polluted":true}}'), 1024)) as object;
+    expect(Object.keys(value)).toEqual(['__proto__']);
+    expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
+  });
+});
+
+describe('nestingExceeds', () => {
+  it('measures arrays and objects without recursion', () => {
+    let value: unknown = 1;
+    for (let i = 0; i < 100_000; i++) value = { a: value };
+    expect(nestingExceeds(value, 64)).toBe(true);
+    expect(nestingExceeds({ a: [{ b: 1 }] }, 3)).toBe(false);
+    expect(nestingExceeds({ a: [{ b: {} }] }, 3)).toBe(true);
+  });
+});
+
+describe('parseQueryString', () => {
+  it('decodes pairs, + as space, and repeated keys as arrays', () => {
+    expect(parseQueryString('/x?status=failed&personId=a+b%20c&a=1&a=2&flag')).toEqual({
+      status: 'failed',
+      personId: 'a b c',
+      a: ['1', '2'],
+      flag: '',
+    });
+    expect(parseQueryString('/x')).toEqual({});
+  });
+
+  it('keeps __proto__ and constructor as own keys', () => {
+    const query = parseQueryString('/x?__proto__=1&constructor=2');
+    expect(Object.keys(query)).toEqual(['__proto__', 'constructor']);
+    expect(Object.getPrototypeOf(query)).toBe(Object.prototype);
+  });
+
+  it('refuses malformed percent-encoding and invalid UTF-8', () => {
+    expect(() => parseQueryString('/x?a=%E0%A4%A')).toThrow(SegmentWebhookError);
+    expect(() => parseQueryString('/x?a=%FF')).toThrow(SegmentWebhookError);
+  });
+});

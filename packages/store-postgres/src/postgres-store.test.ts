@@ -1,0 +1,204 @@
+import type { NewDelivery } from '@segment-webhook/core';
+import { deliveryFixture, describeStoreContract, webhookFixture } from '@segment-webhook/core/testing';
+import pg from 'pg';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { type PostgresStore, postgresStore } from './store';
+import { DATABASE_URL, dropSchemas, uniqueSchema } from './test-database';
+
+const T0 = Date.UTC(2026, 10, 27, 10, 0, 0);
+const schemas = new Set<string>();
+afterAll(() => dropSchemas(schemas));
+
+function freshSchema(): string {
+  const schema = uniqueSchema('swk_test');
+  schemas.add(schema);
+  return schema;
+}
+
+describeStoreContract('postgresStore', () => postgresStore({ connectionString: DATABASE_URL, schema: freshSchema() }));
+
+describe('postgresStore with a pool of the host', () => {
+  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4 });
+  afterAll(() => pool.end());
+  describeStoreContract('postgresStore (pool)', () => postgresStore({ pool, schema: freshSchema() }));
+});
+
+async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const started = Date.now();
+  while (!(await condition())) {
+    if (Date.now() - started > timeoutMs) throw new Error('Condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('postgresStore specifics', () => {
+  const open: PostgresStore[] = [];
+  function make(schema: string): PostgresStore {
+    const store = postgresStore({ connectionString: DATABASE_URL, schema, onError: () => {} });
+    open.push(store);
+    return store;
+  }
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((store) => store.close()));
+  });
+
+  it('applies each migration once when several processes start together, and again changes nothing', async () => {
+    const schema = freshSchema();
+    const stores = Array.from({ length: 4 }, () => make(schema));
+    await Promise.all(stores.map((store) => store.migrate()));
+    await stores[0]!.migrate();
+    const client = new pg.Client({ connectionString: DATABASE_URL });
+    await client.connect();
+    try {
+      const { rows } = await client.query(`SELECT version, name FROM "${schema}".schema_migrations`);
+      expect(rows).toEqual([{ version: 1, name: 'initial' }]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('keeps data across reopening', async () => {
+    const schema = freshSchema();
+    const first = make(schema);
+    await first.migrate();
+    const webhook = webhookFixture();
+    await first.insertWebhook(webhook);
+    await first.close();
+    const second = make(schema);
+    await second.migrate();
+    expect(await second.getWebhook(webhook.accountId, webhook.id)).toEqual(webhook);
+  });
+
+  it('rejects schema names that are not plain identifiers, and a missing connection', () => {
+    expect(() => postgresStore({ connectionString: DATABASE_URL, schema: 'x"; DROP TABLE y; --' })).toThrow(
+      /invalid schema name/,
+    );
+    expect(() => postgresStore({ schema: 'ok' })).toThrow(/connectionString or a pool/);
+  });
+
+  it('orders ids byte-wise like SQLite and JavaScript, whatever the database collation', async () => {
+    const store = make(freshSchema());
+    await store.migrate();
+    await store.insertWebhook(webhookFixture({ id: 'wh_b' }));
+    await store.insertWebhook(webhookFixture({ id: 'wh_B' }));
+    await store.insertWebhook(webhookFixture({ id: 'wh_a' }));
+    expect((await store.listWebhooks('acct_a')).map((w) => w.id)).toEqual(['wh_B', 'wh_a', 'wh_b']);
+  });
+
+  it('wakes and notifies the other processes sharing the database', async () => {
+    const schema = freshSchema();
+    const writer = make(schema);
+    const reader = make(schema);
+    await writer.migrate();
+    await reader.migrate();
+    let woken = 0;
+    const notices: { webhookId: string; deliveryIds: string[] }[] = [];
+    reader.onWork(() => {
+      woken += 1;
+    });
+    reader.onChanges((notice) => notices.push(notice));
+    await reader.listening();
+    woken = 0;
+
+    const webhook = webhookFixture();
+    await writer.insertWebhook(webhook);
+    const deliveries = Array.from({ length: 400 }, (_, i) =>
+      deliveryFixture(webhook, { id: `dlv_${'x'.repeat(40)}_${i}` }),
+    );
+    await writer.insertDeliveries(deliveries);
+    await waitUntil(() => woken >= 1);
+    // 400 long ids do not fit one NOTIFY payload (8,000 bytes): they arrive in several notices.
+    await waitUntil(() => notices.flatMap((n) => n.deliveryIds).length >= 400);
+    expect(notices.length).toBeGreaterThan(1);
+    expect(notices.every((n) => n.webhookId === webhook.id)).toBe(true);
+    expect(new Set(notices.flatMap((n) => n.deliveryIds))).toEqual(new Set(deliveries.map((d) => d.id)));
+
+    const before = woken;
+    await writer.signalWork();
+    await waitUntil(() => woken > before);
+  });
+
+  it('reconnects its LISTEN connection after it is killed, and wakes the workers when it is back', async () => {
+    const schema = freshSchema();
+    const writer = make(schema);
+    const reader = make(schema);
+    await writer.migrate();
+    await reader.migrate();
+    let woken = 0;
+    reader.onWork(() => {
+      woken += 1;
+    });
+    await reader.listening();
+    const admin = new pg.Client({ connectionString: DATABASE_URL });
+    await admin.connect();
+    try {
+      const channel = `swk_${schema}`;
+      const listeners = async () =>
+        (
+          await admin.query(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = $1 AND datname = current_database()`,
+            [`LISTEN "${channel}"`],
+          )
+        ).rows[0].n as number;
+      expect(await listeners()).toBe(1);
+      woken = 0;
+      await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = $1 AND datname = current_database()`,
+        [`LISTEN "${channel}"`],
+      );
+      // Back on its own: the reconnection itself wakes the workers (notifications may have been missed).
+      await waitUntil(async () => woken >= 1 && (await listeners()) === 1);
+      const before = woken;
+      await writer.signalWork();
+      await waitUntil(() => woken > before);
+    } finally {
+      await admin.end();
+    }
+  });
+
+  it('shares claims between stores without overlap, and a later completion by a stale owner is skipped', async () => {
+    const schema = freshSchema();
+    const stores = [make(schema), make(schema), make(schema)];
+    await stores[0]!.migrate();
+    const webhook = webhookFixture();
+    await stores[0]!.insertWebhook(webhook);
+    const deliveries: NewDelivery[] = Array.from({ length: 300 }, (_, i) =>
+      deliveryFixture(webhook, { createdAt: T0 + i }),
+    );
+    await stores[0]!.insertDeliveries(deliveries);
+    const claimed: string[] = [];
+    await Promise.all(
+      stores.map(async (store, index) => {
+        for (;;) {
+          const batch = await store.claimDeliveries(`w${index}`, T0 + 1000, 60_000, 7);
+          if (batch.length === 0) return;
+          claimed.push(...batch.map((d) => d.id));
+        }
+      }),
+    );
+    expect(claimed).toHaveLength(300);
+    expect(new Set(claimed).size).toBe(300);
+  });
+
+  it('de-duplicates concurrent inserts of the same events from several processes', async () => {
+    const schema = freshSchema();
+    const stores = [make(schema), make(schema), make(schema)];
+    await stores[0]!.migrate();
+    const webhook = webhookFixture();
+    await stores[0]!.insertWebhook(webhook);
+    const results = await Promise.all(
+      stores.map((store, s) =>
+        store.insertDeliveries(
+          Array.from({ length: 50 }, (_, i) => deliveryFixture(webhook, { id: `dlv_${s}_${i}`, eventId: `e${i}` })),
+        ),
+      ),
+    );
+    for (let i = 0; i < 50; i++) {
+      const holders = results.map((result) => result[i]!);
+      expect(new Set(holders.map((h) => h.id)).size).toBe(1);
+      expect(holders.filter((h) => h.created)).toHaveLength(1);
+    }
+    const page = await stores[1]!.listDeliveries(webhook.accountId, webhook.id, {}, null, 200);
+    expect(page).toHaveLength(50);
+  });
+});

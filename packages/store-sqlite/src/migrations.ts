@@ -1,0 +1,93 @@
+/**
+ * Versioned schema migrations of the SQLite store. Append only: never edit a released migration, add a
+ * new version instead.
+ */
+export const MIGRATIONS: readonly { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE webhooks (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  track_event_name TEXT NOT NULL,
+  region TEXT NOT NULL,
+  send_activity_payload INTEGER NOT NULL,
+  fields TEXT NOT NULL,
+  status TEXT NOT NULL,
+  health_state TEXT NOT NULL,
+  health_reason TEXT,
+  health_since INTEGER,
+  refused_batches INTEGER NOT NULL DEFAULT 0,
+  write_key_ciphertext TEXT NOT NULL,
+  write_key_hint TEXT NOT NULL,
+  write_key_fingerprint TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX webhooks_account ON webhooks (account_id, created_at, id);
+
+CREATE TABLE routes (
+  account_id TEXT NOT NULL,
+  activity_id TEXT NOT NULL,
+  webhook_id TEXT NOT NULL,
+  PRIMARY KEY (account_id, activity_id)
+) WITHOUT ROWID;
+CREATE INDEX routes_webhook ON routes (webhook_id);
+
+-- seq is the rowid: insertion order, used for tie-breaks and cheap pruning scans.
+CREATE TABLE deliveries (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  account_id TEXT NOT NULL,
+  webhook_id TEXT NOT NULL,
+  source TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  person_id TEXT NOT NULL,
+  activity_id TEXT,
+  status TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  message TEXT NOT NULL,
+  attempt_count INTEGER NOT NULL DEFAULT 0,
+  counted_attempts INTEGER NOT NULL DEFAULT 0,
+  occurred_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  cycle_started_at INTEGER NOT NULL,
+  next_attempt_at INTEGER,
+  delivered_at INTEGER,
+  last_error TEXT,
+  last_http_status INTEGER,
+  lease_owner TEXT
+);
+-- De-duplication, and the event id filter of the logs.
+CREATE UNIQUE INDEX deliveries_event ON deliveries (webhook_id, event_id, source);
+-- The logs, newest first, unfiltered / by status / by person.
+CREATE INDEX deliveries_page ON deliveries (webhook_id, created_at DESC, id DESC);
+CREATE INDEX deliveries_status_page ON deliveries (webhook_id, status, created_at DESC, id DESC);
+CREATE INDEX deliveries_person_page ON deliveries (webhook_id, person_id, created_at DESC, id DESC);
+-- The claim queue: only unfinished rows, so it stays small however long the history is.
+CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status IN ('pending', 'retrying');
+CREATE INDEX deliveries_lease ON deliveries (lease_owner) WHERE lease_owner IS NOT NULL;
+-- Overview: series, last delivery and lag.
+CREATE INDEX deliveries_delivered ON deliveries (webhook_id, delivered_at) WHERE delivered_at IS NOT NULL;
+
+CREATE TABLE attempts (
+  delivery_id TEXT NOT NULL,
+  number INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  http_status INTEGER,
+  latency_ms REAL NOT NULL,
+  outcome TEXT NOT NULL,
+  error TEXT,
+  response_body TEXT,
+  PRIMARY KEY (delivery_id, number)
+) WITHOUT ROWID;
+
+CREATE TABLE key_pauses (
+  fingerprint TEXT PRIMARY KEY,
+  paused_until INTEGER NOT NULL
+) WITHOUT ROWID;
+`,
+  },
+];

@@ -1,0 +1,753 @@
+import path from 'node:path';
+import type {
+  AttemptCompletion,
+  AttemptRecord,
+  BatchResult,
+  ClaimedDelivery,
+  DeliveryChangeNotice,
+  DeliveryCursor,
+  DeliveryDetailRecord,
+  DeliveryFilter,
+  DeliveryRecord,
+  DeliveryStats,
+  DeliveryStatsQuery,
+  NewDelivery,
+  RouteRecord,
+  SetRouteResult,
+  Store,
+  StoreUnsubscribe,
+  WebhookPatch,
+  WebhookRecord,
+} from '@segment-webhook/core';
+import type { DeliveryStatus, TrackMessage, WebhookStatus } from '@segment-webhook/core/contract';
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from './migrations';
+
+/** Options of {@link sqliteStore}. */
+export interface SqliteStoreOptions {
+  /** Database file (created if missing), or `:memory:`. */
+  filename: string;
+  /** How long a writer waits for another connection's lock, in ms. Default 5000. */
+  busyTimeoutMs?: number;
+  /**
+   * SQLite's `synchronous` setting. `FULL` (default) makes every commit durable against power loss;
+   * `NORMAL` (WAL) survives a process crash but may lose the last commits on power loss, and is faster.
+   */
+  synchronous?: 'FULL' | 'NORMAL';
+}
+
+type Row = Record<string, unknown>;
+
+/** In-process listeners per database file, so several stores on one file (e.g. service and worker) hear each other. */
+const workListeners = new Map<string, Set<() => void>>();
+const changeListeners = new Map<string, Set<(notice: DeliveryChangeNotice) => void>>();
+
+function listenersOf<T>(map: Map<string, Set<T>>, key: string): Set<T> {
+  let set = map.get(key);
+  if (!set) {
+    set = new Set();
+    map.set(key, set);
+  }
+  return set;
+}
+
+const WEBHOOK_COLUMNS: Record<keyof WebhookPatch, string> = {
+  name: 'name',
+  trackEventName: 'track_event_name',
+  region: 'region',
+  sendActivityPayload: 'send_activity_payload',
+  fields: 'fields',
+  status: 'status',
+  healthState: 'health_state',
+  healthReason: 'health_reason',
+  healthSince: 'health_since',
+  refusedBatches: 'refused_batches',
+  writeKeyCiphertext: 'write_key_ciphertext',
+  writeKeyHint: 'write_key_hint',
+  writeKeyFingerprint: 'write_key_fingerprint',
+  updatedAt: 'updated_at',
+};
+
+function toWebhook(row: Row): WebhookRecord {
+  return {
+    id: row.id as string,
+    accountId: row.account_id as string,
+    name: row.name as string,
+    trackEventName: row.track_event_name as string,
+    region: row.region as WebhookRecord['region'],
+    sendActivityPayload: row.send_activity_payload === 1,
+    fields: JSON.parse(row.fields as string),
+    status: row.status as WebhookStatus,
+    healthState: row.health_state as WebhookRecord['healthState'],
+    healthReason: (row.health_reason as string | null) ?? null,
+    healthSince: (row.health_since as number | null) ?? null,
+    refusedBatches: row.refused_batches as number,
+    writeKeyCiphertext: row.write_key_ciphertext as string,
+    writeKeyHint: row.write_key_hint as string,
+    writeKeyFingerprint: row.write_key_fingerprint as string,
+    createdAt: row.created_at as number,
+    updatedAt: row.updated_at as number,
+  };
+}
+
+function webhookValue(key: keyof WebhookPatch, value: unknown): unknown {
+  if (key === 'fields') return JSON.stringify(value);
+  if (key === 'sendActivityPayload') return value ? 1 : 0;
+  return value;
+}
+
+const DELIVERY_COLUMNS =
+  'd.id, d.account_id, d.webhook_id, d.event_id, d.person_id, d.activity_id, d.source, d.status, d.message_id, ' +
+  'd.attempt_count, d.counted_attempts, d.occurred_at, d.created_at, d.updated_at, d.cycle_started_at, ' +
+  'd.next_attempt_at, d.delivered_at, d.last_error, d.last_http_status';
+
+function toDelivery(row: Row): DeliveryRecord {
+  return {
+    id: row.id as string,
+    accountId: row.account_id as string,
+    webhookId: row.webhook_id as string,
+    eventId: row.event_id as string,
+    personId: row.person_id as string,
+    activityId: (row.activity_id as string | null) ?? null,
+    source: row.source as DeliveryRecord['source'],
+    status: row.status as DeliveryStatus,
+    messageId: row.message_id as string,
+    attemptCount: row.attempt_count as number,
+    countedAttempts: row.counted_attempts as number,
+    occurredAt: row.occurred_at as number,
+    createdAt: row.created_at as number,
+    updatedAt: row.updated_at as number,
+    cycleStartedAt: row.cycle_started_at as number,
+    nextAttemptAt: (row.next_attempt_at as number | null) ?? null,
+    deliveredAt: (row.delivered_at as number | null) ?? null,
+    lastError: (row.last_error as string | null) ?? null,
+    lastHttpStatus: (row.last_http_status as number | null) ?? null,
+  };
+}
+
+function toAttempt(row: Row): AttemptRecord {
+  return {
+    number: row.number as number,
+    at: row.at as number,
+    httpStatus: (row.http_status as number | null) ?? null,
+    latencyMs: row.latency_ms as number,
+    outcome: row.outcome as AttemptRecord['outcome'],
+    error: (row.error as string | null) ?? null,
+    responseBody: (row.response_body as string | null) ?? null,
+  };
+}
+
+/**
+ * The embedded default store: one SQLite file (better-sqlite3, WAL), zero set-up. Migrations are applied
+ * by `migrate()` (the service and the worker call it), idempotently. Several processes may open the same
+ * file (claims take the write lock, so they never overlap), but wake-ups and live changes reach only the
+ * stores of this process; other processes' workers find new work by polling.
+ *
+ * @example
+ * const store = sqliteStore({ filename: './data/segment-webhooks.db' });
+ */
+export function sqliteStore(options: SqliteStoreOptions): Store {
+  const db = new Database(options.filename);
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
+  db.pragma('foreign_keys = OFF');
+  const key = options.filename === ':memory:' ? `memory:${Math.random()}` : path.resolve(options.filename);
+  const ownWork = new Set<() => void>();
+  const ownChanges = new Set<(notice: DeliveryChangeNotice) => void>();
+
+  function emitWork(): void {
+    queueMicrotask(() => {
+      for (const listener of [...listenersOf(workListeners, key)]) {
+        try {
+          listener();
+        } catch {
+          // A listener's failure must not break the writer.
+        }
+      }
+    });
+  }
+
+  function emitChanges(byWebhook: Map<string, string[]>): void {
+    if (byWebhook.size === 0) return;
+    queueMicrotask(() => {
+      for (const [webhookId, deliveryIds] of byWebhook) {
+        for (const listener of [...listenersOf(changeListeners, key)]) {
+          try {
+            listener({ webhookId, deliveryIds: [...deliveryIds] });
+          } catch {
+            // See emitWork.
+          }
+        }
+      }
+    });
+  }
+
+  function group(pairs: Iterable<{ webhookId: string; id: string }>): Map<string, string[]> {
+    const map = new Map<string, string[]>();
+    for (const { webhookId, id } of pairs) {
+      const list = map.get(webhookId);
+      if (list) list.push(id);
+      else map.set(webhookId, [id]);
+    }
+    return map;
+  }
+
+  // Statements are prepared lazily (after the schema exists) and reused.
+  const cache = new Map<string, Database.Statement>();
+  function stmt(sql: string): Database.Statement {
+    let statement = cache.get(sql);
+    if (!statement) {
+      statement = db.prepare(sql);
+      cache.set(sql, statement);
+    }
+    return statement;
+  }
+
+  const migrate = db.transaction(() => {
+    db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+    const applied = new Set(
+      (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+    );
+    for (const migration of MIGRATIONS) {
+      if (applied.has(migration.version)) continue;
+      db.exec(migration.sql);
+      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(
+        migration.version,
+        Date.now(),
+      );
+    }
+  });
+
+  const getWebhookRow = (accountId: string, webhookId: string): Row | undefined =>
+    stmt('SELECT * FROM webhooks WHERE id = ? AND account_id = ?').get(webhookId, accountId) as Row | undefined;
+
+  const updateWebhookTx = db.transaction(
+    (
+      accountId: string,
+      webhookId: string,
+      patch: WebhookPatch,
+      ifStatus?: readonly WebhookStatus[],
+    ): WebhookRecord | null => {
+      const row = getWebhookRow(accountId, webhookId);
+      if (!row) return null;
+      if (ifStatus && !ifStatus.includes(row.status as WebhookStatus)) return null;
+      const keys = (Object.keys(patch) as (keyof WebhookPatch)[]).filter(
+        (k) => k in WEBHOOK_COLUMNS && patch[k] !== undefined,
+      );
+      if (keys.length > 0) {
+        const sets = keys.map((k) => `${WEBHOOK_COLUMNS[k]} = ?`).join(', ');
+        db.prepare(`UPDATE webhooks SET ${sets} WHERE id = ?`).run(
+          ...keys.map((k) => webhookValue(k, patch[k])),
+          webhookId,
+        );
+      }
+      if (patch.status === 'archived') stmt('DELETE FROM routes WHERE webhook_id = ?').run(webhookId);
+      return toWebhook(getWebhookRow(accountId, webhookId)!);
+    },
+  );
+
+  const deleteWebhookTx = db.transaction(
+    (accountId: string, webhookId: string, ifStatus: readonly WebhookStatus[]): boolean => {
+      const row = getWebhookRow(accountId, webhookId);
+      if (!row || !ifStatus.includes(row.status as WebhookStatus)) return false;
+      stmt('DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE webhook_id = ?)').run(webhookId);
+      stmt('DELETE FROM deliveries WHERE webhook_id = ?').run(webhookId);
+      stmt('DELETE FROM routes WHERE webhook_id = ?').run(webhookId);
+      stmt('DELETE FROM webhooks WHERE id = ?').run(webhookId);
+      return true;
+    },
+  );
+
+  const recordBatchesTx = db.transaction((results: readonly BatchResult[], threshold: number, now: number) => {
+    const tipped: string[] = [];
+    for (const result of results) {
+      const row = stmt('SELECT refused_batches, health_state FROM webhooks WHERE id = ?').get(result.webhookId) as
+        | Row
+        | undefined;
+      if (!row) continue;
+      if (!result.refused) {
+        if (row.refused_batches !== 0)
+          stmt('UPDATE webhooks SET refused_batches = 0 WHERE id = ?').run(result.webhookId);
+        continue;
+      }
+      const refused = (row.refused_batches as number) + 1;
+      if (refused >= threshold && row.health_state === 'healthy') {
+        stmt(
+          "UPDATE webhooks SET refused_batches = ?, health_state = 'needs_attention', health_reason = ?, health_since = ? WHERE id = ?",
+        ).run(refused, result.reason, now, result.webhookId);
+        tipped.push(result.webhookId);
+      } else {
+        stmt('UPDATE webhooks SET refused_batches = ? WHERE id = ?').run(refused, result.webhookId);
+      }
+    }
+    return tipped;
+  });
+
+  const countStreams = (accountId: string): number =>
+    (
+      stmt(
+        "SELECT COUNT(*) AS n FROM routes r JOIN webhooks w ON w.id = r.webhook_id WHERE r.account_id = ? AND w.status != 'archived'",
+      ).get(accountId) as { n: number }
+    ).n;
+
+  const setRouteTx = db.transaction(
+    (accountId: string, activityId: string, webhookId: string, limit: number): SetRouteResult => {
+      const webhook = getWebhookRow(accountId, webhookId);
+      if (!webhook) return { ok: false, reason: 'webhook_not_found' };
+      if (webhook.status === 'archived') return { ok: false, reason: 'webhook_archived' };
+      const counted = stmt(
+        "SELECT 1 FROM routes r JOIN webhooks w ON w.id = r.webhook_id WHERE r.account_id = ? AND r.activity_id = ? AND w.status != 'archived'",
+      ).get(accountId, activityId);
+      if (!counted) {
+        const streams = countStreams(accountId);
+        if (streams >= limit) return { ok: false, reason: 'limit_reached', streams };
+      }
+      stmt(
+        'INSERT INTO routes (account_id, activity_id, webhook_id) VALUES (?, ?, ?) ON CONFLICT (account_id, activity_id) DO UPDATE SET webhook_id = excluded.webhook_id',
+      ).run(accountId, activityId, webhookId);
+      return { ok: true, route: { accountId, activityId, webhookId } };
+    },
+  );
+
+  const insertDeliveriesTx = db.transaction((deliveries: readonly NewDelivery[]) => {
+    const insert = stmt(
+      `INSERT INTO deliveries (id, account_id, webhook_id, source, event_id, person_id, activity_id, status, message_id,
+         message, occurred_at, created_at, updated_at, cycle_started_at, next_attempt_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (webhook_id, event_id, source) DO NOTHING`,
+    );
+    const existing = stmt('SELECT id, message_id FROM deliveries WHERE webhook_id = ? AND event_id = ? AND source = ?');
+    const results: { id: string; messageId: string; created: boolean }[] = [];
+    const created: { webhookId: string; id: string }[] = [];
+    for (const d of deliveries) {
+      const info = insert.run(
+        d.id,
+        d.accountId,
+        d.webhookId,
+        d.source,
+        d.eventId,
+        d.personId,
+        d.activityId,
+        d.messageId,
+        JSON.stringify(d.message),
+        d.occurredAt,
+        d.createdAt,
+        d.createdAt,
+        d.createdAt,
+        d.createdAt,
+      );
+      if (info.changes === 1) {
+        results.push({ id: d.id, messageId: d.messageId, created: true });
+        created.push({ webhookId: d.webhookId, id: d.id });
+      } else {
+        const row = existing.get(d.webhookId, d.eventId, d.source) as Row;
+        results.push({ id: row.id as string, messageId: row.message_id as string, created: false });
+      }
+    }
+    return { results, created };
+  });
+
+  const claimTx = db.transaction((owner: string, now: number, leaseMs: number, limit: number) => {
+    const rows = stmt(
+      `SELECT ${DELIVERY_COLUMNS}, d.seq, d.message, w.write_key_ciphertext, w.write_key_fingerprint, w.region
+       FROM deliveries d
+       JOIN webhooks w ON w.id = d.webhook_id
+       LEFT JOIN key_pauses p ON p.fingerprint = w.write_key_fingerprint
+       WHERE d.status IN ('pending', 'retrying') AND d.next_attempt_at <= ?
+         AND w.status = 'active' AND w.health_state = 'healthy'
+         AND (p.paused_until IS NULL OR p.paused_until <= ?)
+       ORDER BY d.next_attempt_at, d.seq
+       LIMIT ?`,
+    ).all(now, now, limit) as Row[];
+    const lease = stmt('UPDATE deliveries SET lease_owner = ?, next_attempt_at = ? WHERE seq = ?');
+    const expires = now + leaseMs;
+    return rows.map((row): ClaimedDelivery => {
+      lease.run(owner, expires, row.seq);
+      return {
+        ...toDelivery(row),
+        nextAttemptAt: expires,
+        message: JSON.parse(row.message as string) as TrackMessage,
+        writeKeyCiphertext: row.write_key_ciphertext as string,
+        writeKeyFingerprint: row.write_key_fingerprint as string,
+        region: row.region as ClaimedDelivery['region'],
+      };
+    });
+  });
+
+  const completeTx = db.transaction((owner: string, completions: readonly AttemptCompletion[], now: number) => {
+    const check = stmt(
+      "SELECT webhook_id FROM deliveries WHERE id = ? AND lease_owner = ? AND status IN ('pending', 'retrying')",
+    );
+    const insertAttempt = stmt(
+      `INSERT INTO attempts (delivery_id, number, at, http_status, latency_ms, outcome, error, response_body)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id, number) DO NOTHING`,
+    );
+    const update = stmt(
+      `UPDATE deliveries SET status = ?, attempt_count = attempt_count + 1, counted_attempts = counted_attempts + ?,
+         last_error = ?, last_http_status = ?, updated_at = ?, next_attempt_at = ?, delivered_at = ?, lease_owner = NULL
+       WHERE id = ?`,
+    );
+    const applied: { webhookId: string; id: string }[] = [];
+    for (const c of completions) {
+      const row = check.get(c.deliveryId, owner) as Row | undefined;
+      if (!row) continue;
+      const a = c.attempt;
+      insertAttempt.run(c.deliveryId, a.number, a.at, a.httpStatus, a.latencyMs, a.outcome, a.error, a.responseBody);
+      update.run(
+        c.status,
+        c.counted ? 1 : 0,
+        c.lastError,
+        a.httpStatus,
+        now,
+        c.status === 'retrying' ? (c.nextAttemptAt ?? now) : null,
+        c.status === 'delivered' ? a.at : null,
+        c.deliveryId,
+      );
+      applied.push({ webhookId: row.webhook_id as string, id: c.deliveryId });
+    }
+    return applied;
+  });
+
+  const requeueTx = db.transaction(
+    (accountId: string, webhookId: string, now: number, deliveryIds?: readonly string[]) => {
+      const rows = (
+        deliveryIds
+          ? deliveryIds.flatMap((id) =>
+              stmt(
+                "SELECT id FROM deliveries WHERE id = ? AND account_id = ? AND webhook_id = ? AND status = 'failed'",
+              ).all(id, accountId, webhookId),
+            )
+          : stmt("SELECT id FROM deliveries WHERE webhook_id = ? AND account_id = ? AND status = 'failed'").all(
+              webhookId,
+              accountId,
+            )
+      ) as Row[];
+      const update = stmt(
+        "UPDATE deliveries SET status = 'pending', next_attempt_at = ?, cycle_started_at = ?, updated_at = ?, counted_attempts = 0, lease_owner = NULL WHERE id = ?",
+      );
+      const ids = [...new Set(rows.map((r) => r.id as string))];
+      for (const id of ids) update.run(now, now, now, id);
+      return ids;
+    },
+  );
+
+  const pruneTx = db.transaction((olderThan: number, limit: number): number => {
+    // Oldest rows first by rowid (insertion order ≈ creation order), so the scan stops early.
+    const ids = stmt(
+      "SELECT seq, id FROM deliveries WHERE created_at < ? AND status IN ('delivered', 'failed') ORDER BY seq LIMIT ?",
+    ).all(olderThan, limit) as Row[];
+    const deleteAttempts = stmt('DELETE FROM attempts WHERE delivery_id = ?');
+    const deleteDelivery = stmt('DELETE FROM deliveries WHERE seq = ?');
+    for (const row of ids) {
+      deleteAttempts.run(row.id);
+      deleteDelivery.run(row.seq);
+    }
+    return ids.length;
+  });
+
+  function percentile(accountId: string, webhookId: string, since: number, until: number, n: number, p: number) {
+    const rank = Math.ceil(p * n);
+    const row = stmt(
+      `SELECT delivered_at - occurred_at AS lag FROM deliveries
+       WHERE webhook_id = ? AND account_id = ? AND delivered_at >= ? AND delivered_at < ?
+       ORDER BY lag LIMIT 1 OFFSET ?`,
+    ).get(webhookId, accountId, since, until, Math.max(0, rank - 1)) as { lag: number } | undefined;
+    return row?.lag ?? null;
+  }
+
+  const store: Store = {
+    async migrate() {
+      migrate.immediate();
+    },
+
+    async close() {
+      for (const listener of ownWork) listenersOf(workListeners, key).delete(listener);
+      for (const listener of ownChanges) listenersOf(changeListeners, key).delete(listener);
+      if (db.open) db.close();
+    },
+
+    async insertWebhook(webhook) {
+      stmt(
+        `INSERT INTO webhooks (id, account_id, name, track_event_name, region, send_activity_payload, fields, status,
+           health_state, health_reason, health_since, refused_batches, write_key_ciphertext, write_key_hint,
+           write_key_fingerprint, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        webhook.id,
+        webhook.accountId,
+        webhook.name,
+        webhook.trackEventName,
+        webhook.region,
+        webhook.sendActivityPayload ? 1 : 0,
+        JSON.stringify(webhook.fields),
+        webhook.status,
+        webhook.healthState,
+        webhook.healthReason,
+        webhook.healthSince,
+        webhook.refusedBatches,
+        webhook.writeKeyCiphertext,
+        webhook.writeKeyHint,
+        webhook.writeKeyFingerprint,
+        webhook.createdAt,
+        webhook.updatedAt,
+      );
+    },
+
+    async getWebhook(accountId, webhookId) {
+      const row = getWebhookRow(accountId, webhookId);
+      return row ? toWebhook(row) : null;
+    },
+
+    async listWebhooks(accountId, status) {
+      const rows = (
+        status
+          ? stmt('SELECT * FROM webhooks WHERE account_id = ? AND status = ? ORDER BY created_at, id').all(
+              accountId,
+              status,
+            )
+          : stmt('SELECT * FROM webhooks WHERE account_id = ? ORDER BY created_at, id').all(accountId)
+      ) as Row[];
+      return rows.map(toWebhook);
+    },
+
+    async updateWebhook(accountId, webhookId, patch, ifStatus) {
+      return updateWebhookTx.immediate(accountId, webhookId, patch, ifStatus);
+    },
+
+    async deleteWebhook(accountId, webhookId, ifStatus) {
+      const deleted = deleteWebhookTx.immediate(accountId, webhookId, ifStatus);
+      return deleted;
+    },
+
+    async recordBatches(results, threshold, now) {
+      return recordBatchesTx.immediate(results, threshold, now);
+    },
+
+    async listRoutes(accountId) {
+      const rows = stmt(
+        'SELECT account_id, activity_id, webhook_id FROM routes WHERE account_id = ? ORDER BY activity_id',
+      ).all(accountId) as Row[];
+      return rows.map(
+        (r): RouteRecord => ({
+          accountId: r.account_id as string,
+          activityId: r.activity_id as string,
+          webhookId: r.webhook_id as string,
+        }),
+      );
+    },
+
+    async setRoute(accountId, activityId, webhookId, limit) {
+      return setRouteTx.immediate(accountId, activityId, webhookId, limit);
+    },
+
+    async deleteRoute(accountId, activityId) {
+      return stmt('DELETE FROM routes WHERE account_id = ? AND activity_id = ?').run(accountId, activityId).changes > 0;
+    },
+
+    async countStreams(accountId) {
+      return countStreams(accountId);
+    },
+
+    async resolveRoutes(accountId, activityIds) {
+      const result = new Map<string, WebhookRecord>();
+      const byId = new Map<string, WebhookRecord>();
+      const lookup = stmt(
+        'SELECT w.* FROM routes r JOIN webhooks w ON w.id = r.webhook_id WHERE r.account_id = ? AND r.activity_id = ? AND w.account_id = r.account_id',
+      );
+      for (const activityId of new Set(activityIds)) {
+        const row = lookup.get(accountId, activityId) as Row | undefined;
+        if (!row) continue;
+        let webhook = byId.get(row.id as string);
+        if (!webhook) {
+          webhook = toWebhook(row);
+          byId.set(webhook.id, webhook);
+        }
+        result.set(activityId, structuredClone(webhook));
+      }
+      return result;
+    },
+
+    async insertDeliveries(deliveries) {
+      if (deliveries.length === 0) return [];
+      const { results, created } = insertDeliveriesTx.immediate(deliveries);
+      if (created.length > 0) {
+        emitWork();
+        emitChanges(group(created));
+      }
+      return results;
+    },
+
+    async claimDeliveries(owner, now, leaseMs, limit) {
+      if (limit <= 0) return [];
+      return claimTx.immediate(owner, now, leaseMs, limit);
+    },
+
+    async completeAttempts(owner, completions, now) {
+      if (completions.length === 0) return [];
+      const applied = completeTx.immediate(owner, completions, now);
+      emitChanges(group(applied));
+      return applied.map((a) => a.id);
+    },
+
+    async releaseLeases(owner, now) {
+      return stmt(
+        "UPDATE deliveries SET lease_owner = NULL, next_attempt_at = ? WHERE lease_owner = ? AND status IN ('pending', 'retrying')",
+      ).run(now, owner).changes;
+    },
+
+    async pauseWriteKey(fingerprint, until) {
+      stmt(
+        'INSERT INTO key_pauses (fingerprint, paused_until) VALUES (?, ?) ON CONFLICT (fingerprint) DO UPDATE SET paused_until = MAX(paused_until, excluded.paused_until)',
+      ).run(fingerprint, until);
+    },
+
+    async writeKeyPausedUntil(fingerprint, now) {
+      const row = stmt('SELECT paused_until FROM key_pauses WHERE fingerprint = ?').get(fingerprint) as
+        | { paused_until: number }
+        | undefined;
+      return row && row.paused_until > now ? row.paused_until : null;
+    },
+
+    async requeueFailed(accountId, webhookId, now, deliveryIds) {
+      const ids = requeueTx.immediate(accountId, webhookId, now, deliveryIds);
+      if (ids.length > 0) {
+        emitWork();
+        emitChanges(new Map([[webhookId, ids]]));
+      }
+      return ids;
+    },
+
+    async listDeliveries(accountId, webhookId, filter: DeliveryFilter, after: DeliveryCursor | null, limit) {
+      const where = ['d.webhook_id = ?', 'd.account_id = ?'];
+      const params: unknown[] = [webhookId, accountId];
+      if (filter.status) {
+        where.push('d.status = ?');
+        params.push(filter.status);
+      }
+      if (filter.personId) {
+        where.push('d.person_id = ?');
+        params.push(filter.personId);
+      }
+      if (filter.eventId) {
+        where.push('d.event_id = ?');
+        params.push(filter.eventId);
+      }
+      if (filter.from !== undefined) {
+        where.push('d.created_at >= ?');
+        params.push(filter.from);
+      }
+      if (filter.to !== undefined) {
+        where.push('d.created_at < ?');
+        params.push(filter.to);
+      }
+      if (after) {
+        // Row-value comparison keeps the index range scan for keyset pagination.
+        where.push('(d.created_at, d.id) < (?, ?)');
+        params.push(after.createdAt, after.id);
+      }
+      params.push(Math.max(0, Math.floor(limit)));
+      const rows = stmt(
+        `SELECT ${DELIVERY_COLUMNS} FROM deliveries d WHERE ${where.join(' AND ')} ORDER BY d.created_at DESC, d.id DESC LIMIT ?`,
+      ).all(...params) as Row[];
+      return rows.map(toDelivery);
+    },
+
+    async getDelivery(accountId, webhookId, deliveryId): Promise<DeliveryDetailRecord | null> {
+      const row = stmt(
+        `SELECT ${DELIVERY_COLUMNS}, d.message FROM deliveries d WHERE d.id = ? AND d.account_id = ? AND d.webhook_id = ?`,
+      ).get(deliveryId, accountId, webhookId) as Row | undefined;
+      if (!row) return null;
+      const attempts = (
+        stmt('SELECT * FROM attempts WHERE delivery_id = ? ORDER BY number').all(deliveryId) as Row[]
+      ).map(toAttempt);
+      return { ...toDelivery(row), message: JSON.parse(row.message as string) as TrackMessage, attempts };
+    },
+
+    async getDeliveries(deliveryIds) {
+      const lookup = stmt(`SELECT ${DELIVERY_COLUMNS} FROM deliveries d WHERE d.id = ?`);
+      const out: DeliveryRecord[] = [];
+      for (const id of new Set(deliveryIds)) {
+        const row = lookup.get(id) as Row | undefined;
+        if (row) out.push(toDelivery(row));
+      }
+      return out;
+    },
+
+    async deliveryStats(accountId, webhookId, query: DeliveryStatsQuery): Promise<DeliveryStats> {
+      const { since, until, bucketMs } = query;
+      const counts: Record<DeliveryStatus, number> = { pending: 0, retrying: 0, delivered: 0, failed: 0 };
+      for (const row of stmt(
+        'SELECT status, COUNT(*) AS n FROM deliveries WHERE webhook_id = ? AND account_id = ? GROUP BY status',
+      ).all(webhookId, accountId) as { status: DeliveryStatus; n: number }[]) {
+        counts[row.status] = row.n;
+      }
+      const buckets = new Map<number, { start: number; delivered: number; failed: number }>();
+      const bucket = (start: number) => {
+        let b = buckets.get(start);
+        if (!b) {
+          b = { start, delivered: 0, failed: 0 };
+          buckets.set(start, b);
+        }
+        return b;
+      };
+      for (const row of stmt(
+        `SELECT CAST((delivered_at - ?) / ? AS INTEGER) AS k, COUNT(*) AS n FROM deliveries
+         WHERE webhook_id = ? AND account_id = ? AND delivered_at >= ? AND delivered_at < ? GROUP BY k`,
+      ).all(since, bucketMs, webhookId, accountId, since, until) as { k: number; n: number }[]) {
+        bucket(since + row.k * bucketMs).delivered += row.n;
+      }
+      for (const row of stmt(
+        `SELECT CAST((updated_at - ?) / ? AS INTEGER) AS k, COUNT(*) AS n FROM deliveries
+         WHERE webhook_id = ? AND account_id = ? AND status = 'failed' AND updated_at >= ? AND updated_at < ? GROUP BY k`,
+      ).all(since, bucketMs, webhookId, accountId, since, until) as { k: number; n: number }[]) {
+        bucket(since + row.k * bucketMs).failed += row.n;
+      }
+      const last = stmt(
+        'SELECT MAX(delivered_at) AS t FROM deliveries WHERE webhook_id = ? AND account_id = ? AND delivered_at IS NOT NULL',
+      ).get(webhookId, accountId) as { t: number | null };
+      const n = (
+        stmt(
+          'SELECT COUNT(*) AS n FROM deliveries WHERE webhook_id = ? AND account_id = ? AND delivered_at >= ? AND delivered_at < ?',
+        ).get(webhookId, accountId, since, until) as { n: number }
+      ).n;
+      return {
+        counts,
+        buckets: [...buckets.values()].sort((a, b) => a.start - b.start),
+        lastDeliveredAt: last.t ?? null,
+        lagP50: n === 0 ? null : percentile(accountId, webhookId, since, until, n, 0.5),
+        lagP95: n === 0 ? null : percentile(accountId, webhookId, since, until, n, 0.95),
+      };
+    },
+
+    async pruneDeliveries(olderThan, limit) {
+      if (limit <= 0) return 0;
+      return pruneTx.immediate(olderThan, limit);
+    },
+
+    onWork(listener) {
+      const wrapped = () => listener();
+      listenersOf(workListeners, key).add(wrapped);
+      ownWork.add(wrapped);
+      return (() => {
+        listenersOf(workListeners, key).delete(wrapped);
+        ownWork.delete(wrapped);
+      }) satisfies StoreUnsubscribe;
+    },
+
+    async signalWork() {
+      emitWork();
+    },
+
+    onChanges(listener) {
+      const wrapped = (notice: DeliveryChangeNotice) => listener(notice);
+      listenersOf(changeListeners, key).add(wrapped);
+      ownChanges.add(wrapped);
+      return () => {
+        listenersOf(changeListeners, key).delete(wrapped);
+        ownChanges.delete(wrapped);
+      };
+    },
+  };
+  return store;
+}

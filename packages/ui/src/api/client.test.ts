@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { createFakeApi } from '../fake';
+import { createSegmentWebhookApi, readServerSentEvents } from './client';
+import { ApiError } from './errors';
+
+function setup(seed?: Parameters<typeof createFakeApi>[0]) {
+  const fake = createFakeApi(seed);
+  const api = createSegmentWebhookApi({
+    baseUrl: '/api/segment-webhooks/',
+    fetch: fake,
+    headers: { authorization: 'Bearer t' },
+  });
+  return { fake, api };
+}
+
+describe('createSegmentWebhookApi', () => {
+  it('lists, creates and reads webhooks, parsed with the contract', async () => {
+    const { api } = setup();
+    const before = await api.listWebhooks();
+    expect(before.map((w) => w.status)).toEqual(['active', 'active', 'disconnected', 'archived']);
+    const created = await api.createWebhook({ name: 'Orders', trackEventName: 'Order placed', writeKey: 'abcd1234' });
+    expect(created).toMatchObject({ status: 'active', region: 'us', sendActivityPayload: true, writeKeyHint: '…1234' });
+    expect(JSON.stringify(created)).not.toContain('abcd1234');
+    expect(await api.getWebhook(created.id)).toEqual(created);
+    expect(await api.listWebhooks({ status: 'archived' })).toHaveLength(1);
+  });
+
+  it('sends the headers and JSON body through the given fetch', async () => {
+    const calls: Request[] = [];
+    const api = createSegmentWebhookApi({
+      baseUrl: 'https://host.test/api',
+      headers: async () => ({ authorization: 'Bearer fresh' }),
+      fetch: async (input, init) => {
+        calls.push(new Request(input, init));
+        return new Response(JSON.stringify({ outboundActivityStreams: 1, includedStreams: 3 }), { status: 200 });
+      },
+    });
+    await expect(api.getUsage()).resolves.toEqual({ outboundActivityStreams: 1, includedStreams: 3 });
+    expect(calls[0]!.url).toBe('https://host.test/api/usage');
+    expect(calls[0]!.headers.get('authorization')).toBe('Bearer fresh');
+  });
+
+  it('throws an ApiError carrying the problem and its field errors', async () => {
+    const { api } = setup();
+    const error = await api.createWebhook({ name: '', trackEventName: 'x', writeKey: 'has space' }).catch((e) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error.code).toBe('validation_error');
+    expect(error.status).toBe(400);
+    expect(error.errors.map((e: { path: unknown[] }) => e.path)).toEqual(
+      expect.arrayContaining([['name'], ['writeKey']]),
+    );
+  });
+
+  it('maps lifecycle conflicts, unknown ids, and network failures', async () => {
+    const { api, fake } = setup();
+    await expect(api.deleteWebhook('wh_orders')).rejects.toMatchObject({ code: 'invalid_state', status: 409 });
+    await expect(api.getWebhook('nope')).rejects.toMatchObject({ code: 'not_found', status: 404 });
+    fake.fail('GET /usage', 'network');
+    await expect(api.getUsage()).rejects.toMatchObject({ code: 'network_error', status: 0 });
+  });
+
+  it('rejects a response that does not match the contract', async () => {
+    const api = createSegmentWebhookApi({
+      baseUrl: '/x',
+      fetch: async () => new Response(JSON.stringify({ items: [{ id: 1 }] }), { status: 200 }),
+    });
+    await expect(api.listWebhooks()).rejects.toMatchObject({ code: 'invalid_response' });
+  });
+
+  it('walks the lifecycle to delete, and reports the stream limit', async () => {
+    const { api } = setup({ includedStreams: 3 });
+    await api.disconnectWebhook('wh_orders');
+    await api.archiveWebhook('wh_orders');
+    await api.deleteWebhook('wh_orders');
+    await expect(api.getWebhook('wh_orders')).rejects.toMatchObject({ code: 'not_found' });
+    // wh_email and wh_survey still count (2 of 3): one more fits, the next one does not.
+    await api.setActivityDestination('email-clicked', 'wh_email');
+    await expect(api.setActivityDestination('form-submitted', 'wh_email')).rejects.toMatchObject({
+      code: 'stream_limit_reached',
+      status: 409,
+    });
+    expect(await api.getUsage()).toEqual({ outboundActivityStreams: 3, includedStreams: 3 });
+  });
+
+  it('pages 100,000 generated deliveries by cursor and filters them', async () => {
+    const { api } = setup({ deliveryCount: 100_000 });
+    const first = await api.listDeliveries('wh_orders', { limit: 200 });
+    expect(first.items).toHaveLength(200);
+    const second = await api.listDeliveries('wh_orders', { limit: 200, cursor: first.nextCursor! });
+    expect(second.items[0]!.createdAt <= first.items[199]!.createdAt).toBe(true);
+    const failed = await api.listDeliveries('wh_orders', { status: 'failed', limit: 20 });
+    expect(failed.items.every((d) => d.status === 'failed')).toBe(true);
+    const detail = await api.getDelivery('wh_orders', failed.items[0]!.id);
+    expect(detail.attempts.at(-1)?.outcome).toBe('failed');
+    const retried = await api.retryDelivery('wh_orders', detail.id);
+    expect(retried.status).toBe('pending');
+    const overview = await api.getOverview('wh_orders', '7d');
+    expect(overview.series).toHaveLength(7);
+  });
+
+  it('streams delivery changes over SSE until stopped', async () => {
+    const { api, fake } = setup();
+    const changes: string[] = [];
+    const opened = new Promise<void>((resolve) => {
+      const stop = api.streamDeliveries('wh_orders', {
+        onOpen: () => resolve(),
+        onChange: (change) => {
+          changes.push(change.delivery.id);
+          if (changes.length === 2) stop();
+        },
+      });
+    });
+    await opened;
+    await new Promise((r) => setTimeout(r, 0));
+    const a = fake.emitDelivery('wh_orders');
+    const b = fake.emitDelivery('wh_orders');
+    await expect.poll(() => changes).toEqual([a.id, b.id]);
+  });
+});
+
+describe('readServerSentEvents', () => {
+  it('joins data lines, skips comments and handles split chunks', async () => {
+    const chunks = [': hi\n\ndata: {"a"', ':1}\r\n\r\ndata: x\ndata: y\n', '\n'];
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (const chunk of chunks) c.enqueue(new TextEncoder().encode(chunk));
+        c.close();
+      },
+    });
+    const out: string[] = [];
+    for await (const data of readServerSentEvents(body)) out.push(data);
+    expect(out).toEqual(['{"a":1}', 'x\ny']);
+  });
+});

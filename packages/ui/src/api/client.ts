@@ -1,0 +1,315 @@
+import {
+  type Activity,
+  activityListSchema,
+  type CreateWebhookRequest,
+  type DeliveryChange,
+  type DeliveryDetail,
+  type DeliveryPage,
+  deliveryChangeSchema,
+  deliveryDetailSchema,
+  deliveryPageSchema,
+  type FieldCatalog,
+  fieldCatalogSchema,
+  type ListDeliveriesQuery,
+  type ListWebhooksQuery,
+  type Overview,
+  type OverviewRange,
+  overviewSchema,
+  type RetryFailedResponse,
+  retryFailedResponseSchema,
+  type SendToWebhookRequest,
+  type SendToWebhookResponse,
+  sendToWebhookResponseSchema,
+  type TestResult,
+  type TestWebhookRequest,
+  testResultSchema,
+  type UpdateWebhookRequest,
+  type Usage,
+  usageSchema,
+  type Webhook,
+  webhookListSchema,
+  webhookSchema,
+} from '@segment-webhook/core/contract';
+import { ApiError, errorFromResponse } from './errors';
+
+/** Headers sent with every request: a value, or a function called per request (e.g. a fresh token). */
+export type HeadersOption = HeadersInit | (() => HeadersInit | Promise<HeadersInit>);
+
+/** Options of {@link createSegmentWebhookApi}. */
+export interface SegmentWebhookApiOptions {
+  /** Where the host mounted the router, e.g. `/api/segment-webhooks` (a trailing slash is ignored). */
+  baseUrl: string;
+  /** The host's fetch (its auth, its retries). Default: `globalThis.fetch`. */
+  fetch?: typeof fetch;
+  /** Extra headers for every request (e.g. `Authorization`). Default: none. */
+  headers?: HeadersOption;
+  /** Fetch `credentials`. Default: `'same-origin'`. */
+  credentials?: RequestCredentials;
+}
+
+/** Per-call options. */
+export interface RequestOptions {
+  /** Aborts the request (React Query passes one to every query). */
+  signal?: AbortSignal;
+}
+
+/** Query of `GET /webhooks/:id/deliveries` (the contract's, with a numeric `limit`, 1–200, default 50). */
+export type DeliveriesQuery = Omit<ListDeliveriesQuery, 'limit'> & { limit?: number };
+
+/** Handlers of {@link SegmentWebhookApi.streamDeliveries}. */
+export interface DeliveryStreamHandlers {
+  /** One change of a delivery of the webhook. */
+  onChange: (change: DeliveryChange) => void;
+  /** The stream opened (HTTP 200). */
+  onOpen?: () => void;
+  /** The stream failed or ended unexpectedly; not called after the caller stopped it. */
+  onError?: (error: ApiError) => void;
+}
+
+/** Minimal structural type of a zod schema, so the client needs no direct zod import. */
+interface Schema<T> {
+  safeParse(input: unknown): { success: true; data: T } | { success: false; error: unknown };
+}
+
+type Query = Record<string, string | number | boolean | null | undefined>;
+
+/**
+ * Typed client of the adapter's REST routes (issue 4). Every response is parsed with the contract's
+ * schemas; every failure is thrown as an {@link ApiError}.
+ */
+export interface SegmentWebhookApi {
+  /** The base URL the client was made with (normalised). */
+  readonly baseUrl: string;
+  /** `GET /webhooks?status=` */
+  listWebhooks(query?: ListWebhooksQuery, options?: RequestOptions): Promise<Webhook[]>;
+  /** `POST /webhooks` → the created webhook. */
+  createWebhook(body: CreateWebhookRequest, options?: RequestOptions): Promise<Webhook>;
+  /** `POST /webhooks/test`: tests an unsaved configuration. */
+  testConfiguration(body: TestWebhookRequest, options?: RequestOptions): Promise<TestResult>;
+  /** `GET /webhooks/:id` */
+  getWebhook(id: string, options?: RequestOptions): Promise<Webhook>;
+  /** `PATCH /webhooks/:id` */
+  updateWebhook(id: string, patch: UpdateWebhookRequest, options?: RequestOptions): Promise<Webhook>;
+  /** `POST /webhooks/:id/test`: tests the saved configuration. */
+  testWebhook(id: string, options?: RequestOptions): Promise<TestResult>;
+  /** `POST /webhooks/:id/disconnect` */
+  disconnectWebhook(id: string, options?: RequestOptions): Promise<Webhook>;
+  /** `POST /webhooks/:id/reconnect` */
+  reconnectWebhook(id: string, options?: RequestOptions): Promise<Webhook>;
+  /** `POST /webhooks/:id/archive` */
+  archiveWebhook(id: string, options?: RequestOptions): Promise<Webhook>;
+  /** `POST /webhooks/:id/unarchive` */
+  unarchiveWebhook(id: string, options?: RequestOptions): Promise<Webhook>;
+  /** `DELETE /webhooks/:id` (only when archived; `invalid_state` otherwise). */
+  deleteWebhook(id: string, options?: RequestOptions): Promise<void>;
+  /** `POST /webhooks/:id/resume`: releases held deliveries of a webhook that needs attention. */
+  resumeWebhook(id: string, options?: RequestOptions): Promise<Webhook>;
+  /** `GET /webhooks/:id/overview?range=` */
+  getOverview(id: string, range?: OverviewRange, options?: RequestOptions): Promise<Overview>;
+  /** `GET /webhooks/:id/deliveries?…` one page, newest first. */
+  listDeliveries(id: string, query?: DeliveriesQuery, options?: RequestOptions): Promise<DeliveryPage>;
+  /** `GET /webhooks/:id/deliveries/:deliveryId` */
+  getDelivery(id: string, deliveryId: string, options?: RequestOptions): Promise<DeliveryDetail>;
+  /** `POST /webhooks/:id/deliveries/:deliveryId/retry` */
+  retryDelivery(id: string, deliveryId: string, options?: RequestOptions): Promise<DeliveryDetail>;
+  /** `POST /webhooks/:id/deliveries/retry-failed` */
+  retryFailedDeliveries(id: string, options?: RequestOptions): Promise<RetryFailedResponse>;
+  /**
+   * `GET /webhooks/:id/deliveries/stream` (Server-Sent Events) through the configured fetch, so the
+   * host's auth applies. Returns a function that stops the stream.
+   */
+  streamDeliveries(id: string, handlers: DeliveryStreamHandlers): () => void;
+  /** `POST /webhooks/:id/send`: the Send to webhook action. */
+  sendToWebhook(id: string, body: SendToWebhookRequest, options?: RequestOptions): Promise<SendToWebhookResponse>;
+  /** `GET /activities` */
+  listActivities(options?: RequestOptions): Promise<Activity[]>;
+  /** `PUT /activities/:activityId/destination` (webhookId) or `DELETE …/destination` (null). */
+  setActivityDestination(activityId: string, webhookId: string | null, options?: RequestOptions): Promise<void>;
+  /** `GET /fields`: the host's field catalog for the fields editor. */
+  getFieldCatalog(options?: RequestOptions): Promise<FieldCatalog>;
+  /** `GET /usage`: outbound activity streams used / included. */
+  getUsage(options?: RequestOptions): Promise<Usage>;
+}
+
+const enc = encodeURIComponent;
+
+/** Creates the typed API client. */
+export function createSegmentWebhookApi(options: SegmentWebhookApiOptions): SegmentWebhookApi {
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const doFetch: typeof fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+
+  async function headersFor(body: boolean): Promise<Headers> {
+    const extra = typeof options.headers === 'function' ? await options.headers() : options.headers;
+    const headers = new Headers(extra);
+    if (!headers.has('accept')) headers.set('accept', 'application/json, application/problem+json');
+    if (body) headers.set('content-type', 'application/json');
+    return headers;
+  }
+
+  function url(path: string, query?: Query): string {
+    let search = '';
+    if (query) {
+      const params = new URLSearchParams();
+      for (const [key, value] of Object.entries(query)) {
+        if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
+      }
+      const text = params.toString();
+      if (text) search = `?${text}`;
+    }
+    return `${baseUrl}${path}${search}`;
+  }
+
+  async function send(
+    method: string,
+    path: string,
+    init: { query?: Query; body?: unknown; signal?: AbortSignal | undefined } = {},
+  ): Promise<Response> {
+    let response: Response;
+    try {
+      response = await doFetch(url(path, init.query), {
+        method,
+        headers: await headersFor(init.body !== undefined),
+        body: init.body === undefined ? null : JSON.stringify(init.body),
+        credentials: options.credentials ?? 'same-origin',
+        signal: init.signal ?? null,
+      });
+    } catch (cause) {
+      if (init.signal?.aborted) throw cause;
+      throw new ApiError('network_error', 'Could not reach the server. Check your connection and try again.', {
+        cause,
+      });
+    }
+    if (!response.ok) throw await errorFromResponse(response);
+    return response;
+  }
+
+  async function json<T>(
+    schema: Schema<T>,
+    method: string,
+    path: string,
+    init?: { query?: Query; body?: unknown; signal?: AbortSignal | undefined },
+  ): Promise<T> {
+    const response = await send(method, path, init);
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch (cause) {
+      throw new ApiError('invalid_response', 'The server answered with something that is not JSON.', {
+        status: response.status,
+        cause,
+      });
+    }
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      throw new ApiError('invalid_response', `Unexpected response from ${method} ${path}.`, {
+        status: response.status,
+        cause: parsed.error,
+      });
+    }
+    return parsed.data;
+  }
+
+  const w = (id: string) => `/webhooks/${enc(id)}`;
+
+  return {
+    baseUrl,
+    listWebhooks: async (query, o) =>
+      (await json(webhookListSchema, 'GET', '/webhooks', { query: { status: query?.status }, signal: o?.signal }))
+        .items,
+    createWebhook: (body, o) => json(webhookSchema, 'POST', '/webhooks', { body, signal: o?.signal }),
+    testConfiguration: (body, o) => json(testResultSchema, 'POST', '/webhooks/test', { body, signal: o?.signal }),
+    getWebhook: (id, o) => json(webhookSchema, 'GET', w(id), { signal: o?.signal }),
+    updateWebhook: (id, patch, o) => json(webhookSchema, 'PATCH', w(id), { body: patch, signal: o?.signal }),
+    testWebhook: (id, o) => json(testResultSchema, 'POST', `${w(id)}/test`, { signal: o?.signal }),
+    disconnectWebhook: (id, o) => json(webhookSchema, 'POST', `${w(id)}/disconnect`, { signal: o?.signal }),
+    reconnectWebhook: (id, o) => json(webhookSchema, 'POST', `${w(id)}/reconnect`, { signal: o?.signal }),
+    archiveWebhook: (id, o) => json(webhookSchema, 'POST', `${w(id)}/archive`, { signal: o?.signal }),
+    unarchiveWebhook: (id, o) => json(webhookSchema, 'POST', `${w(id)}/unarchive`, { signal: o?.signal }),
+    deleteWebhook: async (id, o) => {
+      await send('DELETE', w(id), { signal: o?.signal });
+    },
+    resumeWebhook: (id, o) => json(webhookSchema, 'POST', `${w(id)}/resume`, { signal: o?.signal }),
+    getOverview: (id, range, o) =>
+      json(overviewSchema, 'GET', `${w(id)}/overview`, { query: { range }, signal: o?.signal }),
+    listDeliveries: (id, query, o) =>
+      json(deliveryPageSchema, 'GET', `${w(id)}/deliveries`, { query: { ...query }, signal: o?.signal }),
+    getDelivery: (id, deliveryId, o) =>
+      json(deliveryDetailSchema, 'GET', `${w(id)}/deliveries/${enc(deliveryId)}`, { signal: o?.signal }),
+    retryDelivery: (id, deliveryId, o) =>
+      json(deliveryDetailSchema, 'POST', `${w(id)}/deliveries/${enc(deliveryId)}/retry`, { signal: o?.signal }),
+    retryFailedDeliveries: (id, o) =>
+      json(retryFailedResponseSchema, 'POST', `${w(id)}/deliveries/retry-failed`, { signal: o?.signal }),
+    streamDeliveries: (id, handlers) => {
+      const controller = new AbortController();
+      void (async () => {
+        try {
+          const response = await send('GET', `${w(id)}/deliveries/stream`, { signal: controller.signal });
+          handlers.onOpen?.();
+          if (!response.body) throw new ApiError('invalid_response', 'The live feed has no body.');
+          for await (const data of readServerSentEvents(response.body)) {
+            const parsed = deliveryChangeSchema.safeParse(safeJson(data));
+            // Comments, heartbeats and unknown events are skipped, not fatal.
+            if (parsed.success) handlers.onChange(parsed.data);
+          }
+          if (!controller.signal.aborted) handlers.onError?.(new ApiError('network_error', 'The live feed ended.'));
+        } catch (error) {
+          if (controller.signal.aborted) return;
+          handlers.onError?.(
+            error instanceof ApiError
+              ? error
+              : new ApiError('network_error', 'The live feed was interrupted.', { cause: error }),
+          );
+        }
+      })();
+      return () => controller.abort();
+    },
+    sendToWebhook: (id, body, o) =>
+      json(sendToWebhookResponseSchema, 'POST', `${w(id)}/send`, { body, signal: o?.signal }),
+    listActivities: async (o) => (await json(activityListSchema, 'GET', '/activities', { signal: o?.signal })).items,
+    setActivityDestination: async (activityId, webhookId, o) => {
+      const path = `/activities/${enc(activityId)}/destination`;
+      if (webhookId === null) await send('DELETE', path, { signal: o?.signal });
+      else await send('PUT', path, { body: { webhookId }, signal: o?.signal });
+    },
+    getFieldCatalog: (o) => json(fieldCatalogSchema, 'GET', '/fields', { signal: o?.signal }),
+    getUsage: (o) => json(usageSchema, 'GET', '/usage', { signal: o?.signal }),
+  };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Yields the `data` of each Server-Sent Event of a byte stream (WHATWG HTML §9.2.6: lines split on
+ * CRLF, LF or CR; `data:` lines joined with LF; an empty line dispatches; `:` lines are comments).
+ */
+export async function* readServerSentEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let data: string[] = [];
+  try {
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      const lines = buffer.split(/\r\n|\r|\n/);
+      buffer = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line === '') {
+          if (data.length > 0) yield data.join('\n');
+          data = [];
+        } else if (line.startsWith('data:')) {
+          data.push(line.slice(line[5] === ' ' ? 6 : 5));
+        }
+      }
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}

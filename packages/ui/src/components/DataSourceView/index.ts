@@ -1,0 +1,3 @@
+export { DataSourceView, type DataSourceViewProps, type DataSourceViewTab } from './DataSourceView';
+export { WebhookName, type WebhookNameProps } from './WebhookName';
+export { WebhookSettings, type WebhookSettingsProps, type WebhookSettingsValues } from './WebhookSettings';

@@ -1,0 +1,311 @@
+import {
+  DEDUPLICATION_WINDOW_MS,
+  type DeliveryChange,
+  type DeliveryPage,
+  type DeliveryStatus,
+  type DeliverySummary,
+} from '@segment-webhook/core/contract';
+import { type InfiniteData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type ComponentPropsWithoutRef, useEffect, useId, useMemo, useState } from 'react';
+import {
+  type DeliveryFilters,
+  deliveriesInfiniteQueryOptions,
+  deliveryQueryOptions,
+  retryDeliveryMutationOptions,
+  retryFailedMutationOptions,
+  segmentWebhookKeys,
+} from '../../api/queries';
+import { Button, Callout } from '../../primitives';
+import { useMessages, useSegmentWebhookApi } from '../../provider';
+import { formatCount } from '../format';
+import { ConfirmDialog } from '../LifecycleDialogs/LifecycleDialogs';
+import { DeliveryDetailPanel } from './DeliveryDetailPanel';
+import { DeliveryList } from './DeliveryList';
+
+/** What the search box searches. */
+export type DeliverySearchField = 'personId' | 'eventId';
+
+/** Props of {@link DeliveryLogs}. */
+export interface DeliveryLogsProps extends Omit<ComponentPropsWithoutRef<'section'>, 'children'> {
+  /** The webhook whose deliveries to show. */
+  webhookId: string;
+  /** Rows per page of the cursor API (1–200). Default: 100. */
+  pageSize?: number;
+  /** Initial status filter. Default: all statuses. */
+  defaultStatus?: DeliveryStatus | null;
+  /** Initially selected delivery (its detail panel open). Default: none. */
+  defaultSelectedId?: string | null;
+  /** Start with the live feed on. Default: false. */
+  defaultLive?: boolean;
+  /** Delay before a typed search is applied, in ms. Default: 300. */
+  searchDelayMs?: number;
+  /** "Now" for the de-duplication warnings (stories and tests pin it). Default: `Date.now()`. */
+  now?: number;
+}
+
+function matches(delivery: DeliverySummary, filters: DeliveryFilters): boolean {
+  return (
+    (!filters.status || delivery.status === filters.status) &&
+    (!filters.personId || delivery.personId === filters.personId) &&
+    (!filters.eventId || delivery.eventId === filters.eventId)
+  );
+}
+
+/**
+ * Applies one live change to the loaded pages: an already loaded delivery is replaced in place
+ * (or dropped when it no longer matches the filters); a new one that matches is put on top.
+ */
+export function applyDeliveryChange(
+  data: InfiniteData<DeliveryPage, string | null> | undefined,
+  change: DeliveryChange,
+  filters: DeliveryFilters,
+): InfiniteData<DeliveryPage, string | null> | undefined {
+  if (!data) return data;
+  const { delivery } = change;
+  const fits = matches(delivery, filters);
+  let found = false;
+  const pages = data.pages.map((page) => {
+    const index = page.items.findIndex((item) => item.id === delivery.id);
+    if (index === -1) return page;
+    found = true;
+    const items = fits
+      ? page.items.map((item, i) => (i === index ? delivery : item))
+      : page.items.filter((_, i) => i !== index);
+    return { ...page, items };
+  });
+  if (!found && fits && pages[0]) {
+    pages[0] = { ...pages[0], items: [delivery, ...pages[0].items] };
+  }
+  return { ...data, pages };
+}
+
+/**
+ * The **Logs** tab: a virtualized list of the webhook's deliveries (infinite scroll over the cursor
+ * API), a status filter, search by person id or event id, a detail panel with **Retry**, **Retry all
+ * failed** and a **Live** toggle that tails `GET /webhooks/:id/deliveries/stream`.
+ * State: `data-live`, `data-state` (`loading` | `error` | `empty` | `ready`).
+ */
+export function DeliveryLogs({
+  webhookId,
+  pageSize = 100,
+  defaultStatus = null,
+  defaultSelectedId = null,
+  defaultLive = false,
+  searchDelayMs = 300,
+  now,
+  className,
+  ...rest
+}: DeliveryLogsProps) {
+  const m = useMessages();
+  const api = useSegmentWebhookApi();
+  const queryClient = useQueryClient();
+  const ids = useId();
+  const [status, setStatus] = useState<DeliveryStatus | ''>(defaultStatus ?? '');
+  const [searchField, setSearchField] = useState<DeliverySearchField>('personId');
+  const [searchText, setSearchText] = useState('');
+  const [search, setSearch] = useState('');
+  const [selectedId, setSelectedId] = useState<string | null>(defaultSelectedId);
+  const [live, setLive] = useState(defaultLive);
+  const [liveState, setLiveState] = useState<'connecting' | 'open' | 'error'>('connecting');
+  const [retryAllOpen, setRetryAllOpen] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  useEffect(() => {
+    const timer = setTimeout(() => setSearch(searchText.trim()), searchDelayMs);
+    return () => clearTimeout(timer);
+  }, [searchText, searchDelayMs]);
+
+  const filters = useMemo<DeliveryFilters>(() => {
+    const next: DeliveryFilters = { limit: pageSize };
+    if (status) next.status = status;
+    if (search) next[searchField] = search;
+    return next;
+  }, [pageSize, status, search, searchField]);
+
+  const list = useInfiniteQuery(deliveriesInfiniteQueryOptions(api, webhookId, filters));
+  const items = useMemo(() => list.data?.pages.flatMap((page) => page.items) ?? [], [list.data]);
+  const detail = useQuery({
+    ...deliveryQueryOptions(api, webhookId, selectedId ?? ''),
+    enabled: selectedId !== null,
+  });
+  const retryOne = useMutation(retryDeliveryMutationOptions(api, queryClient));
+  const retryAll = useMutation(retryFailedMutationOptions(api, queryClient));
+  // Whether any failed delivery is older than Segment's de-duplication window (asked when the
+  // confirmation opens, so the warning covers rows not loaded yet).
+  const staleFailed = useQuery({
+    queryKey: [...segmentWebhookKeys.deliveries(webhookId), 'stale-failed'],
+    queryFn: ({ signal }) =>
+      api.listDeliveries(
+        webhookId,
+        { status: 'failed', to: new Date((now ?? Date.now()) - DEDUPLICATION_WINDOW_MS).toISOString(), limit: 1 },
+        { signal },
+      ),
+    enabled: retryAllOpen,
+  });
+
+  // Live tail over Server-Sent Events, merged into the loaded pages.
+  useEffect(() => {
+    if (!live) return;
+    setLiveState('connecting');
+    const key = segmentWebhookKeys.deliveryList(webhookId, filters);
+    const stop = api.streamDeliveries(webhookId, {
+      onOpen: () => setLiveState('open'),
+      onError: () => setLiveState('error'),
+      onChange: (change) => {
+        setLiveState('open');
+        queryClient.setQueryData<InfiniteData<DeliveryPage, string | null>>(key, (data) =>
+          applyDeliveryChange(data, change, filters),
+        );
+        const detailKey = segmentWebhookKeys.delivery(webhookId, change.delivery.id);
+        if (queryClient.getQueryData(detailKey)) void queryClient.invalidateQueries({ queryKey: detailKey });
+      },
+    });
+    return stop;
+  }, [live, api, webhookId, filters, queryClient]);
+
+  const state = list.isPending ? 'loading' : list.isError ? 'error' : items.length === 0 ? 'empty' : 'ready';
+  const filtered = Boolean(status || search);
+
+  return (
+    <section
+      className={['swk-root swk-logs', className].filter(Boolean).join(' ')}
+      aria-labelledby={`${ids}-title`}
+      data-state={state}
+      data-live={live ? '' : undefined}
+      {...rest}
+    >
+      <div className="swk-logs__toolbar">
+        <h2 id={`${ids}-title`} className="swk-logs__title">
+          {m.logsTitle}
+        </h2>
+        <search className="swk-logs__filters">
+          <div className="swk-field" data-inline="">
+            <label htmlFor={`${ids}-status`} className="swk-field__label">
+              {m.logsStatusFilter}
+            </label>
+            <select
+              id={`${ids}-status`}
+              className="swk-select"
+              value={status}
+              onChange={(event) => setStatus(event.target.value as DeliveryStatus | '')}
+            >
+              <option value="">{m.logsAllStatuses}</option>
+              <option value="pending">{m.logsPendingFilter}</option>
+              <option value="retrying">{m.deliveryStatus.retrying}</option>
+              <option value="delivered">{m.deliveryStatus.delivered}</option>
+              <option value="failed">{m.deliveryStatus.failed}</option>
+            </select>
+          </div>
+          <div className="swk-field" data-inline="">
+            <label htmlFor={`${ids}-by`} className="swk-field__label">
+              {m.logsSearchBy}
+            </label>
+            <select
+              id={`${ids}-by`}
+              className="swk-select"
+              value={searchField}
+              onChange={(event) => setSearchField(event.target.value as DeliverySearchField)}
+            >
+              <option value="personId">{m.logsPersonId}</option>
+              <option value="eventId">{m.logsEventId}</option>
+            </select>
+          </div>
+          <div className="swk-field" data-inline="">
+            <label htmlFor={`${ids}-search`} className="swk-field__label">
+              {searchField === 'personId' ? m.logsPersonId : m.logsEventId}
+            </label>
+            <input
+              id={`${ids}-search`}
+              type="search"
+              className="swk-input"
+              value={searchText}
+              placeholder={searchField === 'personId' ? m.logsPersonPlaceholder : m.logsEventPlaceholder}
+              onChange={(event) => setSearchText(event.target.value)}
+            />
+          </div>
+        </search>
+        <div className="swk-logs__actions">
+          <button
+            type="button"
+            role="switch"
+            aria-checked={live}
+            className="swk-switch"
+            data-state={live ? 'on' : 'off'}
+            onClick={() => setLive((value) => !value)}
+          >
+            <span className="swk-switch__track" aria-hidden="true" />
+            {m.logsLive}
+          </button>
+          <Button
+            onClick={() => {
+              setNotice(null);
+              setRetryAllOpen(true);
+            }}
+          >
+            {m.logsRetryAll}
+          </Button>
+        </div>
+      </div>
+      <p className="swk-logs__live" role="status">
+        {live
+          ? liveState === 'open'
+            ? m.logsLiveOpen
+            : liveState === 'error'
+              ? m.logsLiveError
+              : m.logsLiveConnecting
+          : ''}
+        {notice ? ` ${notice}` : ''}
+      </p>
+      <div className="swk-logs__body" data-detail={selectedId ? 'open' : 'closed'}>
+        {state === 'loading' ? (
+          <p className="swk-logs__empty" role="status">
+            {m.logsLoading}
+          </p>
+        ) : state === 'error' ? (
+          <Callout tone="danger" role="alert" title={m.logsError}>
+            <p>{list.error?.message}</p>
+            <Button onClick={() => void list.refetch()}>{m.retry}</Button>
+          </Callout>
+        ) : (
+          <DeliveryList
+            items={items}
+            selectedId={selectedId}
+            onSelect={(delivery) => setSelectedId(delivery.id)}
+            hasMore={list.hasNextPage}
+            isLoadingMore={list.isFetchingNextPage}
+            onLoadMore={() => void list.fetchNextPage()}
+            emptyMessage={filtered ? m.logsEmptyFiltered : m.logsEmpty}
+          />
+        )}
+        {selectedId && (
+          <DeliveryDetailPanel
+            key={selectedId}
+            delivery={detail.data}
+            error={detail.isError ? detail.error : null}
+            now={now}
+            onRetry={() => retryOne.mutateAsync({ id: webhookId, deliveryId: selectedId })}
+            onClose={() => setSelectedId(null)}
+          />
+        )}
+      </div>
+      <ConfirmDialog
+        open={retryAllOpen}
+        onOpenChange={setRetryAllOpen}
+        title={m.logsRetryAllTitle}
+        description={m.logsRetryAllBody}
+        confirmLabel={m.logsRetryAll}
+        destructive={false}
+        onConfirm={async () => {
+          const result = await retryAll.mutateAsync(webhookId);
+          setNotice(m.logsRetriedAll(formatCount(result.retried), result.retried === 1));
+        }}
+      >
+        {staleFailed.data && staleFailed.data.items.length > 0 && (
+          <Callout tone="warning" data-stale="">
+            {m.logsRetryAllStale}
+          </Callout>
+        )}
+      </ConfirmDialog>
+    </section>
+  );
+}

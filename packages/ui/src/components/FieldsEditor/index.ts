@@ -1,0 +1,7 @@
+export {
+  FieldsEditor,
+  type FieldRowErrors,
+  type FieldsEditorFormProps,
+  type FieldsEditorProps,
+  type FieldsEditorStandaloneProps,
+} from './FieldsEditor';

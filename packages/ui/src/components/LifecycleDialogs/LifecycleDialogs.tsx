@@ -1,0 +1,226 @@
+import type { WebhookStatus } from '@segment-webhook/core/contract';
+import { type ReactNode, useEffect, useId, useState } from 'react';
+import { AlertDialog, Field, TextInput } from '../../primitives';
+import { useMessages } from '../../provider';
+
+/** A lifecycle transition the user confirms in a {@link LifecycleDialog}. */
+export type LifecycleDialogAction = 'disconnect' | 'reconnect' | 'archive' | 'unarchive' | 'delete';
+
+/** Which transitions a webhook in `status` allows (active ⇄ disconnected ⇄ archived; delete only from archived). */
+export function allowedLifecycleActions(status: WebhookStatus): LifecycleDialogAction[] {
+  switch (status) {
+    case 'active':
+      return ['disconnect'];
+    case 'disconnected':
+      return ['reconnect', 'archive'];
+    case 'archived':
+      return ['unarchive', 'delete'];
+    default: {
+      const never: never = status;
+      throw new Error(`Unknown status ${String(never)}`);
+    }
+  }
+}
+
+type Messages = ReturnType<typeof useMessages>;
+
+interface Copy {
+  title: (name: string) => string;
+  body: string[];
+  confirm: string;
+  destructive: boolean;
+}
+
+function copyOf(action: LifecycleDialogAction, m: Messages): Copy {
+  switch (action) {
+    case 'disconnect':
+      return {
+        title: m.lifecycleDisconnectTitle,
+        body: m.lifecycleDisconnectBody,
+        confirm: m.lifecycleDisconnect,
+        destructive: true,
+      };
+    case 'reconnect':
+      return {
+        title: m.lifecycleReconnectTitle,
+        body: m.lifecycleReconnectBody,
+        confirm: m.lifecycleReconnect,
+        destructive: false,
+      };
+    case 'archive':
+      return {
+        title: m.lifecycleArchiveTitle,
+        body: m.lifecycleArchiveBody,
+        confirm: m.lifecycleArchive,
+        destructive: true,
+      };
+    case 'unarchive':
+      return {
+        title: m.lifecycleUnarchiveTitle,
+        body: m.lifecycleUnarchiveBody,
+        confirm: m.lifecycleUnarchive,
+        destructive: false,
+      };
+    case 'delete':
+      return {
+        title: m.lifecycleDeleteTitle,
+        body: m.lifecycleDeleteBody,
+        confirm: m.lifecycleDelete,
+        destructive: true,
+      };
+    default: {
+      const never: never = action;
+      throw new Error(`Unknown action ${String(never)}`);
+    }
+  }
+}
+
+/** Props of {@link ConfirmDialog}. */
+export interface ConfirmDialogProps {
+  /** Whether the dialog is open. */
+  open: boolean;
+  /** Called to open or close the dialog (Cancel, Escape, or after a successful confirm). */
+  onOpenChange: (open: boolean) => void;
+  /** The question, e.g. "Disconnect Orders?". */
+  title: ReactNode;
+  /** What will happen. */
+  description: ReactNode;
+  /** Label of the confirm button. */
+  confirmLabel: string;
+  /** Styles Confirm as destructive. Default: true. */
+  destructive?: boolean;
+  /** When set, Confirm stays disabled until exactly this text is typed into a labelled input. */
+  confirmText?: string;
+  /**
+   * Performs the action. While its promise is pending Confirm is disabled; a rejection is shown
+   * inline (`role="alert"`) and the dialog stays open; success closes it.
+   */
+  onConfirm: () => Promise<unknown>;
+  /** Class of the dialog content. */
+  className?: string;
+  /** Extra content under the description (e.g. a warning). */
+  children?: ReactNode;
+}
+
+/**
+ * A confirmation on the kit's AlertDialog (Radix): focuses Cancel, ignores outside clicks, disables
+ * Confirm while the action's promise is pending and shows its error inline with `role="alert"`;
+ * optionally asks for a text (the webhook's name) to be typed first.
+ */
+export function ConfirmDialog({
+  open,
+  onOpenChange,
+  title,
+  description,
+  confirmLabel,
+  destructive = true,
+  confirmText,
+  onConfirm,
+  className,
+  children,
+}: ConfirmDialogProps) {
+  const m = useMessages();
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [typed, setTyped] = useState('');
+  const inputId = useId();
+
+  // A fresh start each time the dialog opens.
+  useEffect(() => {
+    if (open) {
+      setError(null);
+      setTyped('');
+      setPending(false);
+    }
+  }, [open]);
+
+  const textMatches = confirmText === undefined || typed.trim() === confirmText.trim();
+
+  async function confirm() {
+    if (pending || !textMatches) return;
+    setPending(true);
+    setError(null);
+    try {
+      await onConfirm();
+      setPending(false);
+      onOpenChange(false);
+    } catch (cause) {
+      setPending(false);
+      setError(cause instanceof Error ? cause.message : m.genericError);
+    }
+  }
+
+  return (
+    <AlertDialog
+      open={open}
+      onOpenChange={onOpenChange}
+      title={title}
+      description={description}
+      confirmLabel={confirmLabel}
+      cancelLabel={m.cancel}
+      onConfirm={() => void confirm()}
+      pending={pending}
+      confirmDisabled={!textMatches}
+      error={error}
+      tone={destructive ? 'danger' : 'primary'}
+      className={className}
+    >
+      {children}
+      {confirmText !== undefined && (
+        <form
+          className="swk-confirm-text"
+          onSubmit={(event) => {
+            event.preventDefault();
+            void confirm();
+          }}
+        >
+          <Field label={m.confirmTypeToConfirm} hint={m.confirmTypeHint(confirmText)} id={inputId}>
+            {(control) => (
+              <TextInput
+                {...control}
+                value={typed}
+                autoComplete="off"
+                spellCheck={false}
+                onChange={(event) => setTyped(event.target.value)}
+              />
+            )}
+          </Field>
+        </form>
+      )}
+    </AlertDialog>
+  );
+}
+
+/** Props of {@link LifecycleDialog}. */
+export interface LifecycleDialogProps
+  extends Omit<
+    ConfirmDialogProps,
+    'title' | 'description' | 'children' | 'confirmLabel' | 'destructive' | 'confirmText'
+  > {
+  /** The transition to confirm; `null` renders nothing. */
+  action: LifecycleDialogAction | null;
+  /** The webhook's name (shown, and typed to confirm a delete). */
+  webhookName: string;
+}
+
+/**
+ * The confirmation of a lifecycle transition: says what will happen (disconnect holds deliveries,
+ * archive releases activity streams, delete is permanent and asks for the webhook's name to be
+ * typed).
+ */
+export function LifecycleDialog({ action, webhookName, className, ...rest }: LifecycleDialogProps) {
+  const m = useMessages();
+  if (!action) return null;
+  const copy = copyOf(action, m);
+  return (
+    <ConfirmDialog
+      title={copy.title(webhookName)}
+      description={copy.body.join(' ')}
+      confirmLabel={copy.confirm}
+      destructive={copy.destructive}
+      confirmText={action === 'delete' ? webhookName : undefined}
+      className={['swk-lifecycle-dialog', className].filter(Boolean).join(' ')}
+      {...rest}
+    />
+  );
+}

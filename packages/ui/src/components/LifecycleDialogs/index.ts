@@ -1,0 +1,8 @@
+export {
+  allowedLifecycleActions,
+  ConfirmDialog,
+  type ConfirmDialogProps,
+  LifecycleDialog,
+  type LifecycleDialogAction,
+  type LifecycleDialogProps,
+} from './LifecycleDialogs';
