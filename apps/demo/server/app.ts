@@ -86,7 +86,7 @@ export async function startDemo(config: DemoConfig, logger: Logger): Promise<Run
 
   const plan = () => INCLUDED_OUTBOUND_STREAMS;
   const retryPolicy = config.retryBaseMs === null ? undefined : { baseDelayMs: config.retryBaseMs };
-  const service = createSegmentWebhookService({ store, encryptionKey, plan, endpoints, retryPolicy });
+  const service = createSegmentWebhookService({ store, encryptionKey, plan, endpoints, retryPolicy, logger });
   const worker = createDeliveryWorker({ store, encryptionKey, endpoints, retryPolicy, logger });
   worker.start();
 
@@ -149,10 +149,11 @@ export async function startDemo(config: DemoConfig, logger: Logger): Promise<Run
     segmentDescription,
     async close() {
       await worker.stop();
+      await service.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await sink?.close();
-      await store.close?.();
+      await store.close();
     },
   };
 }

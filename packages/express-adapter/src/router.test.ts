@@ -78,7 +78,10 @@ async function deliveriesOf(account: string, webhookId: string, query = '') {
 describe('authentication', () => {
   it('answers 401 on every route but the OpenAPI document when no account is resolved', async () => {
     for (const route of routes) {
-      const path = route.path.replace(':id', 'wh_x').replace(':deliveryId', 'd_x').replace(':activityId', 'order-placed');
+      const path = route.path
+        .replace(':id', 'wh_x')
+        .replace(':deliveryId', 'd_x')
+        .replace(':activityId', 'order-placed');
       const response = await api.request(route.method.toUpperCase(), path, {
         account: null,
         ...(route.body ? { json: {} } : {}),
@@ -146,7 +149,7 @@ describe('webhooks', () => {
       json: { name: '', trackEventName: 'x', writeKey: 'has spaces in it', fields: [{ key: '1bad', from: 'x' }] },
     });
     expectProblem(response, 400, 'validation_error');
-    const paths = (response.body.errors as { path: (string | number)[] }[]).map((issue) => issue.path.join('.'));
+    const paths = (problemSchema.parse(response.body).errors ?? []).map((issue) => issue.path.join('.'));
     expect(paths).toEqual(expect.arrayContaining(['name', 'writeKey', 'fields.0.key']));
 
     const patch = await api.request('PATCH', `/webhooks/${(await createWebhook('acct_a')).id}`, { json: {} });
@@ -239,7 +242,11 @@ describe('webhooks', () => {
     const result = testResultSchema.parse(unsaved.body);
     expect(result).toMatchObject({ ok: true, httpStatus: 200, payload: { type: 'track', event: 'Activity' } });
     expect(api.sink.count(WRITE_KEY_A)).toBeGreaterThan(0);
-    expectProblem(await api.request('POST', '/webhooks/test', { json: { trackEventName: 'x' } }), 400, 'validation_error');
+    expectProblem(
+      await api.request('POST', '/webhooks/test', { json: { trackEventName: 'x' } }),
+      400,
+      'validation_error',
+    );
 
     const webhook = await createWebhook('acct_a', { trackEventName: 'Saved event' });
     const saved = await api.request('POST', `/webhooks/${webhook.id}/test`);
@@ -282,19 +289,32 @@ describe('lifecycle', () => {
     }
   });
 
-  it('resumes a webhook that needs attention, and refuses a healthy one', async () => {
-    const webhook = await createWebhook('acct_a');
-    expectProblem(await api.request('POST', `/webhooks/${webhook.id}/resume`), 409, 'invalid_state');
+  it('resumes a webhook that needs attention: its held deliveries go out', async () => {
+    const webhook = await createWebhook('acct_a', { trackEventName: 'Held' });
+    const unchanged = await api.request('POST', `/webhooks/${webhook.id}/resume`);
+    expect(unchanged.status).toBe(200);
+    expect(webhookSchema.parse(unchanged.body).health.state).toBe('healthy');
+
     await api.store.updateWebhook('acct_a', webhook.id, {
       healthState: 'needs_attention',
       healthReason: 'Segment refused the last 5 batches',
       healthSince: Date.now(),
     });
+    await api.request('PUT', '/activities/meeting-booked/destination', { json: { webhookId: webhook.id } });
+    await api.request('POST', '/events', { json: event('evt_held', { activityId: 'meeting-booked' }) });
+    const held = await deliveriesOf('acct_a', webhook.id);
+    expect(held.items.map((d) => [d.status, d.heldReason])).toEqual([['pending', 'needs_attention']]);
     const needing = webhookSchema.parse((await api.request('GET', `/webhooks/${webhook.id}`)).body);
-    expect(needing.health.state).toBe('needs_attention');
+    expect(needing.health).toMatchObject({ state: 'needs_attention', reason: 'Segment refused the last 5 batches' });
+
     const resumed = await api.request('POST', `/webhooks/${webhook.id}/resume`);
     expect(resumed.status, resumed.text).toBe(200);
     expect(webhookSchema.parse(resumed.body).health.state).toBe('healthy');
+    await eventually(async () => {
+      const page = await deliveriesOf('acct_a', webhook.id);
+      return page.items[0]?.status === 'delivered' ? page : undefined;
+    });
+    await api.request('DELETE', '/activities/meeting-booked/destination');
   });
 });
 
@@ -328,7 +348,7 @@ describe('activities, fields and usage', () => {
         json: { webhookId: webhook.id },
       });
       expectProblem(overLimit, 409, 'stream_limit_reached');
-      expect(overLimit.body.type).toBe(problemType('stream_limit_reached'));
+      expect(problemSchema.parse(overLimit.body).type).toBe(problemType('stream_limit_reached'));
       // Re-routing an activity that already counts is not one more stream.
       const again = await request('PUT', '/activities/order-placed/destination', { json: { webhookId: webhook.id } });
       expect(again.status).toBe(200);
@@ -380,7 +400,9 @@ describe('activities, fields and usage', () => {
     try {
       const body = fieldCatalogSchema.parse((await perAccount.request('GET', '/fields', { account: 'acct_z' })).body);
       expect(body.person).toEqual([{ key: 'acct_z', label: 'acct_z' }]);
-      const activities = activityListSchema.parse((await perAccount.request('GET', '/activities', { account: 'acct_z' })).body);
+      const activities = activityListSchema.parse(
+        (await perAccount.request('GET', '/activities', { account: 'acct_z' })).body,
+      );
       expect(activities.items.map((a) => a.id)).toEqual(['only-acct_z']);
     } finally {
       await perAccount.close();
@@ -391,7 +413,9 @@ describe('activities, fields and usage', () => {
 describe('ingest, deliveries and Send to webhook', () => {
   it('ingests one event or a batch, delivers them, and lists, filters, paginates and reads deliveries', async () => {
     const webhook = await createWebhook('acct_a', { trackEventName: 'Ingested' });
-    const routed = await api.request('PUT', '/activities/order-placed/destination', { json: { webhookId: webhook.id } });
+    const routed = await api.request('PUT', '/activities/order-placed/destination', {
+      json: { webhookId: webhook.id },
+    });
     expect(routed.status, routed.text).toBe(200);
 
     const single = await api.request('POST', '/events', { json: event('evt_single') });
@@ -410,7 +434,9 @@ describe('ingest, deliveries and Send to webhook', () => {
     expect(ingestResponseSchema.parse(batch.body)).toEqual({ accepted: 3, deliveries: 2 });
     expectProblem(await api.request('POST', '/events', { json: { events: [] } }), 400, 'validation_error');
     expectProblem(
-      await api.request('POST', '/events', { json: { events: Array.from({ length: 1001 }, (_, i) => event(`e${i}`)) } }),
+      await api.request('POST', '/events', {
+        json: { events: Array.from({ length: 1001 }, (_, i) => event(`e${i}`)) },
+      }),
       400,
       'validation_error',
     );
@@ -425,7 +451,10 @@ describe('ingest, deliveries and Send to webhook', () => {
     expect((await deliveriesOf('acct_a', webhook.id, '?eventId=evt_b2')).items).toHaveLength(1);
     expect((await deliveriesOf('acct_a', webhook.id, '?status=failed')).items).toHaveLength(0);
     const from = new Date(Date.now() - 60_000).toISOString();
-    expect((await deliveriesOf('acct_a', webhook.id, `?from=${from}&to=${new Date(Date.now() + 60_000).toISOString()}`)).items).toHaveLength(3);
+    expect(
+      (await deliveriesOf('acct_a', webhook.id, `?from=${from}&to=${new Date(Date.now() + 60_000).toISOString()}`))
+        .items,
+    ).toHaveLength(3);
 
     const first = await deliveriesOf('acct_a', webhook.id, '?limit=2');
     expect(first.items).toHaveLength(2);
@@ -437,7 +466,11 @@ describe('ingest, deliveries and Send to webhook', () => {
 
     expectProblem(await api.request('GET', `/webhooks/${webhook.id}/deliveries?limit=0`), 400, 'validation_error');
     expectProblem(await api.request('GET', `/webhooks/${webhook.id}/deliveries?status=lost`), 400, 'validation_error');
-    expectProblem(await api.request('GET', `/webhooks/${webhook.id}/deliveries?from=yesterday`), 400, 'validation_error');
+    expectProblem(
+      await api.request('GET', `/webhooks/${webhook.id}/deliveries?from=yesterday`),
+      400,
+      'validation_error',
+    );
 
     const id = first.items[0]!.id;
     const detail = await api.request('GET', `/webhooks/${webhook.id}/deliveries/${id}`);
@@ -462,10 +495,14 @@ describe('ingest, deliveries and Send to webhook', () => {
   it('retries one failed delivery and every failed delivery', async () => {
     const webhook = await createWebhook('acct_a', { writeKey: 'wk_A_failing_key_Rr55' });
     await api.request('PUT', '/activities/trial-started/destination', { json: { webhookId: webhook.id } });
-    api.sink.setBehavior(({ writeKey }) => (writeKey === 'wk_A_failing_key_Rr55' ? { status: 400, body: '{"success":false}' } : undefined));
+    api.sink.setBehavior(({ writeKey }) =>
+      writeKey === 'wk_A_failing_key_Rr55' ? { status: 400, body: '{"success":false}' } : undefined,
+    );
     try {
       const ingested = await api.request('POST', '/events', {
-        json: { events: [event('evt_f1', { activityId: 'trial-started' }), event('evt_f2', { activityId: 'trial-started' })] },
+        json: {
+          events: [event('evt_f1', { activityId: 'trial-started' }), event('evt_f2', { activityId: 'trial-started' })],
+        },
       });
       expect(ingested.status, ingested.text).toBe(202);
       const failed = await eventually(async () => {
@@ -488,23 +525,50 @@ describe('ingest, deliveries and Send to webhook', () => {
         return page.items.every((d) => d.status === 'delivered') ? page : undefined;
       });
       expectProblem(await api.request('POST', '/webhooks/wh_missing/deliveries/retry-failed'), 404, 'not_found');
-      expectProblem(await api.request('POST', `/webhooks/${webhook.id}/deliveries/dlv_missing/retry`), 404, 'not_found');
+      expectProblem(
+        await api.request('POST', `/webhooks/${webhook.id}/deliveries/dlv_missing/retry`),
+        404,
+        'not_found',
+      );
     } finally {
       api.sink.setBehavior(null);
     }
   });
 
+  it('answers 422 message_too_large for an event whose Segment message exceeds 32 KB, and commits nothing', async () => {
+    const webhook = await createWebhook('acct_a');
+    await api.request('PUT', '/activities/order-placed/destination', { json: { webhookId: webhook.id } });
+    const before = (await deliveriesOf('acct_a', webhook.id)).items.length;
+    const response = await api.request('POST', '/events', {
+      json: { events: [event('evt_ok'), event('evt_huge', { attributes: { blob: 'x'.repeat(40 * 1024) } })] },
+    });
+    expectProblem(response, 422, 'message_too_large');
+    expect((await deliveriesOf('acct_a', webhook.id)).items.length).toBe(before);
+  });
+
   it('sends a person to a webhook (202), idempotently with an id', async () => {
     const webhook = await createWebhook('acct_a', { trackEventName: 'Sent' });
-    const body = { person: { id: 'p_send', email: 'grace@example.com' }, activity: { activityId: 'order-placed' }, id: 'send_1' };
+    const body = {
+      person: { id: 'p_send', email: 'grace@example.com' },
+      activity: { activityId: 'order-placed' },
+      id: 'send_1',
+    };
     const sent = await api.request('POST', `/webhooks/${webhook.id}/send`, { json: body });
     expect(sent.status, sent.text).toBe(202);
     const first = sendToWebhookResponseSchema.parse(sent.body);
-    const again = sendToWebhookResponseSchema.parse((await api.request('POST', `/webhooks/${webhook.id}/send`, { json: body })).body);
+    const again = sendToWebhookResponseSchema.parse(
+      (await api.request('POST', `/webhooks/${webhook.id}/send`, { json: body })).body,
+    );
     expect(again).toEqual(first);
-    expectProblem(await api.request('POST', `/webhooks/${webhook.id}/send`, { json: { person: {} } }), 400, 'validation_error');
+    expectProblem(
+      await api.request('POST', `/webhooks/${webhook.id}/send`, { json: { person: {} } }),
+      400,
+      'validation_error',
+    );
     expectProblem(await api.request('POST', '/webhooks/wh_missing/send', { json: body }), 404, 'not_found');
-    const message = await eventually(async () => api.sink.messages(WRITE_KEY_A).find((m) => m.messageId === first.messageId));
+    const message = await eventually(async () =>
+      api.sink.messages(WRITE_KEY_A).find((m) => m.messageId === first.messageId),
+    );
     expect(message).toMatchObject({ event: 'Sent', userId: 'p_send' });
   });
 });
@@ -538,7 +602,11 @@ describe('the deliveries stream (Server-Sent Events)', () => {
       await live.request('PUT', '/activities/order-placed/destination', { json: { webhookId: webhook.id } });
 
       expectProblem(await live.request('GET', '/webhooks/wh_missing/deliveries/stream'), 404, 'not_found');
-      expectProblem(await live.request('GET', `/webhooks/${webhook.id}/deliveries/stream?since=1`), 400, 'validation_error');
+      expectProblem(
+        await live.request('GET', `/webhooks/${webhook.id}/deliveries/stream?since=1`),
+        400,
+        'validation_error',
+      );
 
       const controller = new AbortController();
       const response = await fetch(`${live.url}/webhooks/${webhook.id}/deliveries/stream`, {
@@ -566,8 +634,16 @@ describe('the deliveries stream (Server-Sent Events)', () => {
         .split('\n\n')
         .filter((block) => block.startsWith('event: delivery'))
         .map((block) => JSON.parse(block.slice(block.indexOf('data: ') + 6)));
-      expect(changes.every((change) => change.webhookId === webhook.id && change.delivery.eventId === 'evt_live')).toBe(true);
-      live.captured.push({ method: 'GET', path: 'stream', status: 200, headers: Object.fromEntries(response.headers), text });
+      expect(changes.every((change) => change.webhookId === webhook.id && change.delivery.eventId === 'evt_live')).toBe(
+        true,
+      );
+      live.captured.push({
+        method: 'GET',
+        path: 'stream',
+        status: 200,
+        headers: Object.fromEntries(response.headers),
+        text,
+      });
       expect(subscribed).toBe(1);
 
       controller.abort();
@@ -623,7 +699,10 @@ describe('account isolation', () => {
     expect(activities.items.every((a) => a.destinationWebhookId === null)).toBe(true);
     expect(usageSchema.parse((await api.request('GET', '/usage', as)).body).outboundActivityStreams).toBe(0);
     // B's ingest of the same activity creates no delivery for A's webhook.
-    const ingested = await api.request('POST', '/events', { ...as, json: event('evt_iso', { activityId: 'form-submitted' }) });
+    const ingested = await api.request('POST', '/events', {
+      ...as,
+      json: event('evt_iso', { activityId: 'form-submitted' }),
+    });
     expect(ingestResponseSchema.parse(ingested.body)).toEqual({ accepted: 1, deliveries: 0 });
     expect((await deliveriesOf('acct_a', webhook.id)).items).toHaveLength(1);
     // Only B's own webhook row was added.
@@ -667,9 +746,10 @@ describe('GET /openapi.json', () => {
   it('serves a valid OpenAPI 3.1 document without an account', async () => {
     const response = await api.request('GET', '/openapi.json', { account: null });
     expect(response.status).toBe(200);
-    const result = await new Validator().validate(response.body);
+    const document = response.body as { paths: Record<string, unknown> };
+    const result = await new Validator().validate(document);
     expect(result.valid).toBe(true);
-    expect(Object.keys(response.body.paths)).toContain('/webhooks/{id}/deliveries/stream');
+    expect(Object.keys(document.paths)).toContain('/webhooks/{id}/deliveries/stream');
   });
 });
 

@@ -148,8 +148,16 @@ function createService(
   options: Omit<SegmentWebhookServiceOptions, 'logger'> & SegmentWebhookRouterBaseOptions,
   logger: RouterLogger & Partial<Logger>,
 ): SegmentWebhookService {
-  const { resolveAccount, catalog, bodyLimit, heartbeatMs, handleUnknownRoutes, openApi, logger: _logger, ...rest } =
-    options;
+  const {
+    resolveAccount,
+    catalog,
+    bodyLimit,
+    heartbeatMs,
+    handleUnknownRoutes,
+    openApi,
+    logger: _logger,
+    ...rest
+  } = options;
   const serviceLogger: Logger = {
     info: (message, details) => logger.info?.(message, details),
     warn: (message, details) => logger.warn?.(message, details),

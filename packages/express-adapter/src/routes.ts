@@ -167,7 +167,7 @@ export const routes: readonly RouteDefinition[] = [
     tag: 'Lifecycle',
     summary: 'Release the held deliveries of a webhook that needs attention',
     success: { status: 200, description: 'The healthy webhook', ...webhook },
-    errors: LIFECYCLE_ERRORS,
+    errors: ID_ERRORS,
   },
   {
     method: 'get',

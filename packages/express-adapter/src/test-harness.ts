@@ -7,7 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { createDeliveryWorker, createSegmentWebhookService, type SegmentWebhookService, type Store } from '@segment-webhook/core';
+import {
+  createDeliveryWorker,
+  createSegmentWebhookService,
+  type SegmentWebhookService,
+  type Store,
+} from '@segment-webhook/core';
 import { sqliteStore } from '@segment-webhook/store-sqlite';
 import { type SegmentSink, startSegmentSink } from '@segment-webhook/testing';
 import Database from 'better-sqlite3';
@@ -54,7 +59,7 @@ export interface TestResponse {
   headers: Headers;
   text: string;
   /** The parsed JSON body, or undefined when there was none or it was not JSON. */
-  body: any;
+  body: unknown;
 }
 
 /** Options of {@link TestApi.request}. */
@@ -63,7 +68,7 @@ export interface RequestOptions {
   account?: string | null;
   /** A JSON value (serialized) or raw bytes / text (sent as is). */
   json?: unknown;
-  raw?: string | Uint8Array;
+  raw?: string | Uint8Array<ArrayBuffer>;
   headers?: Record<string, string>;
 }
 
@@ -84,7 +89,9 @@ export interface TestApi {
 
 /** Starts the whole stack. */
 export async function startTestApi(
-  overrides: Partial<Omit<SegmentWebhookRouterOptions, 'service'>> & { wrapService?: (s: SegmentWebhookService) => SegmentWebhookService } = {},
+  overrides: Partial<Omit<SegmentWebhookRouterOptions, 'service'>> & {
+    wrapService?: (s: SegmentWebhookService) => SegmentWebhookService;
+  } = {},
 ): Promise<TestApi> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'segment-webhook-adapter-'));
   const filename = path.join(dir, 'test.sqlite');
@@ -138,7 +145,7 @@ export async function startTestApi(
     const headers: Record<string, string> = { ...options.headers };
     const account = options.account === undefined ? 'acct_a' : options.account;
     if (account !== null) headers[ACCOUNT_HEADER] = account;
-    let body: string | Uint8Array | undefined;
+    let body: string | Uint8Array<ArrayBuffer> | undefined;
     if (options.json !== undefined) {
       body = JSON.stringify(options.json);
       headers['content-type'] ??= 'application/json';
@@ -169,9 +176,7 @@ export async function startTestApi(
       const tables = db
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
         .all() as { name: string }[];
-      return JSON.stringify(
-        tables.map(({ name }) => [name, db.prepare(`SELECT * FROM "${name}"`).all()]),
-      );
+      return JSON.stringify(tables.map(({ name }) => [name, db.prepare(`SELECT * FROM "${name}"`).all()]));
     } finally {
       db.close();
     }

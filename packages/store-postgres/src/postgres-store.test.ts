@@ -156,7 +156,7 @@ describe('postgresStore specifics', () => {
     }
   });
 
-  it('shares claims between stores without overlap, and a later completion by a stale owner is skipped', async () => {
+  it('shares claims between stores without overlap', async () => {
     const schema = freshSchema();
     const stores = [make(schema), make(schema), make(schema)];
     await stores[0]!.migrate();
@@ -200,5 +200,50 @@ describe('postgresStore specifics', () => {
     }
     const page = await stores[1]!.listDeliveries(webhook.accountId, webhook.id, {}, null, 200);
     expect(page).toHaveLength(50);
+  });
+
+  it('commits concurrent insert calls together, each resolving with its own results', async () => {
+    const store = make(freshSchema());
+    await store.migrate();
+    const webhook = webhookFixture();
+    await store.insertWebhook(webhook);
+    // 40 calls at once, each with 3 deliveries; event e<k> appears in several calls.
+    const calls = Array.from({ length: 40 }, (_, c) =>
+      [0, 1, 2].map((j) => deliveryFixture(webhook, { id: `dlv_${c}_${j}`, eventId: `e${(c * 3 + j) % 50}` })),
+    );
+    const results = await Promise.all(calls.map((deliveries) => store.insertDeliveries(deliveries)));
+    const holderOf = new Map<string, string>();
+    let created = 0;
+    results.forEach((result, c) => {
+      expect(result).toHaveLength(3);
+      result.forEach((holder, j) => {
+        const eventId = calls[c]![j]!.eventId;
+        expect(holder.id).toBe(holderOf.get(eventId) ?? holder.id);
+        holderOf.set(eventId, holder.id);
+        if (holder.created) {
+          created += 1;
+          expect(holder.id).toBe(calls[c]![j]!.id);
+        }
+      });
+    });
+    expect(created).toBe(50);
+    expect(await store.listDeliveries(webhook.accountId, webhook.id, {}, null, 200)).toHaveLength(50);
+  });
+
+  it('fails only the bad call of a group commit', async () => {
+    const store = make(freshSchema());
+    await store.migrate();
+    const webhook = webhookFixture();
+    await store.insertWebhook(webhook);
+    const missingWebhook = webhookFixture();
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, c) =>
+        store.insertDeliveries([deliveryFixture(c === 4 ? missingWebhook : webhook, { eventId: `e${c}` })]),
+      ),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(
+      Array.from({ length: 10 }, (_, c) => (c === 4 ? 'rejected' : 'fulfilled')),
+    );
+    expect(await store.listDeliveries(webhook.accountId, webhook.id, {}, null, 200)).toHaveLength(9);
   });
 });

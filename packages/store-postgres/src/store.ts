@@ -48,6 +48,10 @@ export interface PostgresStoreOptions {
 }
 
 const DEFAULT_SCHEMA = 'segment_webhook';
+/** Insert statements running at once (see `pumpInserts`). */
+const MAX_INSERT_STATEMENTS = 2;
+/** Most deliveries merged into one insert statement. */
+const MAX_ROWS_PER_INSERT = 5000;
 /** PostgreSQL rejects NOTIFY payloads of 8,000 bytes or more; stay well below. */
 const MAX_NOTIFY_PAYLOAD = 7000;
 
@@ -75,7 +79,13 @@ export interface PostgresStore extends Store {
 }
 
 type Row = Record<string, unknown>;
-type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
+type InsertResult = { id: string; messageId: string; created: boolean };
+/** One waiting {@link Store.insertDeliveries} call. */
+interface InsertCall {
+  deliveries: readonly NewDelivery[];
+  resolve: (results: InsertResult[]) => void;
+  reject: (error: unknown) => void;
+}
 
 const num = (value: unknown): number => Number(value);
 const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
@@ -194,6 +204,8 @@ class PostgresStoreImpl implements PostgresStore {
   private readonly workListeners = new Set<() => void>();
   private readonly changeListeners = new Set<(notice: DeliveryChangeNotice) => void>();
   private readonly pendingNotifies = new Set<Promise<unknown>>();
+  private readonly insertQueue: InsertCall[] = [];
+  private insertsRunning = 0;
   private listener: NotificationListener | null = null;
   private closed = false;
   private readonly sql: ReturnType<typeof buildStatements>;
@@ -352,6 +364,14 @@ class PostgresStoreImpl implements PostgresStore {
   async recordBatches(results: readonly BatchResult[], threshold: number, now: number): Promise<string[]> {
     if (results.length === 0) return [];
     const ids = [...new Set(results.map((result) => result.webhookId))].sort();
+    if (results.every((result) => !result.refused)) {
+      // The common case (batches delivered): one statement, which writes nothing when the counters are 0.
+      await this.pool.query(
+        `UPDATE ${this.s}.webhooks SET refused_batches = 0 WHERE id = ANY($1::text[]) AND refused_batches <> 0`,
+        [ids],
+      );
+      return [];
+    }
     return this.transaction(async (client) => {
       // Lock the webhooks (in id order: no deadlock with a concurrent call), replay the results in order in
       // memory, then write each webhook once.
@@ -360,9 +380,13 @@ class PostgresStoreImpl implements PostgresStore {
          ORDER BY id FOR UPDATE`,
         [ids],
       );
-      const state = new Map<string, { refused: number; healthy: boolean; tipped: BatchResult | null }>();
+      const state = new Map<
+        string,
+        { initial: number; refused: number; healthy: boolean; tipped: BatchResult | null }
+      >();
       for (const row of rows) {
         state.set(row.id as string, {
+          initial: num(row.refused_batches),
           refused: num(row.refused_batches),
           healthy: row.health_state === 'healthy',
           tipped: null,
@@ -381,19 +405,20 @@ class PostgresStoreImpl implements PostgresStore {
           webhook.tipped = result;
         }
       }
-      const updates = [...state].map(([id, webhook]) => ({
-        id,
-        refused_batches: webhook.refused,
-        tipped: webhook.tipped !== null,
-        reason: webhook.tipped?.reason ?? null,
-      }));
+      const updates = [...state]
+        .filter(([, webhook]) => webhook.tipped !== null || webhook.refused !== webhook.initial)
+        .map(([id, webhook]) => ({
+          id,
+          refused_batches: webhook.refused,
+          tipped: webhook.tipped !== null,
+          reason: webhook.tipped?.reason ?? null,
+        }));
       await client.query(
         `UPDATE ${this.s}.webhooks w SET
            refused_batches = u.refused_batches,
            health_state = CASE WHEN u.tipped THEN 'needs_attention' ELSE w.health_state END,
            health_reason = CASE WHEN u.tipped THEN u.reason ELSE w.health_reason END,
-           health_since = CASE WHEN u.tipped THEN $2::bigint ELSE w.health_since END,
-           updated_at = CASE WHEN u.tipped THEN $2::bigint ELSE w.updated_at END
+           health_since = CASE WHEN u.tipped THEN $2::bigint ELSE w.health_since END
          FROM json_to_recordset($1::json) AS u(id text, refused_batches integer, tipped boolean, reason text)
          WHERE w.id = u.id`,
         [JSON.stringify(updates), now],
@@ -481,10 +506,62 @@ class PostgresStoreImpl implements PostgresStore {
 
   // Deliveries: the outbox ---------------------------------------------------------------------
 
-  async insertDeliveries(
-    deliveries: readonly NewDelivery[],
-  ): Promise<{ id: string; messageId: string; created: boolean }[]> {
+  async insertDeliveries(deliveries: readonly NewDelivery[]): Promise<InsertResult[]> {
     if (deliveries.length === 0) return [];
+    return new Promise((resolve, reject) => {
+      this.insertQueue.push({ deliveries, resolve, reject });
+      this.pumpInserts();
+    });
+  }
+
+  /**
+   * Group commit: a call starts its statement at once while fewer than {@link MAX_INSERT_STATEMENTS} are
+   * running; calls made meanwhile wait and then go together in one statement (one commit, one WAL flush),
+   * so a host reporting events one by one pays for a commit per burst, not per event. Each call still
+   * resolves only after the commit that holds its deliveries.
+   */
+  private pumpInserts(): void {
+    while (this.insertsRunning < MAX_INSERT_STATEMENTS && this.insertQueue.length > 0) {
+      const calls: InsertCall[] = [];
+      let rows = 0;
+      while (
+        this.insertQueue.length > 0 &&
+        (calls.length === 0 || rows + this.insertQueue[0]!.deliveries.length <= MAX_ROWS_PER_INSERT)
+      ) {
+        const call = this.insertQueue.shift()!;
+        calls.push(call);
+        rows += call.deliveries.length;
+      }
+      this.insertsRunning += 1;
+      void this.runInsertCalls(calls).finally(() => {
+        this.insertsRunning -= 1;
+        this.pumpInserts();
+      });
+    }
+  }
+
+  private async runInsertCalls(calls: InsertCall[]): Promise<void> {
+    try {
+      // Merged in call order, so a key repeated across calls resolves as it would have one call after another.
+      const results = await this.insertNow(calls.flatMap((call) => call.deliveries));
+      let offset = 0;
+      for (const call of calls) {
+        call.resolve(results.slice(offset, offset + call.deliveries.length));
+        offset += call.deliveries.length;
+      }
+    } catch (error) {
+      if (calls.length === 1) {
+        calls[0]!.reject(error);
+        return;
+      }
+      // One bad call (e.g. a webhook deleted meanwhile) must not fail the others: run them one by one.
+      for (const call of calls) {
+        await this.insertNow(call.deliveries).then(call.resolve, call.reject);
+      }
+    }
+  }
+
+  private async insertNow(deliveries: readonly NewDelivery[]): Promise<InsertResult[]> {
     const keyOf = (d: { webhookId: string; source: string; eventId: string }) =>
       JSON.stringify([d.webhookId, d.source, d.eventId]);
     // The first occurrence of a key in this call wins; later ones resolve to it.
@@ -511,7 +588,7 @@ class PostgresStoreImpl implements PostgresStore {
       text: this.sql.insertDeliveries.text,
       values: [JSON.stringify(rows)],
     });
-    const holders = new Map<string, { id: string; messageId: string; created: boolean }>();
+    const holders = new Map<string, InsertResult>();
     const createdByWebhook = new Map<string, string[]>();
     for (const row of inserted) {
       holders.set(keyOf({ webhookId: row.webhook_id, source: row.source, eventId: row.event_id }), {
@@ -544,8 +621,10 @@ class PostgresStoreImpl implements PostgresStore {
       if (stillMissing.length > 0) {
         // The existing delivery was deleted between the two statements (pruned or its webhook deleted):
         // insert again.
-        const again = await this.insertDeliveries(stillMissing);
-        stillMissing.forEach((d, i) => holders.set(keyOf(d), again[i]!));
+        const again = await this.insertNow(stillMissing);
+        stillMissing.forEach((d, i) => {
+          holders.set(keyOf(d), again[i]!);
+        });
       }
     }
     if (createdByWebhook.size > 0) {

@@ -131,7 +131,9 @@ describe('webhooks', () => {
   });
 
   it('validates input with the contract and changes nothing on error', async () => {
-    const error = await service.createWebhook('acct_a', { ...config, writeKey: 'has space', fields: 'x' }).catch((e) => e);
+    const error = await service
+      .createWebhook('acct_a', { ...config, writeKey: 'has space', fields: 'x' })
+      .catch((e) => e);
     expect(error).toBeInstanceOf(SegmentWebhookError);
     expect(error.code).toBe('validation_error');
     expect(error.issues.map((i: { path: unknown[] }) => i.path[0]).sort()).toEqual(['fields', 'writeKey']);

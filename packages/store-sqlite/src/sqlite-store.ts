@@ -456,12 +456,63 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     return row?.lag ?? null;
   }
 
+  type InsertResult = { id: string; messageId: string; created: boolean };
+  type InsertCall = {
+    deliveries: readonly NewDelivery[];
+    resolve: (results: InsertResult[]) => void;
+    reject: (error: unknown) => void;
+  };
+  let pendingInserts: InsertCall[] = [];
+
+  /**
+   * Group commit: the insertDeliveries calls made in one turn of the event loop share one transaction, so a
+   * host reporting events one by one pays one commit (WAL write and, with synchronous=FULL, one fsync) per
+   * burst instead of per event. Each call still resolves only after the commit that holds its deliveries;
+   * a lone call waits only for setImmediate. Merged in call order, so keys repeated across calls resolve as
+   * they would one call after another.
+   */
+  function flushInserts(): void {
+    const calls = pendingInserts;
+    pendingInserts = [];
+    if (calls.length === 0) return;
+    const run = (list: readonly NewDelivery[]) => {
+      const { results, created } = insertDeliveriesTx.immediate(list);
+      if (created.length > 0) {
+        emitWork();
+        emitChanges(group(created));
+      }
+      return results;
+    };
+    try {
+      const results = run(calls.flatMap((call) => call.deliveries));
+      let offset = 0;
+      for (const call of calls) {
+        call.resolve(results.slice(offset, offset + call.deliveries.length));
+        offset += call.deliveries.length;
+      }
+    } catch (error) {
+      if (calls.length === 1) {
+        calls[0]!.reject(error);
+        return;
+      }
+      // One bad call must not fail the others: run them one by one.
+      for (const call of calls) {
+        try {
+          call.resolve(run(call.deliveries));
+        } catch (callError) {
+          call.reject(callError);
+        }
+      }
+    }
+  }
+
   const store: Store = {
     async migrate() {
       migrate.immediate();
     },
 
     async close() {
+      flushInserts();
       for (const listener of ownWork) listenersOf(workListeners, key).delete(listener);
       for (const listener of ownChanges) listenersOf(changeListeners, key).delete(listener);
       if (db.open) db.close();
@@ -570,12 +621,10 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
 
     async insertDeliveries(deliveries) {
       if (deliveries.length === 0) return [];
-      const { results, created } = insertDeliveriesTx.immediate(deliveries);
-      if (created.length > 0) {
-        emitWork();
-        emitChanges(group(created));
-      }
-      return results;
+      return new Promise((resolve, reject) => {
+        pendingInserts.push({ deliveries, resolve, reject });
+        if (pendingInserts.length === 1) setImmediate(flushInserts);
+      });
     },
 
     async claimDeliveries(owner, now, leaseMs, limit) {

@@ -37,6 +37,45 @@ export {
   webhookQueryOptions,
   webhooksQueryOptions,
 } from './api/queries';
+// Data source view, delivery logs, overview and lifecycle dialogs
+export {
+  DataSourceView,
+  type DataSourceViewProps,
+  type DataSourceViewTab,
+  WebhookName,
+  type WebhookNameProps,
+  WebhookSettings,
+  type WebhookSettingsProps,
+  type WebhookSettingsValues,
+} from './components/DataSourceView';
+export {
+  applyDeliveryChange,
+  DELIVERY_ROW_HEIGHT,
+  DeliveryDetailPanel,
+  type DeliveryDetailPanelProps,
+  DeliveryList,
+  type DeliveryListProps,
+  DeliveryLogs,
+  type DeliveryLogsProps,
+  type DeliverySearchField,
+  isOutsideDeduplicationWindow,
+} from './components/DeliveryLogs';
+export {
+  allowedLifecycleActions,
+  ConfirmDialog,
+  type ConfirmDialogProps,
+  LifecycleDialog,
+  type LifecycleDialogAction,
+  type LifecycleDialogProps,
+} from './components/LifecycleDialogs';
+export {
+  OverviewChart,
+  type OverviewChartProps,
+  OverviewPanel,
+  type OverviewPanelProps,
+  WebhookOverview,
+  type WebhookOverviewProps,
+} from './components/Overview';
 export { defaultMessages, type SegmentWebhookMessages } from './messages';
 // Provider and hooks
 export {

@@ -76,6 +76,7 @@ export const defaultMessages = {
   // Payload preview ---------------------------------------------------------------------------
   previewTitle: 'Payload preview',
   previewIntro: 'The track event sent to Segment for a sample activity.',
+  previewCodeLabel: 'Track event JSON',
   previewSize: (bytes: string, limit: string) => `${bytes} of ${limit}`,
   previewTooLarge: 'This payload is over Segment’s 32 KB limit; Segment would reject it.',
   previewSizeLabel: 'Message size',
@@ -133,6 +134,8 @@ export const defaultMessages = {
   sendActionNoWebhooks: 'There are no active Segment webhooks. Create one on the Data sources page.',
   sendActionError: 'The webhooks could not be loaded.',
   sendActionPreview: 'What will be sent (sample person)',
+  sendActionInactive: (name: string, status: string) =>
+    `${name} is ${status.toLowerCase()}: nothing is sent until it is active again. Choose another webhook or reconnect it.`,
 
   ...viewMessages,
 };

@@ -42,8 +42,9 @@ export function parseEncryptionKey(key: string | Uint8Array): Buffer {
   const text = key.trim();
   let bytes: Buffer | null = null;
   if (/^[0-9a-fA-F]{64}$/.test(text)) bytes = Buffer.from(text, 'hex');
-  else if (/^[A-Za-z0-9+/_-]{43}=?$/.test(text)) bytes = Buffer.from(text.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
-  if (!bytes || bytes.length !== 32) {
+  else if (/^[A-Za-z0-9+/_-]{43}=?$/.test(text))
+    bytes = Buffer.from(text.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  if (bytes?.length !== 32) {
     throw new Error(
       'The write-key encryption key must be 32 bytes, given as base64 (44 characters) or hex (64 characters). ' +
         'Generate one with `openssl rand -base64 32`.',
@@ -63,7 +64,8 @@ export function generateEncryptionKey(): string {
  */
 export function createWriteKeyCipher(options: WriteKeyCipherOptions): WriteKeyCipher {
   let master: Buffer;
-  const insecure = options.encryptionKey === undefined || options.encryptionKey === null || options.encryptionKey === '';
+  const insecure =
+    options.encryptionKey === undefined || options.encryptionKey === null || options.encryptionKey === '';
   if (insecure) {
     if (!options.allowInsecureDevelopmentKey) {
       throw new Error(

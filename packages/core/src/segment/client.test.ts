@@ -427,6 +427,10 @@ describe('lifecycle', () => {
     expect(String(real)).toContain('us=https://api.segment.io');
     expect(String(real)).toContain('eu=https://events.eu1.segmentapis.com');
     await real.close();
+    const proxied = createSegmentClient({ endpoints: { us: 'http://user:hunter2@proxy.local:8080/segment' } });
+    expect(String(proxied)).toContain('us=http://proxy.local:8080/segment');
+    expect(JSON.stringify(proxied) + inspect(proxied)).not.toContain('hunter2');
+    await proxied.close();
   });
 
   it('returns an empty report for no messages and closes idempotently', async () => {
@@ -435,9 +439,20 @@ describe('lifecycle', () => {
     await client.close();
   });
 
+  it('refuses an endpoint that is not an http(s) URL', () => {
+    expect(() => createSegmentClient({ endpoints: { eu: 'not a url' } })).toThrow(
+      expect.objectContaining({ code: 'validation_error' }),
+    );
+    expect(() => createSegmentClient({ endpoints: { us: 'ftp://example.com' } })).toThrow(/region "us"/);
+  });
+
   it('refuses an unknown region as a programmer error', async () => {
-    await expect(client.send({ writeKey: KEY, region: 'ap' as 'us', messages: [message('a')] })).rejects.toMatchObject({
-      code: 'validation_error',
-    });
+    for (const region of ['ap', 'constructor', '__proto__']) {
+      await expect(
+        client.send({ writeKey: KEY, region: region as 'us', messages: [message('a')] }),
+      ).rejects.toMatchObject({
+        code: 'validation_error',
+      });
+    }
   });
 });

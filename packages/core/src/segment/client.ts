@@ -98,6 +98,21 @@ export function createSegmentClient(options: SegmentClientOptions = {}): Segment
   const userAgent = options.userAgent ?? `${LIBRARY_NAME}/${LIBRARY_VERSION} (node ${process.version})`;
   const responseBodyLimit = options.responseBodyLimit ?? DEFAULT_RESPONSE_BODY_LIMIT;
   const retryAfterCapMs = options.retryAfterCapMs ?? DEFAULT_RETRY_AFTER_CAP_MS;
+  // Endpoints as shown by toString/JSON/inspect: without any credentials a proxy URL might carry.
+  const shownEndpoints = Object.fromEntries(
+    Object.entries(endpoints).map(([region, base]) => {
+      if (!URL.canParse(base) || !/^https?:$/.test(new URL(base).protocol)) {
+        throw new SegmentWebhookError(
+          'validation_error',
+          `The Segment endpoint for region "${region}" is not an http(s) URL.`,
+        );
+      }
+      const url = new URL(base);
+      url.username = '';
+      url.password = '';
+      return [region, url.href.replace(/\/$/, '')];
+    }),
+  );
   const agent = new Agent({
     connections: options.connectionsPerOrigin ?? DEFAULT_CONNECTIONS_PER_ORIGIN,
     keepAliveTimeout: 30_000,
@@ -107,7 +122,7 @@ export function createSegmentClient(options: SegmentClientOptions = {}): Segment
   let closed = false;
 
   function target(region: Region): { origin: string; path: string } {
-    const base = endpoints[region];
+    const base = Object.hasOwn(endpoints, region) ? endpoints[region] : undefined;
     if (!base) throw new SegmentWebhookError('validation_error', `No Segment endpoint for region "${region}".`);
     const url = new URL(base);
     return { origin: url.origin, path: `${url.pathname.replace(/\/+$/, '')}/v1/batch` };
@@ -252,7 +267,7 @@ export function createSegmentClient(options: SegmentClientOptions = {}): Segment
   }
 
   const describe = () =>
-    `SegmentClient(${Object.entries(endpoints)
+    `SegmentClient(${Object.entries(shownEndpoints)
       .map(([region, base]) => `${region}=${base}`)
       .join(', ')})`;
   return {
@@ -263,7 +278,7 @@ export function createSegmentClient(options: SegmentClientOptions = {}): Segment
       await agent.close();
     },
     toString: describe,
-    toJSON: () => ({ type: 'SegmentClient', endpoints: { ...endpoints }, timeoutMs }),
+    toJSON: () => ({ type: 'SegmentClient', endpoints: shownEndpoints, timeoutMs }),
     [Symbol.for('nodejs.util.inspect.custom')]: describe,
   } as SegmentClient;
 }

@@ -1,11 +1,5 @@
 /** Store records → the contract's API shapes. */
-import type {
-  DeliveryAttempt,
-  DeliveryDetail,
-  DeliverySummary,
-  HeldReason,
-  Webhook,
-} from '../contract/index';
+import type { DeliveryAttempt, DeliveryDetail, DeliverySummary, HeldReason, Webhook } from '../contract/index';
 import type { AttemptRecord, DeliveryDetailRecord, DeliveryRecord, WebhookRecord } from '../store/types';
 
 const iso = (ms: number): string => new Date(ms).toISOString();

@@ -177,7 +177,9 @@ export function createSegmentWebhookService(options: SegmentWebhookServiceOption
     return webhook;
   }
 
-  function keyColumns(writeKey: string): Pick<WebhookPatch, 'writeKeyCiphertext' | 'writeKeyHint' | 'writeKeyFingerprint'> {
+  function keyColumns(
+    writeKey: string,
+  ): Pick<WebhookPatch, 'writeKeyCiphertext' | 'writeKeyHint' | 'writeKeyFingerprint'> {
     return {
       writeKeyCiphertext: cipher.encrypt(writeKey),
       writeKeyHint: writeKeyHint(writeKey),
@@ -243,11 +245,7 @@ export function createSegmentWebhookService(options: SegmentWebhookServiceOption
     return 'events' in parsed ? parsed.events : [parsed];
   }
 
-  function buildMessage(
-    webhook: WebhookRecord,
-    event: EventSnapshot,
-    path: (string | number)[],
-  ): TrackMessage {
+  function buildMessage(webhook: WebhookRecord, event: EventSnapshot, path: (string | number)[]): TrackMessage {
     try {
       return buildTrackMessage({ webhookId: webhook.id, config: webhook, event });
     } catch (error) {
@@ -386,7 +384,9 @@ export function createSegmentWebhookService(options: SegmentWebhookServiceOption
     // Routing and billing ----------------------------------------------------------------------
     async listRoutes(accountId) {
       await ready();
-      return (await store.listRoutes(accountId)).map((r): Route => ({ activityId: r.activityId, webhookId: r.webhookId }));
+      return (await store.listRoutes(accountId)).map(
+        (r): Route => ({ activityId: r.activityId, webhookId: r.webhookId }),
+      );
     },
 
     async setDestination(accountId, activityId, webhookId) {
@@ -431,7 +431,7 @@ export function createSegmentWebhookService(options: SegmentWebhookServiceOption
       const deliveries: NewDelivery[] = [];
       events.forEach((event, index) => {
         const webhook = routes.get(event.activityId);
-        if (!webhook || webhook.status !== 'active') return;
+        if (webhook?.status !== 'active') return;
         const message = buildMessage(webhook, event, ['events', index]);
         deliveries.push({
           id: generateId(),
@@ -528,7 +528,8 @@ export function createSegmentWebhookService(options: SegmentWebhookServiceOption
 
     async retryDelivery(accountId, webhookId, deliveryId) {
       const webhook = await requireWebhook(accountId, webhookId);
-      const existing = typeof deliveryId === 'string' ? await store.getDelivery(accountId, webhookId, deliveryId) : null;
+      const existing =
+        typeof deliveryId === 'string' ? await store.getDelivery(accountId, webhookId, deliveryId) : null;
       if (!existing) throw notFound('Delivery');
       const requeued = await store.requeueFailed(accountId, webhookId, now(), [deliveryId]);
       if (requeued.length === 0) {
@@ -545,7 +546,8 @@ export function createSegmentWebhookService(options: SegmentWebhookServiceOption
     async retryFailed(accountId, webhookId) {
       await requireWebhook(accountId, webhookId);
       const requeued = await store.requeueFailed(accountId, webhookId, now());
-      if (requeued.length > 0) logger.info('Failed deliveries scheduled again', { accountId, webhookId, count: requeued.length });
+      if (requeued.length > 0)
+        logger.info('Failed deliveries scheduled again', { accountId, webhookId, count: requeued.length });
       return { retried: requeued.length };
     },
 

@@ -26,7 +26,11 @@ import {
 import { useMessages, useSegmentWebhookApi } from '../../provider';
 import { DeliveryLogs } from '../DeliveryLogs/DeliveryLogs';
 import { formatDateTime } from '../format';
-import { allowedLifecycleActions, LifecycleDialog, type LifecycleDialogAction } from '../LifecycleDialogs/LifecycleDialogs';
+import {
+  allowedLifecycleActions,
+  LifecycleDialog,
+  type LifecycleDialogAction,
+} from '../LifecycleDialogs/LifecycleDialogs';
 import { WebhookOverview } from '../Overview/Overview';
 import { WebhookName } from './WebhookName';
 import { WebhookSettings } from './WebhookSettings';

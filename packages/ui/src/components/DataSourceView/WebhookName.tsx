@@ -103,7 +103,6 @@ export function WebhookName({ name, onRename, readOnly = false, className, ...re
             className="swk-name__input"
             value={draft}
             readOnly={saving}
-            // biome-ignore lint/a11y/noAutofocus: the user just asked to edit this field.
             autoFocus
             onFocus={(event) => event.currentTarget.select()}
             onChange={(event) => {

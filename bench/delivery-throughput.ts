@@ -1,0 +1,517 @@
+/**
+ * Issue 3's benchmark: the durable delivery engine against `@segment/analytics-node` 3.1.0, both sending to
+ * the testing sink (`@segment-webhook/testing`, in a worker thread).
+ *
+ *   pnpm bench:delivery
+ *
+ * Measures, in one run:
+ * 1. Burst: N events as fast as the host can report them → every one arrived at the sink. Throughput
+ *    (events / time from the first report to the last arrival) and p50/p99 of report → arrival, for the
+ *    kit with the SQLite store (service + worker in this process; every event committed — `synchronous =
+ *    FULL` — before `ingest` resolves), for analytics-node with its defaults (in memory), and for the kit with
+ *    the PostgreSQL store. The kit's host reports one event per `ingest` call, 64 calls outstanding at most
+ *    (like concurrent HTTP requests); analytics-node gets one `track()` per event.
+ * 2. Steady: 500 events/s for a few seconds, p50/p99/max report → arrival, for both stores (and
+ *    analytics-node for reference).
+ * Each is repeated over several rounds (order rotated) and the medians are reported, then written to
+ * BENCHMARKS.md under "Delivery engine (issue 3)".
+ *
+ * Environment: BENCH_EVENTS (10005; a multiple of 15 so analytics-node's last batch is full instead of
+ * waiting its 10 s flush interval), BENCH_ROUNDS (5), BENCH_RATE (500), BENCH_STEADY_SECONDS (8),
+ * BENCH_STEADY_ROUNDS (3), DATABASE_URL (postgres://postgres@127.0.0.1:5432/test; the PostgreSQL rows are
+ * skipped with a note when it is unreachable), BENCH_WRITE (1: update BENCHMARKS.md).
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { Analytics } from '@segment/analytics-node';
+import { createDeliveryWorker, createSegmentWebhookService, type Store } from '@segment-webhook/core';
+import { postgresStore } from '@segment-webhook/store-postgres';
+import { sqliteStore } from '@segment-webhook/store-sqlite';
+import pg from 'pg';
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_005);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const RATE = Number(process.env.BENCH_RATE ?? 500);
+const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 8);
+const STEADY_ROUNDS = Number(process.env.BENCH_STEADY_ROUNDS ?? 3);
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const WRITE = (process.env.BENCH_WRITE ?? '1') !== '0';
+const HOST_CONCURRENCY = Number(process.env.BENCH_HOST_CONCURRENCY ?? 64);
+/** Comma-separated subset of sqlite, analytics-node, postgres (default: all). */
+const SYSTEMS = process.env.BENCH_SYSTEMS?.split(',').map((s) => s.trim());
+const ACCOUNT = 'acct_bench';
+const ACTIVITY = 'order-placed';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const absoluteNow = () => performance.timeOrigin + performance.now();
+
+// ---------------------------------------------------------------------------------------------
+// The sink (worker thread) and arrival tracking
+// ---------------------------------------------------------------------------------------------
+
+interface Sink {
+  url: string;
+  /** Starts tracking a run: resolves with the arrival time of each expected key once all arrived. */
+  expect(keys: readonly string[], timeoutMs?: number): Promise<Map<string, number>>;
+  close(): Promise<void>;
+}
+
+async function startSinkThread(): Promise<Sink> {
+  // The workspace packages run from TypeScript source: register tsx in the thread before loading it.
+  const bootstrap = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
+    .then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./sink-thread.ts', import.meta.url).href)}); })`;
+  const worker = new Worker(bootstrap, { eval: true });
+  let tracking: { pending: Set<string>; arrivals: Map<string, number>; done: () => void } | null = null;
+  const url = await new Promise<string>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.on('message', (message: { ready?: true; url?: string; keys?: string[]; at?: number }) => {
+      if (message.ready) return resolve(message.url!);
+      const current = tracking;
+      if (!current || !message.keys) return;
+      for (const key of message.keys) {
+        if (current.pending.delete(key)) current.arrivals.set(key, message.at!);
+      }
+      if (current.pending.size === 0) current.done();
+    });
+  });
+  return {
+    url,
+    expect(keys, timeoutMs = 120_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`Only ${keys.length - (tracking?.pending.size ?? 0)}/${keys.length} arrived`)),
+          timeoutMs,
+        );
+        tracking = {
+          pending: new Set(keys),
+          arrivals: new Map(),
+          done: () => {
+            clearTimeout(timer);
+            const arrivals = tracking!.arrivals;
+            tracking = null;
+            resolve(arrivals);
+          },
+        };
+      });
+    },
+    async close() {
+      worker.postMessage({ close: true });
+      await new Promise((resolve) => worker.once('exit', resolve));
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workload
+// ---------------------------------------------------------------------------------------------
+
+interface WorkloadEvent {
+  id: string;
+  activityId: string;
+  occurredAt: string;
+  person: { id: string; email: string; plan: string };
+  attributes: Record<string, string | number | null>;
+}
+
+function makeEvent(runId: string, i: number): WorkloadEvent {
+  const person = i % 1000;
+  return {
+    id: `${runId}-${i}`,
+    activityId: ACTIVITY,
+    occurredAt: new Date().toISOString(),
+    person: { id: `p_${person}`, email: `person${person}@example.com`, plan: person % 2 ? 'pro' : 'free' },
+    attributes: {
+      orderId: `order_${i}`,
+      amount: 42.5 + (i % 100),
+      currency: 'EUR',
+      items: 1 + (i % 5),
+      coupon: i % 3 === 0 ? 'WELCOME10' : null,
+    },
+  };
+}
+
+/** One system under test: reports one event; `stop` drains and releases everything. */
+interface System {
+  report(event: WorkloadEvent): Promise<void> | void;
+  stop(): Promise<void>;
+}
+
+let runCounter = 0;
+const nextRunId = (label: string) => `${label}${++runCounter}`;
+
+async function startKit(store: Store, sinkUrl: string, writeKey: string): Promise<System> {
+  const service = createSegmentWebhookService({
+    store,
+    endpoints: { us: sinkUrl },
+    allowInsecureDevelopmentKey: true,
+    plan: () => 100,
+  });
+  const worker = createDeliveryWorker({ store, endpoints: { us: sinkUrl }, allowInsecureDevelopmentKey: true });
+  await store.migrate();
+  const webhook = await service.createWebhook(ACCOUNT, {
+    name: 'Bench',
+    trackEventName: 'Order placed',
+    writeKey,
+    region: 'us',
+    sendActivityPayload: true,
+    fields: [
+      { key: 'email', from: 'person.email' },
+      { key: 'plan', from: 'person.plan' },
+    ],
+  });
+  await service.setDestination(ACCOUNT, ACTIVITY, webhook.id);
+  worker.start();
+  return {
+    report: async (event) => {
+      await service.ingest(ACCOUNT, [event]);
+    },
+    async stop() {
+      await worker.stop();
+      await service.close();
+      await store.close();
+    },
+  };
+}
+
+function startAnalyticsNode(sinkUrl: string, writeKey: string): System {
+  // Defaults: flushAt 15, flushInterval 10 s, 10 retries; everything it holds is in memory.
+  const analytics = new Analytics({ writeKey, host: sinkUrl });
+  return {
+    report(event) {
+      analytics.track({
+        userId: event.person.id,
+        event: 'Order placed',
+        messageId: event.id,
+        timestamp: event.occurredAt,
+        properties: { ...event.attributes, email: event.person.email, plan: event.person.plan },
+      });
+    },
+    async stop() {
+      await analytics.closeAndFlush({ timeout: 30_000 });
+    },
+  };
+}
+
+type SystemKind = 'sqlite' | 'analytics-node' | 'postgres';
+
+const tempDir = mkdtempSync(path.join(tmpdir(), 'bench-delivery-'));
+const pgSchemas: string[] = [];
+
+async function startSystem(kind: SystemKind, sinkUrl: string, writeKey: string): Promise<System> {
+  switch (kind) {
+    case 'analytics-node':
+      return startAnalyticsNode(sinkUrl, writeKey);
+    case 'sqlite':
+      return startKit(sqliteStore({ filename: path.join(tempDir, `${writeKey}.db`) }), sinkUrl, writeKey);
+    case 'postgres': {
+      const schema = `bench_${process.pid}_${writeKey.replaceAll('-', '_')}`;
+      pgSchemas.push(schema);
+      return startKit(postgresStore({ connectionString: DATABASE_URL, schema }), sinkUrl, writeKey);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runs
+// ---------------------------------------------------------------------------------------------
+
+interface Measurement {
+  events: number;
+  /** From the first report to the last arrival. */
+  elapsedMs: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  max: number;
+  /** Time for the host to report every event (the kit: every ingest committed). */
+  reportMs: number;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
+}
+
+function measure(reported: Map<string, number>, arrivals: Map<string, number>, startedAt: number, reportMs: number) {
+  const latencies: number[] = [];
+  let last = startedAt;
+  for (const [key, at] of reported) {
+    const arrived = arrivals.get(key)!;
+    latencies.push(arrived - at);
+    if (arrived > last) last = arrived;
+  }
+  latencies.sort((a, b) => a - b);
+  const elapsedMs = last - startedAt;
+  return {
+    events: reported.size,
+    elapsedMs,
+    perSecond: (reported.size / elapsedMs) * 1000,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    max: latencies[latencies.length - 1]!,
+    reportMs,
+  } satisfies Measurement;
+}
+
+async function burst(kind: SystemKind, sink: Sink, events: number): Promise<Measurement> {
+  const runId = nextRunId('b');
+  const system = await startSystem(kind, sink.url, `wk-${runId}`);
+  const list = Array.from({ length: events }, (_, i) => makeEvent(runId, i));
+  const arrived = sink.expect(list.map((e) => e.id));
+  const reported = new Map<string, number>();
+  const startedAt = absoluteNow();
+  if (kind === 'analytics-node') {
+    for (const event of list) {
+      reported.set(event.id, absoluteNow());
+      system.report(event);
+    }
+  } else {
+    let next = 0;
+    const client = async () => {
+      while (next < list.length) {
+        const event = list[next++]!;
+        reported.set(event.id, absoluteNow());
+        await system.report(event);
+      }
+    };
+    await Promise.all(Array.from({ length: HOST_CONCURRENCY }, client));
+  }
+  const reportMs = absoluteNow() - startedAt;
+  const arrivals = await arrived;
+  const result = measure(reported, arrivals, startedAt, reportMs);
+  await system.stop();
+  return result;
+}
+
+async function steady(kind: SystemKind, sink: Sink, rate: number, seconds: number): Promise<Measurement> {
+  const runId = nextRunId('s');
+  const system = await startSystem(kind, sink.url, `wk-${runId}`);
+  const total = Math.round(rate * seconds);
+  const list = Array.from({ length: total }, (_, i) => makeEvent(runId, i));
+  const arrived = sink.expect(
+    list.map((e) => e.id),
+    seconds * 1000 + 60_000,
+  );
+  const reported = new Map<string, number>();
+  const pending = new Set<Promise<void>>();
+  const interval = 1000 / rate;
+  const startedAt = absoluteNow();
+  let i = 0;
+  while (i < total) {
+    const due = Math.min(total, Math.floor((absoluteNow() - startedAt) / interval) + 1);
+    while (i < due) {
+      const event = list[i++]!;
+      event.occurredAt = new Date().toISOString();
+      reported.set(event.id, absoluteNow());
+      const result = system.report(event);
+      if (result) {
+        pending.add(result);
+        void result.finally(() => pending.delete(result));
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await Promise.all(pending);
+  const reportMs = absoluteNow() - startedAt;
+  const arrivals = await arrived;
+  const result = measure(reported, arrivals, startedAt, reportMs);
+  await system.stop();
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporting
+// ---------------------------------------------------------------------------------------------
+
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+function summarize(runs: Measurement[]) {
+  return {
+    perSecond: median(runs.map((r) => r.perSecond)),
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+    max: median(runs.map((r) => r.max)),
+    reportMs: median(runs.map((r) => r.reportMs)),
+    all: runs,
+  };
+}
+
+const fmt = (n: number, digits = 0) =>
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : '—';
+
+async function postgresReachable(): Promise<string | null> {
+  const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    const { rows } = await client.query('SHOW server_version');
+    return String(rows[0].server_version);
+  } catch {
+    return null;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function dropSchemas(): Promise<void> {
+  if (pgSchemas.length === 0) return;
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  for (const schema of pgSchemas.splice(0)) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await client.end();
+}
+
+function writeSection(markdown: string): void {
+  const file = path.join(root, 'BENCHMARKS.md');
+  const heading = '## Delivery engine (issue 3)';
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    text = '# Benchmarks\n';
+  }
+  const start = text.indexOf(heading);
+  if (start === -1) {
+    text = `${text.trimEnd()}\n\n${markdown.trimEnd()}\n`;
+  } else {
+    const rest = text.slice(start + heading.length);
+    const nextHeading = rest.search(/\n## /);
+    const end = nextHeading === -1 ? text.length : start + heading.length + nextHeading + 1;
+    text = `${text.slice(0, start)}${markdown.trimEnd()}\n${nextHeading === -1 ? '' : `\n${text.slice(end)}`}`;
+  }
+  writeFileSync(file, text);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const pgVersion = await postgresReachable();
+  const wanted = (kind: SystemKind) => !SYSTEMS || SYSTEMS.includes(kind);
+  const kinds = (['sqlite', 'analytics-node', ...(pgVersion ? (['postgres'] as const) : [])] as SystemKind[]).filter(
+    wanted,
+  );
+  const sink = await startSinkThread();
+  console.log(
+    `Delivery benchmark: ${EVENTS} events × ${ROUNDS} rounds; steady ${RATE}/s × ${STEADY_SECONDS} s × ${STEADY_ROUNDS}`,
+  );
+  if (!pgVersion) console.log(`PostgreSQL unreachable at ${DATABASE_URL}: its rows are skipped.`);
+  try {
+    // Warm-up (JIT, connection pools, page cache); not measured.
+    for (const kind of kinds) await burst(kind, sink, 1005);
+
+    const bursts = new Map<SystemKind, Measurement[]>(kinds.map((k) => [k, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = kinds.map((_, i) => kinds[(i + round) % kinds.length]!);
+      for (const kind of order) {
+        const result = await burst(kind, sink, EVENTS);
+        bursts.get(kind)!.push(result);
+        console.log(
+          `  burst ${kind.padEnd(14)} round ${round + 1}: ${fmt(result.perSecond)} events/s, p50 ${fmt(result.p50, 1)} ms, p99 ${fmt(result.p99, 1)} ms`,
+        );
+      }
+    }
+    const steadyKinds = (
+      ['sqlite', ...(pgVersion ? (['postgres'] as const) : []), 'analytics-node'] as SystemKind[]
+    ).filter(wanted);
+    const steadies = new Map<SystemKind, Measurement[]>(steadyKinds.map((k) => [k, []]));
+    for (let round = 0; round < STEADY_ROUNDS; round++) {
+      for (const kind of steadyKinds) {
+        const result = await steady(kind, sink, RATE, STEADY_SECONDS);
+        steadies.get(kind)!.push(result);
+        console.log(
+          `  steady ${kind.padEnd(14)} round ${round + 1}: p50 ${fmt(result.p50, 1)} ms, p99 ${fmt(result.p99, 1)} ms, max ${fmt(result.max, 1)} ms`,
+        );
+      }
+    }
+
+    const b = new Map([...bursts].map(([k, runs]) => [k, summarize(runs)]));
+    const s = new Map([...steadies].map(([k, runs]) => [k, summarize(runs)]));
+    if (SYSTEMS) {
+      // A partial run: medians only, BENCHMARKS.md untouched.
+      for (const [kind, r] of b) {
+        console.log(`burst  ${kind}: ${fmt(r.perSecond)} events/s, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms`);
+      }
+      for (const [kind, r] of s) console.log(`steady ${kind}: p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms`);
+      return;
+    }
+    const baseline = b.get('analytics-node')!;
+    const ratio = (kind: SystemKind) => (b.get(kind) ? b.get(kind)!.perSecond / baseline.perSecond : Number.NaN);
+    const label: Record<SystemKind, string> = {
+      sqlite: 'kit + SQLite (durable, `synchronous=FULL`)',
+      postgres: 'kit + PostgreSQL (durable)',
+      'analytics-node': '@segment/analytics-node 3.1.0, defaults (in memory)',
+    };
+    const burstRows = kinds.map((kind) => {
+      const r = b.get(kind)!;
+      return `| ${label[kind]} | ${fmt(r.perSecond)} | ${kind === 'analytics-node' ? '1×' : `${fmt(ratio(kind), 1)}×`} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.reportMs)} |`;
+    });
+    const steadyRows = steadyKinds.map((kind) => {
+      const r = s.get(kind)!;
+      return `| ${label[kind]} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.max, 1)} |`;
+    });
+    const sqliteSteady = s.get('sqlite')!;
+    const verdict = [
+      `- Throughput target (≥ 5× analytics-node, every event durable): **${fmt(ratio('sqlite'), 1)}×** with SQLite — ${ratio('sqlite') >= 5 ? 'met' : 'missed'}.`,
+      `- Latency target (p99 ≤ 100 ms at a steady ${RATE} events/s): **${fmt(sqliteSteady.p99, 1)} ms** with SQLite — ${sqliteSteady.p99 <= 100 ? 'met' : 'missed'}${
+        s.get('postgres') ? `; **${fmt(s.get('postgres')!.p99, 1)} ms** with PostgreSQL.` : '.'
+      }`,
+    ];
+    const markdown = `## Delivery engine (issue 3)
+
+\`pnpm bench:delivery\` (\`bench/delivery-throughput.ts\`), ${new Date().toISOString().slice(0, 10)}: Node ${process.version},
+${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}${pgVersion ? `, PostgreSQL ${pgVersion} on the same machine` : ''}. Both sides send to
+the testing sink (\`@segment-webhook/testing\`) running in a worker thread of the same process; the kit runs
+its service and one delivery worker (defaults: batches of up to 500, 4 rounds in flight) in the main thread.
+Latency is from the host reporting an event (\`ingest\` called / \`track()\` called) to its arrival at the sink.
+Medians over ${ROUNDS} rounds (burst) and ${STEADY_ROUNDS} rounds (steady).
+
+**Burst: ${fmt(EVENTS)} events as fast as the host reports them** (kit: one event per \`ingest\` call, ${HOST_CONCURRENCY}
+calls outstanding, each resolving after its commit; analytics-node: one \`track()\` per event; ${fmt(EVENTS)} is a
+multiple of 15, so analytics-node's last batch is full instead of waiting its 10 s flush interval)
+
+| system | events/s (report → all arrived) | vs analytics-node | p50 ms | p99 ms | time to report all, ms |
+|---|---:|---:|---:|---:|---:|
+${burstRows.join('\n')}
+
+**Steady ${RATE} events/s for ${STEADY_SECONDS} s** (report → arrival)
+
+| system | p50 ms | p99 ms | max ms |
+|---|---:|---:|---:|
+${steadyRows.join('\n')}
+
+${verdict.join('\n')}
+
+Rounds (events/s): ${kinds
+      .map(
+        (k) =>
+          `${k} ${b
+            .get(k)!
+            .all.map((r) => fmt(r.perSecond))
+            .join(', ')}`,
+      )
+      .join('; ')}.
+`;
+    console.log(`\n${markdown}`);
+    if (WRITE) {
+      writeSection(markdown);
+      console.log('Written to BENCHMARKS.md.');
+    }
+  } finally {
+    await sink.close();
+    await dropSchemas().catch(() => {});
+    rmSync(tempDir, { recursive: true, force: true });
+  }
+}
+
+await main();

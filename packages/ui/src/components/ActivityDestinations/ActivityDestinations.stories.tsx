@@ -1,0 +1,85 @@
+import type { Meta, StoryObj } from '@storybook/react-vite';
+import { expect, userEvent, waitFor, within } from 'storybook/test';
+import { ActivityDestinations } from './ActivityDestinations';
+
+const meta = {
+  title: 'Components/ActivityDestinations',
+  component: ActivityDestinations,
+  decorators: [
+    (Story) => (
+      <div style={{ maxWidth: 720 }}>
+        <Story />
+      </div>
+    ),
+  ],
+} satisfies Meta<typeof ActivityDestinations>;
+export default meta;
+type Story = StoryObj<typeof meta>;
+
+/** Activities with their destinations; 3 of 5 outbound streams used. Route one more. */
+export const Populated: Story = {
+  play: async ({ canvasElement, loaded }) => {
+    const canvas = within(canvasElement);
+    const body = within(canvasElement.ownerDocument.body);
+    await expect(await canvas.findByText('3 of 5 used')).toBeVisible();
+    await userEvent.click(canvas.getByRole('combobox', { name: 'Data destination for Email clicked' }));
+    await userEvent.click(await body.findByRole('option', { name: 'Email engagement' }));
+    await waitFor(() => expect(canvas.getByText('4 of 5 used')).toBeVisible());
+    await expect(loaded.fake.state.activities.find((a: { id: string }) => a.id === 'email-clicked')).toMatchObject({
+      destinationWebhookId: 'wh_email',
+    });
+  },
+};
+
+/** Every stream in the plan is used: the meter is full and says what to do. */
+export const AtStreamLimit: Story = {
+  parameters: { fake: { includedStreams: 3 } },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await expect(await canvas.findByText('3 of 3 used')).toBeVisible();
+    await expect(canvas.getByText(/You have used every outbound activity stream in your plan/)).toBeVisible();
+    await expect(canvas.getByRole('meter')).toHaveAttribute('data-state', 'full');
+  },
+};
+
+/** Routing one more activity past the limit: the 409 is shown inline on that row. */
+export const StreamLimitReached: Story = {
+  parameters: { fake: { includedStreams: 3 } },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    const body = within(canvasElement.ownerDocument.body);
+    const select = await canvas.findByRole('combobox', { name: 'Data destination for Form submitted' });
+    await waitFor(() => expect(select).toBeEnabled());
+    await userEvent.click(select);
+    await userEvent.click(await body.findByRole('option', { name: 'Orders to Segment' }));
+    const alert = await canvas.findByRole('alert');
+    await expect(alert).toHaveTextContent('outbound activity streams are all in use');
+    await expect(select).toHaveAttribute('aria-invalid', 'true');
+    await expect(select).toHaveTextContent('None');
+  },
+};
+
+/** Waiting for the activities. */
+export const Loading: Story = { parameters: { fake: { hang: ['GET /activities', 'GET /usage'] } } };
+
+/** The host has no activities yet. */
+export const Empty: Story = {
+  parameters: { fake: { activities: [] } },
+  play: async ({ canvasElement }) => {
+    await expect(await within(canvasElement).findByText('There are no activities to route yet.')).toBeVisible();
+  },
+};
+
+/** The activities could not be loaded. */
+export const ErrorState: Story = {
+  name: 'Error',
+  parameters: { fake: { failures: { 'GET /activities': { code: 'internal_error', detail: 'The server failed.' } } } },
+  play: async ({ canvasElement }) => {
+    await expect(await within(canvasElement).findByRole('alert')).toHaveTextContent(
+      'The activities could not be loaded.',
+    );
+  },
+};
+
+/** Read-only. */
+export const Disabled: Story = { args: { disabled: true } };

@@ -1,0 +1,1 @@
+export { ActivityDestinations, type ActivityDestinationsProps } from './ActivityDestinations';

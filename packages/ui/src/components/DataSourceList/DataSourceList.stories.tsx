@@ -1,0 +1,76 @@
+import type { Meta, StoryObj } from '@storybook/react-vite';
+import { expect, fn, userEvent, within } from 'storybook/test';
+import { sampleWebhooks } from '../../fake';
+import { DataSourceList } from './DataSourceList';
+
+const meta = {
+  title: 'Components/DataSourceList',
+  component: DataSourceList,
+  args: { onNew: fn(), onSelect: fn() },
+  decorators: [
+    (Story) => (
+      <div style={{ maxWidth: 760 }}>
+        <Story />
+      </div>
+    ),
+  ],
+} satisfies Meta<typeof DataSourceList>;
+export default meta;
+type Story = StoryObj<typeof meta>;
+
+/** One webhook in every lifecycle and health state; choose one, or start a new one. */
+export const Populated: Story = {
+  play: async ({ canvasElement, args }) => {
+    const canvas = within(canvasElement);
+    const row = await canvas.findByRole('button', { name: /Email engagement/ });
+    await expect(row).toHaveTextContent('Needs attention');
+    await expect(row).toHaveTextContent('Segment answered 400 Exceed payload limit');
+    await expect(canvas.getByRole('button', { name: /Survey results/ })).toHaveTextContent('Disconnected');
+    await userEvent.click(row);
+    await expect(args.onSelect).toHaveBeenCalledWith(expect.objectContaining({ id: 'wh_email' }));
+    await userEvent.click(canvas.getByRole('button', { name: 'New data source' }));
+    await expect(args.onNew).toHaveBeenCalledTimes(1);
+  },
+};
+
+/** Waiting for the list. */
+export const Loading: Story = {
+  parameters: { fake: { hang: ['GET /webhooks'] } },
+  play: async ({ canvasElement }) => {
+    await expect(within(canvasElement).getByRole('region', { name: 'Segment webhooks' })).toHaveAttribute(
+      'aria-busy',
+      'true',
+    );
+  },
+};
+
+/** No webhooks yet: the empty state leads to New data source. */
+export const Empty: Story = {
+  parameters: { fake: { webhooks: [] } },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await expect(await canvas.findByText('No Segment webhooks yet.')).toBeVisible();
+    await expect(canvas.getByRole('button', { name: 'New data source' })).toBeVisible();
+  },
+};
+
+/** The list could not be loaded; Try again refetches. */
+export const ErrorState: Story = {
+  name: 'Error',
+  parameters: { fake: { failures: { 'GET /webhooks': { code: 'internal_error', detail: 'The server failed.' } } } },
+  play: async ({ canvasElement, loaded }) => {
+    const canvas = within(canvasElement);
+    await expect(await canvas.findByRole('alert')).toHaveTextContent('The data sources could not be loaded.');
+    loaded.fake.fail('GET /webhooks', null);
+    await userEvent.click(canvas.getByRole('button', { name: 'Try again' }));
+    await expect(await canvas.findByRole('button', { name: /Orders to Segment/ })).toBeVisible();
+  },
+};
+
+/** Only the webhook that needs attention. */
+export const NeedsAttention: Story = {
+  parameters: { fake: { webhooks: sampleWebhooks().filter((w) => w.health.state === 'needs_attention') } },
+};
+
+/** Active webhooks only, without a New data source action or selection (read-only). */
+export const ActiveReadOnly: Story = { args: { status: 'active', onNew: undefined, onSelect: undefined } };

@@ -1,0 +1,1 @@
+export { DataSourceList, type DataSourceListProps, STATUS_TONE } from './DataSourceList';

@@ -1,0 +1,167 @@
+import type { Meta, StoryObj } from '@storybook/react-vite';
+import { expect, screen, userEvent, waitFor, within } from 'storybook/test';
+import type { FakeApi } from '../../fake';
+import { FAKE_NOW } from '../../fake';
+import { DeliveryLogs } from './DeliveryLogs';
+
+const meta = {
+  title: 'Components/DeliveryLogs',
+  component: DeliveryLogs,
+  args: { webhookId: 'wh_orders', now: FAKE_NOW, searchDelayMs: 50 },
+} satisfies Meta<typeof DeliveryLogs>;
+export default meta;
+type Story = StoryObj<typeof meta>;
+
+/** The rows of the deliveries list (not the options of the filter selects). */
+const rows = (canvasElement: HTMLElement) =>
+  within(within(canvasElement).getByRole('listbox', { name: 'Deliveries' })).queryAllByRole('option');
+
+/** 240 deliveries, newest first. */
+export const Default: Story = {
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await expect(await canvas.findByRole('listbox', { name: 'Deliveries' })).toBeVisible();
+    await expect(rows(canvasElement).length).toBeGreaterThan(0);
+  },
+};
+
+/** 100,000 deliveries: only the visible rows are in the DOM; scrolling loads more pages. */
+export const HundredThousandRows: Story = {
+  parameters: { fake: { deliveryCount: 100_000 } },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    const list = await canvas.findByRole('listbox', { name: 'Deliveries' });
+    await waitFor(() => expect(rows(canvasElement).length).toBeGreaterThan(0));
+    await expect(rows(canvasElement).length).toBeLessThan(40);
+    list.scrollTop = list.scrollHeight;
+    // Reaching the end of the first page asks for the next one.
+    await waitFor(() => expect(Number(rows(canvasElement).at(-1)?.getAttribute('aria-posinset'))).toBeGreaterThan(100));
+    await expect(rows(canvasElement).length).toBeLessThan(40);
+  },
+};
+
+/** Keyboard: arrows move through the rows, Enter opens the detail. */
+export const Keyboard: Story = {
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    const list = await canvas.findByRole('listbox', { name: 'Deliveries' });
+    list.focus();
+    await userEvent.keyboard('{ArrowDown}{ArrowDown}{Enter}');
+    const selected = rows(canvasElement).find((row) => row.getAttribute('aria-selected') === 'true');
+    await expect(selected).toHaveAttribute('aria-posinset', '3');
+    await expect(await canvas.findByRole('heading', { level: 3, name: /^Delivery evt_/ })).toBeVisible();
+  },
+};
+
+/** Filter by status. */
+export const FailedOnly: Story = {
+  args: { defaultStatus: 'failed' },
+  play: async ({ canvasElement }) => {
+    await waitFor(() => expect(rows(canvasElement).length).toBeGreaterThan(0));
+    for (const row of rows(canvasElement)) await expect(row).toHaveAttribute('data-status', 'failed');
+  },
+};
+
+/** Search by person id. */
+export const SearchByPerson: Story = {
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await waitFor(() => expect(rows(canvasElement).length).toBeGreaterThan(0));
+    const person = rows(canvasElement)[0]!.querySelector('.swk-logs__person')!.textContent!;
+    await userEvent.type(canvas.getByRole('searchbox', { name: 'Person id' }), person);
+    await waitFor(() => {
+      for (const row of rows(canvasElement)) expect(row.querySelector('.swk-logs__person')).toHaveTextContent(person);
+    });
+  },
+};
+
+/** A failed delivery's detail: payload, every attempt and the response; Retry schedules it again. */
+export const RetryFailedDelivery: Story = {
+  args: { defaultStatus: 'failed' },
+  play: async ({ canvasElement, loaded }) => {
+    const fake = loaded.fake as FakeApi;
+    const canvas = within(canvasElement);
+    await waitFor(() => expect(rows(canvasElement).length).toBeGreaterThan(0));
+    await userEvent.click(rows(canvasElement)[0]!);
+    const detail = await canvas.findByRole('region', { name: /^Delivery evt_/ });
+    await expect(await within(detail).findByRole('region', { name: 'Segment payload' })).toBeVisible();
+    await expect(within(detail).getByText(/Attempts \(\d+\)/)).toBeVisible();
+    await userEvent.click(within(detail).getByRole('button', { name: 'Retry' }));
+    await expect(await within(detail).findByText('Scheduled again with the same message id.')).toBeVisible();
+    await expect(fake.requestsTo('POST /webhooks/:id/deliveries/:deliveryId/retry')).toHaveLength(1);
+  },
+};
+
+/** Retry all failed warns that some are older than Segment's 24-hour de-duplication window. */
+export const RetryAllFailed: Story = {
+  // 5,000 rows span about two days, so some failed deliveries are older than 24 hours.
+  parameters: { fake: { deliveryCount: 5_000 } },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await canvas.findByRole('listbox', { name: 'Deliveries' });
+    await userEvent.click(canvas.getByRole('button', { name: 'Retry all failed' }));
+    const dialog = await screen.findByRole('alertdialog');
+    await expect(await within(dialog).findByText(/older than Segment’s 24-hour de-duplication window/)).toBeVisible();
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Retry all failed' }));
+    await expect(await canvas.findByText(/failed deliveries scheduled again/)).toBeVisible();
+  },
+};
+
+/** Held deliveries of a disconnected webhook say why they wait. */
+export const HeldDeliveries: Story = {
+  args: { webhookId: 'wh_survey', defaultStatus: 'pending' },
+  play: async ({ canvasElement }) => {
+    await waitFor(() => expect(rows(canvasElement).length).toBeGreaterThan(0));
+    await expect(rows(canvasElement)[0]).toHaveAttribute('data-held', 'disconnected');
+    await expect(rows(canvasElement)[0]).toHaveTextContent('Held: webhook disconnected');
+  },
+};
+
+/** The Live toggle tails the stream: new deliveries appear on top. */
+export const Live: Story = {
+  args: { defaultLive: true },
+  play: async ({ canvasElement, loaded }) => {
+    const fake = loaded.fake as FakeApi;
+    const canvas = within(canvasElement);
+    await expect(await canvas.findByRole('switch', { name: 'Live' })).toBeChecked();
+    await expect(await canvas.findByText('Live: new deliveries appear as they happen.')).toBeVisible();
+    await waitFor(() => expect(rows(canvasElement).length).toBeGreaterThan(0));
+    const emitted = fake.emitDelivery('wh_orders', { eventId: 'evt_live_1' });
+    await waitFor(() => expect(rows(canvasElement)[0]).toHaveTextContent(emitted.eventId));
+  },
+};
+
+/** No deliveries yet. */
+export const Empty: Story = {
+  parameters: { fake: { deliveryCount: 0 } },
+  play: async ({ canvasElement }) => {
+    await expect(await within(canvasElement).findByText(/No deliveries yet/)).toBeVisible();
+  },
+};
+
+/** No deliveries match the filters. */
+export const NoMatches: Story = {
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await userEvent.type(await canvas.findByRole('searchbox', { name: 'Person id' }), 'nobody');
+    await expect(await canvas.findByText('No deliveries match these filters.')).toBeVisible();
+  },
+};
+
+/** Loading the first page. */
+export const Loading: Story = {
+  parameters: { fake: { hang: ['GET /webhooks/:id/deliveries'] } },
+  play: async ({ canvasElement }) => {
+    await expect(within(canvasElement).getByText('Loading deliveries…')).toBeVisible();
+  },
+};
+
+/** The deliveries could not be loaded. */
+export const LoadError: Story = {
+  parameters: { fake: { failures: { 'GET /webhooks/:id/deliveries': { code: 'internal_error' } } } },
+  play: async ({ canvasElement }) => {
+    await expect(await within(canvasElement).findByRole('alert')).toHaveTextContent(
+      'The deliveries could not be loaded.',
+    );
+  },
+};

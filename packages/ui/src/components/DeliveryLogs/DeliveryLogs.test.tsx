@@ -1,0 +1,209 @@
+import type { DeliveryPage, DeliverySummary } from '@segment-webhook/core/contract';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import type { ReactNode } from 'react';
+import { describe, expect, it } from 'vitest';
+import { createFakeApi, createTestQueryClient, FAKE_NOW, type FakeSeed } from '../../fake';
+import { SegmentWebhookProvider } from '../../provider';
+import { isOutsideDeduplicationWindow } from './DeliveryDetailPanel';
+import { DELIVERY_ROW_HEIGHT } from './DeliveryList';
+import { applyDeliveryChange, DeliveryLogs } from './DeliveryLogs';
+
+function setup(ui: ReactNode, seed: FakeSeed = {}) {
+  const fake = createFakeApi(seed);
+  const user = userEvent.setup();
+  render(
+    <SegmentWebhookProvider baseUrl="/api/segment-webhooks" fetch={fake} queryClient={createTestQueryClient()}>
+      {ui}
+    </SegmentWebhookProvider>,
+  );
+  return { fake, user };
+}
+
+const list = () => screen.findByRole('listbox', { name: 'Deliveries' });
+const rows = () => within(screen.getByRole('listbox', { name: 'Deliveries' })).queryAllByRole('option');
+
+describe('DeliveryLogs', () => {
+  it('renders only a window of rows and pages over the cursor', async () => {
+    const { fake } = setup(<DeliveryLogs webhookId="wh_orders" now={FAKE_NOW} pageSize={50} />, {
+      deliveryCount: 100_000,
+    });
+    await list();
+    await waitFor(() => expect(rows().length).toBeGreaterThan(0));
+    expect(rows().length).toBeLessThanOrEqual(30);
+    expect(rows()[0]).toHaveAttribute('aria-posinset', '1');
+    expect(rows()[0]).toHaveAttribute('aria-setsize', '-1');
+    // Scrolling to the end of the loaded rows asks for the next page.
+    const listbox = screen.getByRole('listbox', { name: 'Deliveries' });
+    const pagesBefore = fake.requestsTo('GET /webhooks/:id/deliveries').length;
+    listbox.scrollTop = 45 * DELIVERY_ROW_HEIGHT;
+    fireEvent.scroll(listbox);
+    await waitFor(() => expect(fake.requestsTo('GET /webhooks/:id/deliveries').length).toBeGreaterThan(pagesBefore));
+    expect(rows().length).toBeLessThanOrEqual(40);
+  });
+
+  it('filters by status', async () => {
+    const { user } = setup(<DeliveryLogs webhookId="wh_orders" now={FAKE_NOW} />);
+    await list();
+    await user.selectOptions(screen.getByLabelText('Status'), 'failed');
+    await waitFor(() => {
+      expect(rows().length).toBeGreaterThan(0);
+      for (const row of rows()) expect(row).toHaveAttribute('data-status', 'failed');
+    });
+  });
+
+  it('searches by person id and by event id', async () => {
+    const { user } = setup(<DeliveryLogs webhookId="wh_orders" now={FAKE_NOW} searchDelayMs={0} />);
+    await list();
+    await waitFor(() => expect(rows().length).toBeGreaterThan(0));
+    const first = rows()[0]!;
+    const personId = first.querySelector('.swk-logs__person')!.textContent!;
+    const eventId = first.querySelector('.swk-logs__event')!.textContent!;
+
+    await user.type(screen.getByRole('searchbox', { name: 'Person id' }), personId);
+    await waitFor(() => {
+      for (const row of rows()) expect(row.querySelector('.swk-logs__person')).toHaveTextContent(personId);
+    });
+
+    await user.selectOptions(screen.getByLabelText('Search by'), 'eventId');
+    const search = screen.getByRole('searchbox', { name: 'Event id' });
+    await user.clear(search);
+    await user.type(search, eventId);
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    expect(rows()[0]).toHaveTextContent(eventId);
+  });
+
+  it('says when nothing matches the filters', async () => {
+    const { user } = setup(<DeliveryLogs webhookId="wh_orders" now={FAKE_NOW} searchDelayMs={0} />);
+    await list();
+    await user.type(screen.getByRole('searchbox', { name: 'Person id' }), 'nobody');
+    expect(await screen.findByText('No deliveries match these filters.')).toBeInTheDocument();
+  });
+
+  it('opens a failed delivery with its attempts and payload, and retries it', async () => {
+    const { fake, user } = setup(<DeliveryLogs webhookId="wh_orders" now={FAKE_NOW} defaultStatus="failed" />);
+    await list();
+    await waitFor(() => expect(rows().length).toBeGreaterThan(0));
+    await user.click(rows()[0]!);
+    const detail = await screen.findByRole('region', { name: /^Delivery evt_/ });
+    expect(await within(detail).findByRole('region', { name: 'Segment payload' })).toHaveTextContent('"type": "track"');
+    expect(within(detail).getByRole('heading', { name: /Attempts \(\d+\)/ })).toBeInTheDocument();
+    expect(within(detail).getAllByRole('listitem').length).toBeGreaterThanOrEqual(3);
+
+    await user.click(within(detail).getByRole('button', { name: 'Retry' }));
+    expect(await within(detail).findByText('Scheduled again with the same message id.')).toBeInTheDocument();
+    expect(within(detail).queryByRole('button', { name: 'Retry' })).not.toBeInTheDocument();
+    expect(fake.requestsTo('POST /webhooks/:id/deliveries/:deliveryId/retry')).toHaveLength(1);
+  });
+
+  it('opens a row from the keyboard', async () => {
+    const { user } = setup(<DeliveryLogs webhookId="wh_orders" now={FAKE_NOW} />);
+    const listbox = await list();
+    await waitFor(() => expect(rows().length).toBeGreaterThan(0));
+    listbox.focus();
+    await user.keyboard('{ArrowDown}{Enter}');
+    expect(rows()[1]).toHaveAttribute('aria-selected', 'true');
+    expect(listbox).toHaveAttribute('aria-activedescendant', rows()[1]!.id);
+    expect(await screen.findByRole('region', { name: /^Delivery evt_/ })).toBeInTheDocument();
+  });
+
+  it('shows held deliveries with their reason', async () => {
+    setup(<DeliveryLogs webhookId="wh_survey" now={FAKE_NOW} defaultStatus="pending" />);
+    await list();
+    await waitFor(() => expect(rows().length).toBeGreaterThan(0));
+    expect(rows()[0]).toHaveAttribute('data-held', 'disconnected');
+    expect(rows()[0]).toHaveTextContent('Held');
+    expect(rows()[0]).toHaveTextContent('Held: webhook disconnected');
+  });
+
+  it('warns before retrying all failed deliveries older than the de-duplication window', async () => {
+    const { fake, user } = setup(<DeliveryLogs webhookId="wh_orders" now={FAKE_NOW} />, { deliveryCount: 5_000 });
+    await list();
+    await user.click(screen.getByRole('button', { name: 'Retry all failed' }));
+    const dialog = await screen.findByRole('alertdialog', { name: 'Retry all failed deliveries?' });
+    expect(await within(dialog).findByText(/older than Segment’s 24-hour de-duplication window/)).toBeInTheDocument();
+    await user.click(within(dialog).getByRole('button', { name: 'Retry all failed' }));
+    expect(await screen.findByText(/failed deliveries scheduled again/)).toBeInTheDocument();
+    expect(fake.requestsTo('POST /webhooks/:id/deliveries/retry-failed')).toHaveLength(1);
+  });
+
+  it('does not warn when every failed delivery is recent', async () => {
+    const { user } = setup(<DeliveryLogs webhookId="wh_orders" now={FAKE_NOW} />, { deliveryCount: 240 });
+    await list();
+    await user.click(screen.getByRole('button', { name: 'Retry all failed' }));
+    const dialog = await screen.findByRole('alertdialog');
+    await waitFor(() => expect(document.querySelector('[data-stale]')).toBeNull());
+    expect(within(dialog).queryByText(/de-duplication window/)).not.toBeInTheDocument();
+  });
+});
+
+describe('isOutsideDeduplicationWindow', () => {
+  it('is true only past 24 hours', () => {
+    const now = Date.parse('2026-11-27T12:00:00.000Z');
+    expect(isOutsideDeduplicationWindow('2026-11-26T12:00:00.000Z', now)).toBe(false);
+    expect(isOutsideDeduplicationWindow('2026-11-26T11:59:59.000Z', now)).toBe(true);
+    expect(isOutsideDeduplicationWindow('not a date', now)).toBe(false);
+  });
+});
+
+describe('applyDeliveryChange', () => {
+  const base = (id: string, status: DeliverySummary['status'] = 'pending'): DeliverySummary => ({
+    id,
+    webhookId: 'wh',
+    eventId: `evt_${id}`,
+    personId: 'p1',
+    activityId: null,
+    source: 'activity',
+    status,
+    heldReason: null,
+    messageId: `wh:evt_${id}`,
+    attemptCount: 0,
+    occurredAt: '2026-11-27T10:00:00.000Z',
+    createdAt: '2026-11-27T10:00:00.000Z',
+    updatedAt: '2026-11-27T10:00:00.000Z',
+    nextAttemptAt: null,
+    deliveredAt: null,
+    lastError: null,
+    lastHttpStatus: null,
+  });
+  const data = (pages: DeliverySummary[][]) => ({
+    pages: pages.map((items): DeliveryPage => ({ items, nextCursor: null })),
+    pageParams: pages.map(() => null),
+  });
+
+  it('replaces a loaded delivery in place', () => {
+    const next = applyDeliveryChange(
+      data([[base('a'), base('b')]]),
+      { webhookId: 'wh', delivery: base('b', 'delivered') },
+      {},
+    );
+    expect(next?.pages[0]?.items.map((d) => `${d.id}:${d.status}`)).toEqual(['a:pending', 'b:delivered']);
+  });
+
+  it('puts a new matching delivery on top and ignores one outside the filters', () => {
+    const start = data([[base('a', 'failed')]]);
+    expect(
+      applyDeliveryChange(
+        start,
+        { webhookId: 'wh', delivery: base('n', 'failed') },
+        { status: 'failed' },
+      )?.pages[0]?.items.map((d) => d.id),
+    ).toEqual(['n', 'a']);
+    expect(
+      applyDeliveryChange(
+        start,
+        { webhookId: 'wh', delivery: base('n', 'delivered') },
+        { status: 'failed' },
+      )?.pages[0]?.items.map((d) => d.id),
+    ).toEqual(['a']);
+  });
+
+  it('drops a loaded delivery that no longer matches the filters', () => {
+    const next = applyDeliveryChange(
+      data([[base('a', 'failed')], [base('b', 'failed')]]),
+      { webhookId: 'wh', delivery: base('b', 'pending') },
+      { status: 'failed' },
+    );
+    expect(next?.pages.map((page) => page.items.map((d) => d.id))).toEqual([['a'], []]);
+  });
+});

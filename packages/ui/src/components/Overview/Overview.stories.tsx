@@ -1,0 +1,88 @@
+import type { Overview } from '@segment-webhook/core/contract';
+import type { Meta, StoryObj } from '@storybook/react-vite';
+import { expect, userEvent, waitFor, within } from 'storybook/test';
+import type { FakeApi } from '../../fake';
+import { OverviewPanel, WebhookOverview } from './Overview';
+
+const meta = {
+  title: 'Components/Overview',
+  component: WebhookOverview,
+  args: { webhookId: 'wh_orders' },
+} satisfies Meta<typeof WebhookOverview>;
+export default meta;
+type Story = StoryObj<typeof meta>;
+
+/** The last 24 hours, in hourly buckets. */
+export const Last24Hours: Story = {
+  parameters: { fake: { deliveryCount: 5_000 } },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await expect(await canvas.findByRole('img', { name: /Deliveries over time/ })).toBeVisible();
+    await expect(canvas.getByRole('radio', { name: 'Last 24 hours' })).toHaveAttribute('aria-checked', 'true');
+  },
+};
+
+/** Switching to 7 and 30 days asks the server for that range. */
+export const SwitchRange: Story = {
+  parameters: { fake: { deliveryCount: 100_000 } },
+  play: async ({ canvasElement, loaded }) => {
+    const fake = loaded.fake as FakeApi;
+    const canvas = within(canvasElement);
+    await canvas.findByRole('img', { name: /Deliveries over time/ });
+    await userEvent.click(canvas.getByRole('radio', { name: 'Last 30 days' }));
+    await waitFor(() => expect(canvasElement.querySelector('.swk-chart')).toHaveAttribute('data-range', '30d'));
+    await expect(fake.requestsTo('GET /webhooks/:id/overview').at(-1)?.path).toContain('overview');
+  },
+};
+
+/** A webhook without deliveries. */
+export const Empty: Story = {
+  parameters: { fake: { deliveryCount: 0 } },
+  play: async ({ canvasElement }) => {
+    await expect(await within(canvasElement).findByRole('img', { name: /0 delivered and 0 failed/ })).toBeVisible();
+  },
+};
+
+/** Needs attention: deliveries held. */
+export const WithHeldDeliveries: Story = {
+  args: { webhookId: 'wh_email' },
+};
+
+/** Loading. */
+export const Loading: Story = {
+  parameters: { fake: { hang: ['GET /webhooks/:id/overview'] } },
+  play: async ({ canvasElement }) => {
+    await expect(within(canvasElement).getByRole('status')).toHaveTextContent('Loading the overview…');
+  },
+};
+
+/** The overview could not be loaded. */
+export const LoadError: Story = {
+  parameters: { fake: { failures: { 'GET /webhooks/:id/overview': { code: 'internal_error' } } } },
+  play: async ({ canvasElement }) => {
+    await expect(await within(canvasElement).findByRole('alert')).toHaveTextContent(
+      'The overview could not be loaded.',
+    );
+  },
+};
+
+const sample: Overview = {
+  range: '7d',
+  counts: { pending: 3, retrying: 2, delivered: 12_840, failed: 96, held: 0 },
+  series: Array.from({ length: 7 }, (_, day) => ({
+    start: new Date(Date.UTC(2026, 10, 21 + day)).toISOString(),
+    delivered: 1500 + ((day * 397) % 600),
+    failed: (day * 7) % 30,
+  })),
+  successRate: 12_840 / 12_936,
+  lastDeliveredAt: '2026-11-27T11:59:12.000Z',
+  lagMs: { p50: 420, p95: 2_300 },
+};
+
+/** The presentational panel with data passed in (no API). */
+export const Presentational: StoryObj<typeof OverviewPanel> = {
+  render: () => <OverviewPanel overview={sample} range="7d" onRangeChange={() => {}} />,
+  play: async ({ canvasElement }) => {
+    await expect(within(canvasElement).getByText('99.3%')).toBeVisible();
+  },
+};

@@ -1,0 +1,58 @@
+import type { Overview } from '@segment-webhook/core/contract';
+import { render, screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import type { ReactNode } from 'react';
+import { describe, expect, it, vi } from 'vitest';
+import { createFakeApi, createTestQueryClient } from '../../fake';
+import { SegmentWebhookProvider } from '../../provider';
+import { OverviewPanel, WebhookOverview } from './Overview';
+
+function wrap(ui: ReactNode, fake = createFakeApi()) {
+  return render(
+    <SegmentWebhookProvider baseUrl="/api/segment-webhooks" fetch={fake} queryClient={createTestQueryClient()}>
+      {ui}
+    </SegmentWebhookProvider>,
+  );
+}
+
+const overview: Overview = {
+  range: '24h',
+  counts: { pending: 1, retrying: 0, delivered: 90, failed: 10, held: 2 },
+  series: [
+    { start: '2026-11-27T10:00:00.000Z', delivered: 40, failed: 0 },
+    { start: '2026-11-27T11:00:00.000Z', delivered: 50, failed: 10 },
+  ],
+  successRate: 0.9,
+  lastDeliveredAt: '2026-11-27T11:59:00.000Z',
+  lagMs: { p50: 420, p95: 2300 },
+};
+
+describe('OverviewPanel', () => {
+  it('shows counts, success rate, lag and a bar per non-zero series value', () => {
+    const { container } = wrap(<OverviewPanel overview={overview} range="24h" onRangeChange={() => {}} />);
+    expect(screen.getByText('90%')).toBeInTheDocument();
+    expect(screen.getByText('420 ms')).toBeInTheDocument();
+    expect(screen.getByText('2.3 s')).toBeInTheDocument();
+    expect(screen.getByRole('img', { name: /90 delivered and 10 failed over 2 hours/ })).toBeInTheDocument();
+    expect(container.querySelectorAll('rect[data-series="delivered"]')).toHaveLength(2);
+    expect(container.querySelectorAll('rect[data-series="failed"]')).toHaveLength(1);
+  });
+
+  it('reports a range change', async () => {
+    const onRangeChange = vi.fn();
+    wrap(<OverviewPanel overview={overview} range="24h" onRangeChange={onRangeChange} />);
+    await userEvent.setup().click(screen.getByRole('radio', { name: 'Last 7 days' }));
+    expect(onRangeChange).toHaveBeenCalledWith('7d');
+  });
+});
+
+describe('WebhookOverview', () => {
+  it('loads the overview of the selected range', async () => {
+    const fake = createFakeApi({ deliveryCount: 5_000 });
+    const { container } = wrap(<WebhookOverview webhookId="wh_orders" />, fake);
+    await screen.findByRole('img', { name: /Deliveries over time/ });
+    await userEvent.setup().click(screen.getByRole('radio', { name: 'Last 30 days' }));
+    await waitFor(() => expect(container.querySelector('.swk-chart')).toHaveAttribute('data-range', '30d'));
+    expect(fake.requestsTo('GET /webhooks/:id/overview')).toHaveLength(2);
+  });
+});

@@ -1,0 +1,202 @@
+import type { Meta, StoryObj } from '@storybook/react-vite';
+import { expect, fn, userEvent, waitFor, within } from 'storybook/test';
+import type { FakeApi } from '../../fake';
+import { SegmentWebhookSetup } from './SegmentWebhookSetup';
+
+const meta = {
+  title: 'Components/SegmentWebhookSetup',
+  component: SegmentWebhookSetup,
+  args: { onCreated: fn(), onCancel: fn() },
+  parameters: { layout: 'fullscreen' },
+  decorators: [
+    (Story) => (
+      <div style={{ padding: 16 }}>
+        <Story />
+      </div>
+    ),
+  ],
+} satisfies Meta<typeof SegmentWebhookSetup>;
+export default meta;
+type Story = StoryObj<typeof meta>;
+type Context = Parameters<NonNullable<Story['play']>>[0];
+
+const fake = (context: Context) => context.loaded.fake as FakeApi;
+
+/** Fills every control the way the seed's setup steps describe. */
+async function fillForm({ canvasElement }: Context) {
+  const canvas = within(canvasElement);
+  const body = within(canvasElement.ownerDocument.body);
+  await userEvent.type(canvas.getByLabelText('Webhook name'), 'Orders to Segment');
+  await userEvent.type(canvas.getByLabelText('Track event name'), 'Order placed');
+  await userEvent.type(canvas.getByLabelText('Write key'), 'wk_live_9f8e7d6c');
+  await userEvent.click(canvas.getByRole('radio', { name: 'EU' }));
+  await userEvent.click(canvas.getByRole('button', { name: 'Add field' }));
+  await userEvent.type(canvas.getByLabelText('Property name'), 'email');
+  await userEvent.click(canvas.getByRole('combobox', { name: 'Source' }));
+  await userEvent.click(await body.findByRole('option', { name: 'Email' }));
+  // The live preview follows the form.
+  const preview = canvas.getByRole('region', { name: 'Payload preview' });
+  await waitFor(() => expect(preview).toHaveTextContent('"event": "Order placed"'));
+  await expect(preview).toHaveTextContent('"email":');
+}
+
+async function clickTest({ canvasElement }: Context) {
+  await userEvent.click(within(canvasElement).getByRole('button', { name: 'Test' }));
+}
+
+/** The empty setup page. */
+export const Default: Story = {};
+
+/** Prefilled values (e.g. duplicating a webhook), with fields of every kind. */
+export const Prefilled: Story = {
+  args: {
+    defaultValues: {
+      name: 'Orders to Segment',
+      trackEventName: 'Order placed',
+      region: 'eu',
+      fields: [
+        { key: 'email', from: 'person.email' },
+        { key: 'total', from: 'activity.total' },
+        { key: 'source', value: 'ortto' },
+      ],
+    },
+  },
+};
+
+/** Fill the form, Test (Segment answers 200, with the honest caveat), then Create. */
+export const FillTestAndCreate: Story = {
+  play: async (context) => {
+    const canvas = within(context.canvasElement);
+    await context.step('Fill the form', () => fillForm(context));
+    await context.step('Test', async () => {
+      await clickTest(context);
+      const panel = await canvas.findByRole('region', { name: 'Test result' });
+      await expect(await within(panel).findByText('Segment accepted the test event')).toBeVisible();
+      await expect(within(panel).getByTestId('test-http-status')).toHaveTextContent('200');
+      await expect(within(panel).getByText(/Segment answers 200 even for an unknown write key/)).toBeVisible();
+      await expect(within(panel).getByRole('link', { name: /Segment source debugger/ })).toHaveAttribute(
+        'href',
+        'https://segment.com/docs/connections/sources/debugger/',
+      );
+      await expect(within(panel).getByRole('region', { name: 'Payload sent' })).toHaveTextContent(
+        '"integrations"',
+      );
+      const sent = fake(context).requestsTo('POST /webhooks/test')[0]?.body;
+      await expect(sent).toMatchObject({ trackEventName: 'Order placed', region: 'eu' });
+    });
+    await context.step('Create', async () => {
+      await userEvent.click(canvas.getByRole('button', { name: 'Create' }));
+      await waitFor(() =>
+        expect(context.args.onCreated).toHaveBeenCalledWith(
+          expect.objectContaining({ name: 'Orders to Segment', region: 'eu', status: 'active' }),
+        ),
+      );
+    });
+  },
+};
+
+/** Segment refused the test message (400). */
+export const TestSegmentError: Story = {
+  parameters: { fake: { testOutcome: 'segment_error' } },
+  play: async (context) => {
+    await fillForm(context);
+    await clickTest(context);
+    const panel = within(context.canvasElement).getByRole('region', { name: 'Test result' });
+    await expect(await within(panel).findByText('Segment refused the test event')).toBeVisible();
+    await expect(within(panel).getByTestId('test-http-status')).toHaveTextContent('400');
+    await expect(within(panel).getByRole('region', { name: 'Response' })).toHaveTextContent('Exceed payload limit');
+  },
+};
+
+/** Segment could not be reached from the server (timeout). */
+export const TestNetworkError: Story = {
+  parameters: { fake: { testOutcome: 'network_error' } },
+  play: async (context) => {
+    await fillForm(context);
+    await clickTest(context);
+    const panel = within(context.canvasElement).getByRole('region', { name: 'Test result' });
+    await expect(await within(panel).findByText('Segment could not be reached')).toBeVisible();
+    await expect(within(panel).getByTestId('test-http-status')).toHaveTextContent('No response');
+  },
+};
+
+/** Create with nothing filled in: every message beside its field. */
+export const ValidationErrors: Story = {
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await userEvent.click(canvas.getByRole('button', { name: 'Create' }));
+    await expect(await canvas.findByText('Enter a webhook name')).toBeVisible();
+    await expect(canvas.getByLabelText('Webhook name')).toHaveAttribute('aria-invalid', 'true');
+    await expect(canvas.getByLabelText('Write key')).toHaveAccessibleDescription(
+      /Enter the write key of your Segment source/,
+    );
+    await expect(canvas.getByLabelText('Webhook name')).toHaveFocus();
+  },
+};
+
+/** The server rejected the write key and a field: its errors land on those fields. */
+export const ServerValidationErrors: Story = {
+  parameters: {
+    fake: {
+      failures: {
+        'POST /webhooks': {
+          code: 'validation_error',
+          detail: 'The request is invalid.',
+          errors: [
+            { path: ['writeKey'], message: 'This write key belongs to another workspace' },
+            { path: ['fields', 0, 'key'], message: 'Segment reserves this property name' },
+          ],
+        },
+      },
+    },
+  },
+  play: async (context) => {
+    const canvas = within(context.canvasElement);
+    await fillForm(context);
+    await userEvent.click(canvas.getByRole('button', { name: 'Create' }));
+    await expect(await canvas.findByText('This write key belongs to another workspace')).toBeVisible();
+    await expect(canvas.getByLabelText('Write key')).toHaveAttribute('aria-invalid', 'true');
+    await expect(canvas.getByLabelText('Property name')).toHaveAccessibleDescription(
+      'Segment reserves this property name',
+    );
+    await expect(context.args.onCreated).not.toHaveBeenCalled();
+  },
+};
+
+/** The server failed: the error is announced. */
+export const ServerError: Story = {
+  parameters: { fake: { failures: { 'POST /webhooks': { code: 'internal_error', detail: 'Something went wrong' } } } },
+  play: async (context) => {
+    await fillForm(context);
+    await userEvent.click(within(context.canvasElement).getByRole('button', { name: 'Create' }));
+    await expect(await within(context.canvasElement).findByRole('alert')).toHaveTextContent(
+      'The webhook could not be created. Something went wrong',
+    );
+  },
+};
+
+/** Create is disabled while the request is in flight. */
+export const Submitting: Story = {
+  parameters: { fake: { hang: ['POST /webhooks'] } },
+  play: async (context) => {
+    await fillForm(context);
+    const create = within(context.canvasElement).getByRole('button', { name: 'Create' });
+    await userEvent.click(create);
+    await waitFor(() => expect(create).toBeDisabled());
+    await expect(create).toHaveAttribute('aria-busy', 'true');
+  },
+};
+
+/** The whole form disabled. */
+export const Disabled: Story = {
+  args: { disabled: true, defaultValues: { name: 'Orders to Segment', trackEventName: 'Order placed' } },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await expect(canvas.getByLabelText('Webhook name')).toBeDisabled();
+    await expect(canvas.getByRole('button', { name: 'Create' })).toBeDisabled();
+    await expect(canvas.getByRole('button', { name: 'Test' })).toBeDisabled();
+  },
+};
+
+/** Dark theme. */
+export const Dark: Story = { globals: { theme: 'dark' } };

@@ -1,0 +1,195 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it, vi } from 'vitest';
+import { renderWithKit } from '../../test/render';
+import { formPathOf, SegmentWebhookSetup } from './SegmentWebhookSetup';
+
+type User = ReturnType<typeof renderWithKit>['user'];
+
+async function fill(user: User, { name = 'Orders', event = 'Order placed', key = 'wk_123456' } = {}) {
+  if (name) await user.type(screen.getByLabelText('Webhook name'), name);
+  if (event) await user.type(screen.getByLabelText('Track event name'), event);
+  if (key) await user.type(screen.getByLabelText('Write key'), key);
+}
+
+const testPanel = () => screen.getByRole('region', { name: 'Test result', hidden: true });
+
+describe('SegmentWebhookSetup', () => {
+  it('has exactly the labelled controls of the setup page', () => {
+    renderWithKit(<SegmentWebhookSetup />);
+    expect(screen.getByRole('textbox', { name: 'Webhook name' })).toBeInTheDocument();
+    expect(screen.getByRole('textbox', { name: 'Track event name' })).toBeInTheDocument();
+    expect(screen.getByLabelText('Write key')).toHaveAttribute('type', 'password');
+    expect(screen.getByRole('checkbox', { name: 'Send activity payload' })).toBeChecked();
+    const region = screen.getByRole('group', { name: 'Data ingestion region' });
+    expect(within(region).getByRole('radio', { name: 'US' })).toBeChecked();
+    expect(within(region).getByRole('radio', { name: 'EU' })).not.toBeChecked();
+    expect(screen.getByRole('group', { name: 'Fields' })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Test' })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Create' })).toHaveAttribute('type', 'submit');
+  });
+
+  it('shows and hides the write key', async () => {
+    const { user } = renderWithKit(<SegmentWebhookSetup />);
+    const toggle = screen.getByRole('button', { name: 'Show write key' });
+    expect(toggle).toHaveAttribute('aria-pressed', 'false');
+    await user.click(toggle);
+    expect(screen.getByLabelText('Write key')).toHaveAttribute('type', 'text');
+    expect(screen.getByRole('button', { name: 'Hide write key' })).toHaveAttribute('aria-pressed', 'true');
+  });
+
+  it('validates with the contract schema, beside each field, and sends nothing', async () => {
+    const { user, fake } = renderWithKit(<SegmentWebhookSetup />);
+    await user.type(screen.getByLabelText('Write key'), 'has a space');
+    await user.click(screen.getByRole('button', { name: 'Create' }));
+    const name = screen.getByLabelText('Webhook name');
+    await waitFor(() => expect(name).toHaveAttribute('aria-invalid', 'true'));
+    expect(name).toHaveAccessibleDescription(/Enter a webhook name/);
+    expect(screen.getByLabelText('Track event name')).toHaveAccessibleDescription(/Enter a track event name/);
+    expect(screen.getByLabelText('Write key')).toHaveAccessibleDescription(/no spaces or special characters/);
+    expect(name).toHaveFocus();
+    expect(fake.requests).toHaveLength(1); // only GET /fields
+  });
+
+  it('Test needs no name and sends the unsaved configuration', async () => {
+    const { user, fake } = renderWithKit(<SegmentWebhookSetup />);
+    await fill(user, { name: '' });
+    await user.click(screen.getByRole('radio', { name: 'EU' }));
+    await user.click(screen.getByRole('checkbox', { name: 'Send activity payload' }));
+    await user.click(screen.getByRole('button', { name: 'Test' }));
+    expect(await within(testPanel()).findByText('Segment accepted the test event')).toBeInTheDocument();
+    expect(fake.requestsTo('POST /webhooks/test')[0]?.body).toEqual({
+      trackEventName: 'Order placed',
+      writeKey: 'wk_123456',
+      region: 'eu',
+      sendActivityPayload: false,
+      fields: [],
+    });
+    expect(fake.requestsTo('POST /webhooks')).toHaveLength(0);
+  });
+
+  it('shows an ok test: status, latency, payload, response and the debugger caveat', async () => {
+    const { user } = renderWithKit(<SegmentWebhookSetup />);
+    await fill(user);
+    await user.click(screen.getByRole('button', { name: 'Test' }));
+    const panel = testPanel();
+    await within(panel).findByText('Segment accepted the test event');
+    expect(panel).toHaveAttribute('data-status', 'ok');
+    expect(within(panel).getByTestId('test-http-status')).toHaveTextContent('200');
+    expect(within(panel).getByText('143 ms')).toBeInTheDocument();
+    expect(within(panel).getByRole('region', { name: 'Payload sent' })).toHaveTextContent('"event": "Order placed"');
+    expect(within(panel).getByRole('region', { name: 'Response' })).toHaveTextContent('{"success":true}');
+    expect(within(panel).getByText(/Segment answers 200 even for an unknown write key or the wrong region/)).toBeVisible();
+    expect(within(panel).getByRole('link', { name: /source debugger/ })).toHaveAttribute('target', '_blank');
+  });
+
+  it('shows a Segment error', async () => {
+    const { user } = renderWithKit(<SegmentWebhookSetup />, { seed: { testOutcome: 'segment_error' } });
+    await fill(user);
+    await user.click(screen.getByRole('button', { name: 'Test' }));
+    const panel = testPanel();
+    await within(panel).findByText('Segment refused the test event');
+    expect(panel).toHaveAttribute('data-status', 'segment_error');
+    expect(within(panel).getByTestId('test-http-status')).toHaveTextContent('400');
+    expect(within(panel).getByText('Segment refused the message (400)')).toBeInTheDocument();
+    expect(within(panel).getByRole('region', { name: 'Response' })).toHaveTextContent('Exceed payload limit');
+    expect(within(panel).queryByText(/Segment answers 200/)).not.toBeInTheDocument();
+  });
+
+  it('shows a network error between the server and Segment', async () => {
+    const { user } = renderWithKit(<SegmentWebhookSetup />, { seed: { testOutcome: 'network_error' } });
+    await fill(user);
+    await user.click(screen.getByRole('button', { name: 'Test' }));
+    const panel = testPanel();
+    await within(panel).findByText('Segment could not be reached');
+    expect(panel).toHaveAttribute('data-status', 'network_error');
+    expect(within(panel).getByTestId('test-http-status')).toHaveTextContent('No response');
+    expect(within(panel).getByText(/Timed out after 10 s/)).toBeInTheDocument();
+  });
+
+  it('says so when the test request itself cannot reach the server', async () => {
+    const { user } = renderWithKit(<SegmentWebhookSetup />, {
+      seed: { failures: { 'POST /webhooks/test': 'network' } },
+    });
+    await fill(user);
+    await user.click(screen.getByRole('button', { name: 'Test' }));
+    expect(await within(testPanel()).findByRole('alert')).toHaveTextContent(/Could not reach the server/);
+    expect(testPanel()).toHaveAttribute('data-status', 'error');
+  });
+
+  it('creates the webhook and calls onCreated', async () => {
+    const onCreated = vi.fn();
+    const { user, fake } = renderWithKit(<SegmentWebhookSetup onCreated={onCreated} />);
+    await fill(user);
+    await user.click(screen.getByRole('button', { name: 'Create' }));
+    await waitFor(() => expect(onCreated).toHaveBeenCalledTimes(1));
+    expect(onCreated.mock.calls[0]![0]).toMatchObject({ name: 'Orders', trackEventName: 'Order placed' });
+    expect(fake.state.webhooks.at(-1)?.name).toBe('Orders');
+  });
+
+  it('disables Create while submitting', async () => {
+    const { user } = renderWithKit(<SegmentWebhookSetup />, { seed: { hang: ['POST /webhooks'] } });
+    await fill(user);
+    const create = screen.getByRole('button', { name: 'Create' });
+    await user.click(create);
+    await waitFor(() => expect(create).toBeDisabled());
+  });
+
+  it('maps server validation errors back onto the fields, including a field row', async () => {
+    const onCreated = vi.fn();
+    const { user } = renderWithKit(
+      <SegmentWebhookSetup onCreated={onCreated} defaultValues={{ fields: [{ key: 'plan', from: 'person.company' }] }} />,
+      {
+        seed: {
+          failures: {
+            'POST /webhooks': {
+              code: 'validation_error',
+              errors: [
+                { path: ['trackEventName'], message: 'Reserved by Segment' },
+                { path: ['fields', 0, 'key'], message: 'Not allowed here' },
+                { path: ['somethingElse'], message: 'Unplaceable problem' },
+              ],
+            },
+          },
+        },
+      },
+    );
+    await fill(user);
+    await user.click(screen.getByRole('button', { name: 'Create' }));
+    await waitFor(() =>
+      expect(screen.getByLabelText('Track event name')).toHaveAccessibleDescription(/Reserved by Segment/),
+    );
+    expect(screen.getByLabelText('Track event name')).toHaveAttribute('aria-invalid', 'true');
+    expect(screen.getByLabelText('Property name')).toHaveAccessibleDescription('Not allowed here');
+    expect(screen.getByRole('alert')).toHaveTextContent('Unplaceable problem');
+    expect(onCreated).not.toHaveBeenCalled();
+  });
+
+  it('shows other server errors in an alert', async () => {
+    const { user } = renderWithKit(<SegmentWebhookSetup />, {
+      seed: { failures: { 'POST /webhooks': { code: 'unauthorized', detail: 'Your session has expired.' } } },
+    });
+    await fill(user);
+    await user.click(screen.getByRole('button', { name: 'Create' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('The webhook could not be created. Your session has expired.');
+  });
+
+  it('updates the payload preview as the form changes', async () => {
+    const { user } = renderWithKit(<SegmentWebhookSetup />);
+    const preview = screen.getByRole('region', { name: 'Track event JSON' });
+    expect(preview).toHaveTextContent('"title": "Sample activity"');
+    await user.type(screen.getByLabelText('Track event name'), 'Email sent');
+    expect(preview).toHaveTextContent('"event": "Email sent"');
+    await user.click(screen.getByRole('checkbox', { name: 'Send activity payload' }));
+    expect(preview).not.toHaveTextContent('"title"');
+    expect(screen.getByRole('meter', { name: 'Message size' })).toHaveAttribute('aria-valuemax', '32768');
+  });
+});
+
+describe('formPathOf', () => {
+  it('maps problem paths to form paths, and rejects unknown roots', () => {
+    expect(formPathOf(['fields', 2, 'key'])).toBe('fields.2.key');
+    expect(formPathOf(['writeKey'])).toBe('writeKey');
+    expect(formPathOf(['cursor'])).toBeNull();
+    expect(formPathOf([])).toBeNull();
+  });
+});

@@ -1,0 +1,1 @@
+export { SendToWebhookAction, type SendToWebhookActionProps } from './SendToWebhookAction';
