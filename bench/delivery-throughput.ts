@@ -229,6 +229,9 @@ interface Measurement {
   max: number;
   /** Time for the host to report every event (the kit: every ingest committed). */
   reportMs: number;
+  /** The kit: p50/p99 of report → `ingest` resolved (committed); NaN for analytics-node. */
+  ackP50: number;
+  ackP99: number;
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -236,7 +239,14 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
 }
 
-function measure(reported: Map<string, number>, arrivals: Map<string, number>, startedAt: number, reportMs: number) {
+function measure(
+  reported: Map<string, number>,
+  arrivals: Map<string, number>,
+  startedAt: number,
+  reportMs: number,
+  acks: number[],
+) {
+  acks.sort((a, b) => a - b);
   const latencies: number[] = [];
   let last = startedAt;
   for (const [key, at] of reported) {
@@ -254,6 +264,8 @@ function measure(reported: Map<string, number>, arrivals: Map<string, number>, s
     p99: percentile(latencies, 0.99),
     max: latencies[latencies.length - 1]!,
     reportMs,
+    ackP50: percentile(acks, 0.5),
+    ackP99: percentile(acks, 0.99),
   } satisfies Measurement;
 }
 
@@ -263,6 +275,7 @@ async function burst(kind: SystemKind, sink: Sink, events: number): Promise<Meas
   const list = Array.from({ length: events }, (_, i) => makeEvent(runId, i));
   const arrived = sink.expect(list.map((e) => e.id));
   const reported = new Map<string, number>();
+  const acks: number[] = [];
   const startedAt = absoluteNow();
   if (kind === 'analytics-node') {
     for (const event of list) {
@@ -274,15 +287,17 @@ async function burst(kind: SystemKind, sink: Sink, events: number): Promise<Meas
     const client = async () => {
       while (next < list.length) {
         const event = list[next++]!;
-        reported.set(event.id, absoluteNow());
+        const at = absoluteNow();
+        reported.set(event.id, at);
         await system.report(event);
+        acks.push(absoluteNow() - at);
       }
     };
     await Promise.all(Array.from({ length: HOST_CONCURRENCY }, client));
   }
   const reportMs = absoluteNow() - startedAt;
   const arrivals = await arrived;
-  const result = measure(reported, arrivals, startedAt, reportMs);
+  const result = measure(reported, arrivals, startedAt, reportMs, acks);
   await system.stop();
   return result;
 }
@@ -297,6 +312,7 @@ async function steady(kind: SystemKind, sink: Sink, rate: number, seconds: numbe
     seconds * 1000 + 60_000,
   );
   const reported = new Map<string, number>();
+  const acks: number[] = [];
   const pending = new Set<Promise<void>>();
   const interval = 1000 / rate;
   const startedAt = absoluteNow();
@@ -306,9 +322,11 @@ async function steady(kind: SystemKind, sink: Sink, rate: number, seconds: numbe
     while (i < due) {
       const event = list[i++]!;
       event.occurredAt = new Date().toISOString();
-      reported.set(event.id, absoluteNow());
+      const at = absoluteNow();
+      reported.set(event.id, at);
       const result = system.report(event);
       if (result) {
+        void result.then(() => acks.push(absoluteNow() - at));
         pending.add(result);
         void result.finally(() => pending.delete(result));
       }
@@ -318,7 +336,7 @@ async function steady(kind: SystemKind, sink: Sink, rate: number, seconds: numbe
   await Promise.all(pending);
   const reportMs = absoluteNow() - startedAt;
   const arrivals = await arrived;
-  const result = measure(reported, arrivals, startedAt, reportMs);
+  const result = measure(reported, arrivals, startedAt, reportMs, acks);
   await system.stop();
   return result;
 }
@@ -340,6 +358,8 @@ function summarize(runs: Measurement[]) {
     p99: median(runs.map((r) => r.p99)),
     max: median(runs.map((r) => r.max)),
     reportMs: median(runs.map((r) => r.reportMs)),
+    ackP50: median(runs.map((r) => r.ackP50)),
+    ackP99: median(runs.map((r) => r.ackP99)),
     all: runs,
   };
 }
@@ -417,7 +437,7 @@ async function main(): Promise<void> {
         const result = await burst(kind, sink, EVENTS);
         bursts.get(kind)!.push(result);
         console.log(
-          `  burst ${kind.padEnd(14)} round ${round + 1}: ${fmt(result.perSecond)} events/s, p50 ${fmt(result.p50, 1)} ms, p99 ${fmt(result.p99, 1)} ms`,
+          `  burst ${kind.padEnd(14)} round ${round + 1}: ${fmt(result.perSecond)} events/s, p50 ${fmt(result.p50, 1)} ms, p99 ${fmt(result.p99, 1)} ms, ack p50 ${fmt(result.ackP50, 1)} p99 ${fmt(result.ackP99, 1)} ms`,
         );
       }
     }
@@ -430,7 +450,7 @@ async function main(): Promise<void> {
         const result = await steady(kind, sink, RATE, STEADY_SECONDS);
         steadies.get(kind)!.push(result);
         console.log(
-          `  steady ${kind.padEnd(14)} round ${round + 1}: p50 ${fmt(result.p50, 1)} ms, p99 ${fmt(result.p99, 1)} ms, max ${fmt(result.max, 1)} ms`,
+          `  steady ${kind.padEnd(14)} round ${round + 1}: p50 ${fmt(result.p50, 1)} ms, p99 ${fmt(result.p99, 1)} ms, max ${fmt(result.max, 1)} ms, ack p50 ${fmt(result.ackP50, 1)} p99 ${fmt(result.ackP99, 1)} ms`,
         );
       }
     }

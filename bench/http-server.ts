@@ -6,6 +6,7 @@
  * - the kit: `createSegmentWebhookRouter` with the real service and the SQLite store (in a temporary
  *   directory), one webhook routed for ingest, and a second webhook with 1,000,000 delivery rows seeded
  *   directly with SQL (minutes through the API; seconds this way).
+ * - the same router over a service whose ingest and page answer at once (the HTTP edge's own cost).
  * Reports `{type: 'ready', ...}` over IPC, and exits when the parent disconnects.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -110,11 +111,35 @@ kit.use(
   }),
 );
 
-const [baselineServer, kitServer] = await Promise.all([listen(baseline), listen(kit)]);
+// The same router over a service whose ingest and page answer at once: the cost of the HTTP edge alone
+// (body reading, validation, routing, serialization), to tell it apart from the store's.
+const edgeOnly = express();
+edgeOnly.use(
+  '/api',
+  createSegmentWebhookRouter({
+    service: new Proxy(service, {
+      get(target, property, receiver) {
+        if (property === 'ingest') {
+          return async (_account: string, events: unknown[]) => ({
+            accepted: events.length,
+            deliveries: events.length,
+          });
+        }
+        if (property === 'listDeliveries') return async () => firstPage;
+        return Reflect.get(target, property, receiver);
+      },
+    }),
+    resolveAccount: () => ACCOUNT,
+    catalog: { activities: [{ id: ACTIVITY, name: 'Order placed' }], fields: { person: [], activity: [] } },
+  }),
+);
+
+const [baselineServer, kitServer, edgeServer] = await Promise.all([listen(baseline), listen(kit), listen(edgeOnly)]);
 process.send?.({
   type: 'ready',
   baselineUrl: baselineServer.url,
   kitUrl: `${kitServer.url}/api`,
+  edgeUrl: `${edgeServer.url}/api`,
   pageWebhookId: pageWebhook.id,
   rows: ROWS,
   seedSeconds,
@@ -124,6 +149,8 @@ async function shutdown(): Promise<void> {
   baselineServer.server.closeAllConnections();
   kitServer.server.closeAllConnections();
   baselineServer.server.close();
+  edgeServer.server.closeAllConnections();
+  edgeServer.server.close();
   kitServer.server.close();
   await store.close();
   rmSync(dir, { recursive: true, force: true });

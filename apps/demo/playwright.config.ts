@@ -19,7 +19,9 @@ process.env.DEMO_E2E_PORT ??= execFileSync(
 ).trim();
 process.env.DEMO_E2E_DATA_DIR ??= mkdtempSync(path.join(tmpdir(), 'segment-webhook-demo-e2e-'));
 const port = Number(process.env.DEMO_E2E_PORT);
-const baseURL = `http://localhost:${port}`;
+// DEMO_E2E_BASE_URL runs the tests against a demo that is already running (while developing).
+const external = process.env.DEMO_E2E_BASE_URL;
+const baseURL = external ?? `http://localhost:${port}`;
 
 export default defineConfig({
   testDir: 'e2e',
@@ -49,24 +51,26 @@ export default defineConfig({
     },
   },
   projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
-  webServer: {
-    command: 'pnpm start',
-    cwd: import.meta.dirname,
-    url: `${baseURL}/api/demo/info`,
-    timeout: 120_000,
-    reuseExistingServer: false,
-    stdout: 'pipe',
-    stderr: 'pipe',
-    env: {
-      PORT: String(port),
-      DATA_DIR: process.env.DEMO_E2E_DATA_DIR,
-      SEGMENT_RETRY_BASE_MS: '200',
-      // Whatever the calling shell has: SQLite in the temp dir and the local sink, never real Segment.
-      DATABASE_URL: '',
-      SEGMENT_LIVE: '',
-      SEGMENT_US_ENDPOINT: '',
-      SEGMENT_EU_ENDPOINT: '',
-      SEGMENT_ENCRYPTION_KEY: '',
-    },
-  },
+  webServer: external
+    ? undefined
+    : {
+        command: 'pnpm start',
+        cwd: import.meta.dirname,
+        url: `${baseURL}/api/demo/info`,
+        timeout: 120_000,
+        reuseExistingServer: false,
+        stdout: 'pipe',
+        stderr: 'pipe',
+        env: {
+          PORT: String(port),
+          DATA_DIR: process.env.DEMO_E2E_DATA_DIR,
+          SEGMENT_RETRY_BASE_MS: '200',
+          // Whatever the calling shell has: SQLite in the temp dir and the local sink, never real Segment.
+          DATABASE_URL: '',
+          SEGMENT_LIVE: '',
+          SEGMENT_US_ENDPOINT: '',
+          SEGMENT_EU_ENDPOINT: '',
+          SEGMENT_ENCRYPTION_KEY: '',
+        },
+      },
 });

@@ -23,6 +23,11 @@ interface BenchApi {
   renderMs: () => number;
   resetRenderMs: () => void;
   scroller: () => HTMLElement;
+  /**
+   * Scrolls `count` times, one step per frame (`steps`: `stepPx` further down; `jumps`: to a
+   * pseudo-random position), timing each step until its frame has been drawn.
+   */
+  run: (kind: 'steps' | 'jumps', count: number, stepPx: number) => Promise<{ times: number[]; renderMs: number }>;
 }
 
 declare global {
@@ -58,6 +63,7 @@ function NaiveList({ items }: { items: DeliverySummary[] }) {
           <div
             key={delivery.id}
             role="option"
+            tabIndex={-1}
             aria-selected={false}
             aria-posinset={index + 1}
             aria-setsize={items.length}
@@ -83,6 +89,29 @@ function NaiveList({ items }: { items: DeliverySummary[] }) {
 }
 
 let renderMs = 0;
+
+function scroller(): HTMLElement {
+  return document.querySelector<HTMLElement>('.swk-logs__scroller')!;
+}
+
+async function run(kind: 'steps' | 'jumps', count: number, stepPx: number) {
+  const element = scroller();
+  const max = element.scrollHeight - element.clientHeight;
+  renderMs = 0;
+  let seed = 42;
+  // Tracked here rather than read back: reading scrollTop after a render would force a layout.
+  let position = element.scrollTop;
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+    const started = performance.now();
+    position = kind === 'steps' ? Math.min(max, position + stepPx) : Math.floor((seed / 2_147_483_648) * max);
+    element.scrollTop = position;
+    await new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+    times.push(performance.now() - started);
+  }
+  return { times, renderMs };
+}
 const root = createRoot(document.getElementById('root')!);
 const start = performance.now();
 flushSync(() =>
@@ -113,7 +142,8 @@ requestAnimationFrame(() =>
       resetRenderMs: () => {
         renderMs = 0;
       },
-      scroller: () => document.querySelector<HTMLElement>('.swk-logs__scroller')!,
+      scroller,
+      run,
     };
   }),
 );

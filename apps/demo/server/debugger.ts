@@ -11,7 +11,6 @@ import { type Request, type Response, Router } from 'express';
 export interface DebuggerEvent {
   id: string;
   receivedAt: string;
-  region: string | null;
   source: string;
   type: string;
   event: string | null;
@@ -35,7 +34,6 @@ export function toDebuggerEvent(received: ReceivedMessage): DebuggerEvent {
   return {
     id: String(received.seq),
     receivedAt: received.receivedAt,
-    region: null,
     source: writeKeyHint(received.writeKey),
     type: text(message.type) ?? 'unknown',
     event: text(message.event),

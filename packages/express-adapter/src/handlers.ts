@@ -24,13 +24,17 @@ import type { RawQuery } from './http';
 
 /** One activity of the host's catalog. */
 export interface CatalogActivity {
+  /** The host's activity id (what events carry as `activityId`). */
   id: string;
+  /** Shown in the UI. */
   name: string;
 }
 
 /** What the host offers: its activities (for routing) and the fields the fields editor lists. */
 export interface Catalog {
+  /** Activities that can be routed to a webhook. Destination routes for other ids answer 404. */
   activities: CatalogActivity[];
+  /** Person and activity fields the fields editor offers (`GET /fields`). */
   fields: { person: CatalogField[]; activity: CatalogField[] };
 }
 
@@ -41,7 +45,9 @@ export type CatalogSource = Catalog | ((accountId: string) => Catalog | Promise<
 export interface HandlerContext {
   /** The account the host resolved for this request (empty for public routes). */
   accountId: string;
+  /** Path parameters, decoded (`id`, `deliveryId`, `activityId`). */
   params: Record<string, string>;
+  /** The query string as parsed by `parseQueryString`; each handler validates it strictly. */
   query: RawQuery;
   /** The parsed JSON body, `undefined` when there was none. */
   body: unknown;
@@ -49,8 +55,11 @@ export interface HandlerContext {
 
 /** A JSON answer. `body` undefined means no body (204). */
 export interface JsonResult {
+  /** HTTP status. */
   status: number;
+  /** Serialized as JSON; absent for a 204. */
   body?: unknown;
+  /** Extra response headers. */
   headers?: Record<string, string>;
 }
 
@@ -64,7 +73,9 @@ export interface EventStream {
 
 /** A Server-Sent Events answer. */
 export interface StreamResult {
+  /** Always 200: errors are thrown before the stream starts. */
   status: 200;
+  /** The feed the router writes as Server-Sent Events. */
   stream: EventStream;
 }
 
@@ -76,7 +87,9 @@ export type Handler = (context: HandlerContext) => Promise<HandlerResult>;
 
 /** What the handlers need. */
 export interface HandlerDependencies {
+  /** The service every handler calls, always with the request's account. */
   service: SegmentWebhookService;
+  /** The host's catalog (activities for routing, fields for the editor). */
   catalog: CatalogSource;
   /** Builds the OpenAPI document (served by `GET /openapi.json`). */
   openApiDocument: () => unknown;

@@ -18,7 +18,12 @@ export {
   type OperationId,
   type StreamResult,
 } from './handlers';
-export { DEFAULT_BODY_LIMIT, MAX_JSON_DEPTH, parseQueryString, readJsonBody } from './http';
+export { DEFAULT_BODY_LIMIT, MAX_JSON_DEPTH } from './http';
 export { buildOpenApiDocument, type OpenApiOptions } from './openapi';
-export { createSegmentWebhookRouter, type SegmentWebhookRouterOptions } from './router';
+export {
+  createSegmentWebhookRouter,
+  type SegmentWebhookRouter,
+  type SegmentWebhookRouterBaseOptions,
+  type SegmentWebhookRouterOptions,
+} from './router';
 export { type RouteDefinition, routes } from './routes';

@@ -190,6 +190,9 @@ function send(req: Request, res: Response, result: HandlerResult, heartbeatMs: n
   res.writeHead(result.status, { ...JSON_HEADERS, ...result.headers }).end(JSON.stringify(result.body));
 }
 
+/** Most bytes a live stream may have waiting for a slow client before it is closed. */
+const MAX_STREAM_BUFFER = 1024 * 1024;
+
 /** Server-Sent Events (https://html.spec.whatwg.org/multipage/server-sent-events.html). */
 function startEventStream(req: Request, res: Response, result: StreamResult, heartbeatMs: number): void {
   res.writeHead(200, {
@@ -214,6 +217,12 @@ function startEventStream(req: Request, res: Response, result: StreamResult, hea
   res.on('error', close);
   result.stream.start((event, data) => {
     if (res.writableEnded || res.destroyed) return;
+    // A client that stopped reading is dropped rather than buffered without bound; EventSource
+    // reconnects and the UI refetches the page.
+    if (res.writableLength > MAX_STREAM_BUFFER) {
+      res.end();
+      return;
+    }
     res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   });
 }

@@ -29,12 +29,15 @@ import type { OperationId } from './handlers';
 
 /** One route of the REST API: how the router mounts it and how the OpenAPI document describes it. */
 export interface RouteDefinition {
+  /** HTTP method (Express router method name). */
   method: 'get' | 'post' | 'patch' | 'put' | 'delete';
   /** Express path, relative to the mount point (`/webhooks/:id`). */
   path: string;
   /** The handler, also the OpenAPI `operationId`. */
   operationId: OperationId;
+  /** One line for the OpenAPI document. */
   summary: string;
+  /** OpenAPI tag (group). */
   tag: 'Webhooks' | 'Lifecycle' | 'Deliveries' | 'Ingest' | 'Activities' | 'Account' | 'Meta';
   /** Query parameters (a strict zod object); none when absent. */
   query?: z.ZodObject;

@@ -200,10 +200,13 @@ class PostgresStoreImpl implements PostgresStore {
   private readonly s: string;
   private readonly channel: string;
   private readonly instanceId = randomUUID();
+  private readonly workPayload = JSON.stringify({ s: this.instanceId, t: 'work' } satisfies Notice);
   private readonly onError: (error: unknown) => void;
   private readonly workListeners = new Set<() => void>();
   private readonly changeListeners = new Set<(notice: DeliveryChangeNotice) => void>();
-  private readonly pendingNotifies = new Set<Promise<unknown>>();
+  /** Payloads waiting for the notifier (see `notifyInBackground`). */
+  private notifyBuffer: string[] = [];
+  private notifying: Promise<void> | null = null;
   private readonly insertQueue: InsertCall[] = [];
   private insertsRunning = 0;
   private listener: NotificationListener | null = null;
@@ -251,7 +254,7 @@ class PostgresStoreImpl implements PostgresStore {
     this.closed = true;
     this.workListeners.clear();
     this.changeListeners.clear();
-    await Promise.allSettled([...this.pendingNotifies]);
+    await this.notifying;
     await this.listener?.stop();
     this.listener = null;
     if (this.ownsPool) await this.pool.end();
@@ -861,7 +864,7 @@ class PostgresStoreImpl implements PostgresStore {
 
   async signalWork(): Promise<void> {
     this.dispatchWork();
-    await this.notify([JSON.stringify({ s: this.instanceId, t: 'work' } satisfies Notice)]);
+    await this.notify([this.workPayload]);
   }
 
   onChanges(listener: (notice: DeliveryChangeNotice) => void): StoreUnsubscribe {
@@ -928,7 +931,7 @@ class PostgresStoreImpl implements PostgresStore {
   /** After a commit that made work due: tells this process at once and the others through NOTIFY. */
   private announceWork(): void {
     this.dispatchWork();
-    this.notifyInBackground([JSON.stringify({ s: this.instanceId, t: 'work' } satisfies Notice)]);
+    this.notifyInBackground([this.workPayload]);
   }
 
   /** After a commit that changed deliveries: one notice per webhook, here and in the other processes. */
@@ -944,16 +947,34 @@ class PostgresStoreImpl implements PostgresStore {
     this.notifyInBackground(payloads);
   }
 
+  /**
+   * Sends the payloads to the other processes soon. Only they need them, and they are best effort (workers
+   * also poll), so the caller's commit does not wait; one NOTIFY statement at a time carries everything
+   * buffered meanwhile, so notifications never take more than one pooled connection.
+   */
   private notifyInBackground(payloads: string[]): void {
-    // Only other processes need these, and they are best effort (workers also poll): the caller's commit
-    // has already succeeded and does not wait for them.
-    const pending = this.notify(payloads).catch((error) => this.onError(error));
-    this.pendingNotifies.add(pending);
-    void pending.finally(() => this.pendingNotifies.delete(pending));
+    for (const payload of payloads) {
+      // Wake-ups are all alike: one per statement is enough.
+      if (payload === this.workPayload && this.notifyBuffer.includes(payload)) continue;
+      this.notifyBuffer.push(payload);
+    }
+    this.notifying ??= this.drainNotifications();
+  }
+
+  private async drainNotifications(): Promise<void> {
+    while (this.notifyBuffer.length > 0) {
+      const batch = this.notifyBuffer.splice(0, 1000);
+      try {
+        await this.notify(batch);
+      } catch (error) {
+        this.onError(error);
+      }
+    }
+    this.notifying = null;
   }
 
   private async notify(payloads: string[]): Promise<void> {
-    if (payloads.length === 0 || this.closed) return;
+    if (payloads.length === 0) return;
     await this.pool.query({
       name: this.sql.notify.name,
       text: this.sql.notify.text,

@@ -30,13 +30,17 @@ export interface SqliteStoreOptions {
   /** How long a writer waits for another connection's lock, in ms. Default 5000. */
   busyTimeoutMs?: number;
   /**
-   * SQLite's `synchronous` setting. `FULL` (default) makes every commit durable against power loss;
+   * SQLite's `synchronous` setting for commits that must survive a power loss: accepted events, webhook
+   * and route changes, manual retries. `FULL` (default) makes each of them durable against power loss;
    * `NORMAL` (WAL) survives a process crash but may lose the last commits on power loss, and is faster.
    */
   synchronous?: 'FULL' | 'NORMAL';
 }
 
 type Row = Record<string, unknown>;
+
+/** Lag percentiles are computed over at most this many of the latest deliveries of the range. */
+const LAG_SAMPLE_SIZE = 10_000;
 
 /** In-process listeners per database file, so several stores on one file (e.g. service and worker) hear each other. */
 const workListeners = new Map<string, Set<() => void>>();
@@ -150,7 +154,21 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   const db = new Database(options.filename);
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
   db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
+  const durableSync = options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL';
+  // The engine's bookkeeping (claims, leases, attempts, pauses, health) commits with NORMAL: losing its
+  // last commits to a power cut only means a delivery is sent again, with the same messageId, which Segment
+  // de-duplicates. Commits that must not be lost switch to `durableSync` (see `durably`); a FULL commit
+  // syncs the whole WAL, including the NORMAL commits before it.
+  db.pragma('synchronous = NORMAL');
+  function durably<T>(fn: () => T): T {
+    if (durableSync === 'NORMAL') return fn();
+    db.pragma('synchronous = FULL');
+    try {
+      return fn();
+    } finally {
+      db.pragma('synchronous = NORMAL');
+    }
+  }
   db.pragma('foreign_keys = OFF');
   const key = options.filename === ':memory:' ? `memory:${Math.random()}` : path.resolve(options.filename);
   const ownWork = new Set<() => void>();
@@ -446,16 +464,6 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     return ids.length;
   });
 
-  function percentile(accountId: string, webhookId: string, since: number, until: number, n: number, p: number) {
-    const rank = Math.ceil(p * n);
-    const row = stmt(
-      `SELECT delivered_at - occurred_at AS lag FROM deliveries
-       WHERE webhook_id = ? AND account_id = ? AND delivered_at >= ? AND delivered_at < ?
-       ORDER BY lag LIMIT 1 OFFSET ?`,
-    ).get(webhookId, accountId, since, until, Math.max(0, rank - 1)) as { lag: number } | undefined;
-    return row?.lag ?? null;
-  }
-
   type InsertResult = { id: string; messageId: string; created: boolean };
   type InsertCall = {
     deliveries: readonly NewDelivery[];
@@ -476,7 +484,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     pendingInserts = [];
     if (calls.length === 0) return;
     const run = (list: readonly NewDelivery[]) => {
-      const { results, created } = insertDeliveriesTx.immediate(list);
+      const { results, created } = durably(() => insertDeliveriesTx.immediate(list));
       if (created.length > 0) {
         emitWork();
         emitChanges(group(created));
@@ -519,29 +527,31 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async insertWebhook(webhook) {
-      stmt(
-        `INSERT INTO webhooks (id, account_id, name, track_event_name, region, send_activity_payload, fields, status,
+      durably(() =>
+        stmt(
+          `INSERT INTO webhooks (id, account_id, name, track_event_name, region, send_activity_payload, fields, status,
            health_state, health_reason, health_since, refused_batches, write_key_ciphertext, write_key_hint,
            write_key_fingerprint, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        webhook.id,
-        webhook.accountId,
-        webhook.name,
-        webhook.trackEventName,
-        webhook.region,
-        webhook.sendActivityPayload ? 1 : 0,
-        JSON.stringify(webhook.fields),
-        webhook.status,
-        webhook.healthState,
-        webhook.healthReason,
-        webhook.healthSince,
-        webhook.refusedBatches,
-        webhook.writeKeyCiphertext,
-        webhook.writeKeyHint,
-        webhook.writeKeyFingerprint,
-        webhook.createdAt,
-        webhook.updatedAt,
+        ).run(
+          webhook.id,
+          webhook.accountId,
+          webhook.name,
+          webhook.trackEventName,
+          webhook.region,
+          webhook.sendActivityPayload ? 1 : 0,
+          JSON.stringify(webhook.fields),
+          webhook.status,
+          webhook.healthState,
+          webhook.healthReason,
+          webhook.healthSince,
+          webhook.refusedBatches,
+          webhook.writeKeyCiphertext,
+          webhook.writeKeyHint,
+          webhook.writeKeyFingerprint,
+          webhook.createdAt,
+          webhook.updatedAt,
+        ),
       );
     },
 
@@ -563,11 +573,11 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async updateWebhook(accountId, webhookId, patch, ifStatus) {
-      return updateWebhookTx.immediate(accountId, webhookId, patch, ifStatus);
+      return durably(() => updateWebhookTx.immediate(accountId, webhookId, patch, ifStatus));
     },
 
     async deleteWebhook(accountId, webhookId, ifStatus) {
-      const deleted = deleteWebhookTx.immediate(accountId, webhookId, ifStatus);
+      const deleted = durably(() => deleteWebhookTx.immediate(accountId, webhookId, ifStatus));
       return deleted;
     },
 
@@ -589,11 +599,14 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async setRoute(accountId, activityId, webhookId, limit) {
-      return setRouteTx.immediate(accountId, activityId, webhookId, limit);
+      return durably(() => setRouteTx.immediate(accountId, activityId, webhookId, limit));
     },
 
     async deleteRoute(accountId, activityId) {
-      return stmt('DELETE FROM routes WHERE account_id = ? AND activity_id = ?').run(accountId, activityId).changes > 0;
+      return (
+        durably(() => stmt('DELETE FROM routes WHERE account_id = ? AND activity_id = ?').run(accountId, activityId))
+          .changes > 0
+      );
     },
 
     async countStreams(accountId) {
@@ -659,7 +672,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async requeueFailed(accountId, webhookId, now, deliveryIds) {
-      const ids = requeueTx.immediate(accountId, webhookId, now, deliveryIds);
+      const ids = durably(() => requeueTx.immediate(accountId, webhookId, now, deliveryIds));
       if (ids.length > 0) {
         emitWork();
         emitChanges(new Map([[webhookId, ids]]));
@@ -668,8 +681,10 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async listDeliveries(accountId, webhookId, filter: DeliveryFilter, after: DeliveryCursor | null, limit) {
-      const where = ['d.webhook_id = ?', 'd.account_id = ?'];
-      const params: unknown[] = [webhookId, accountId];
+      // Every delivery of a webhook belongs to the webhook's account: check it once, not per row.
+      if (!getWebhookRow(accountId, webhookId)) return [];
+      const where = ['d.webhook_id = ?'];
+      const params: unknown[] = [webhookId];
       if (filter.status) {
         where.push('d.status = ?');
         params.push(filter.status);
@@ -696,8 +711,14 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
         params.push(after.createdAt, after.id);
       }
       params.push(Math.max(0, Math.floor(limit)));
+      // An event id matches at most one row per source: look it up directly instead of walking the page order.
+      const index = filter.eventId
+        ? 'INDEXED BY deliveries_event'
+        : filter.status
+          ? 'INDEXED BY deliveries_status_page'
+          : 'INDEXED BY deliveries_page';
       const rows = stmt(
-        `SELECT ${DELIVERY_COLUMNS} FROM deliveries d WHERE ${where.join(' AND ')} ORDER BY d.created_at DESC, d.id DESC LIMIT ?`,
+        `SELECT ${DELIVERY_COLUMNS} FROM deliveries d ${index} WHERE ${where.join(' AND ')} ORDER BY d.created_at DESC, d.id DESC LIMIT ?`,
       ).all(...params) as Row[];
       return rows.map(toDelivery);
     },
@@ -726,10 +747,15 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     async deliveryStats(accountId, webhookId, query: DeliveryStatsQuery): Promise<DeliveryStats> {
       const { since, until, bucketMs } = query;
       const counts: Record<DeliveryStatus, number> = { pending: 0, retrying: 0, delivered: 0, failed: 0 };
-      for (const row of stmt(
-        'SELECT status, COUNT(*) AS n FROM deliveries WHERE webhook_id = ? AND account_id = ? GROUP BY status',
-      ).all(webhookId, accountId) as { status: DeliveryStatus; n: number }[]) {
-        counts[row.status] = row.n;
+      const empty: DeliveryStats = { counts, buckets: [], lastDeliveredAt: null, lagP50: null, lagP95: null };
+      if (!getWebhookRow(accountId, webhookId)) return empty;
+      // Each query below reads one covering index range (no table rows), scoped by the webhook only.
+      for (const status of Object.keys(counts) as DeliveryStatus[]) {
+        counts[status] = (
+          stmt(
+            'SELECT COUNT(*) AS n FROM deliveries INDEXED BY deliveries_status_page WHERE webhook_id = ? AND status = ?',
+          ).get(webhookId, status) as { n: number }
+        ).n;
       }
       const buckets = new Map<number, { start: number; delivered: number; failed: number }>();
       const bucket = (start: number) => {
@@ -741,31 +767,35 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
         return b;
       };
       for (const row of stmt(
-        `SELECT CAST((delivered_at - ?) / ? AS INTEGER) AS k, COUNT(*) AS n FROM deliveries
-         WHERE webhook_id = ? AND account_id = ? AND delivered_at >= ? AND delivered_at < ? GROUP BY k`,
-      ).all(since, bucketMs, webhookId, accountId, since, until) as { k: number; n: number }[]) {
+        `SELECT CAST((delivered_at - ?) / ? AS INTEGER) AS k, COUNT(*) AS n FROM deliveries INDEXED BY deliveries_delivered
+         WHERE webhook_id = ? AND delivered_at >= ? AND delivered_at < ? GROUP BY k`,
+      ).all(since, bucketMs, webhookId, since, until) as { k: number; n: number }[]) {
         bucket(since + row.k * bucketMs).delivered += row.n;
       }
       for (const row of stmt(
-        `SELECT CAST((updated_at - ?) / ? AS INTEGER) AS k, COUNT(*) AS n FROM deliveries
-         WHERE webhook_id = ? AND account_id = ? AND status = 'failed' AND updated_at >= ? AND updated_at < ? GROUP BY k`,
-      ).all(since, bucketMs, webhookId, accountId, since, until) as { k: number; n: number }[]) {
+        `SELECT CAST((updated_at - ?) / ? AS INTEGER) AS k, COUNT(*) AS n FROM deliveries INDEXED BY deliveries_status_page
+         WHERE webhook_id = ? AND status = 'failed' AND updated_at >= ? AND updated_at < ? GROUP BY k`,
+      ).all(since, bucketMs, webhookId, since, until) as { k: number; n: number }[]) {
         bucket(since + row.k * bucketMs).failed += row.n;
       }
       const last = stmt(
-        'SELECT MAX(delivered_at) AS t FROM deliveries WHERE webhook_id = ? AND account_id = ? AND delivered_at IS NOT NULL',
-      ).get(webhookId, accountId) as { t: number | null };
-      const n = (
+        'SELECT MAX(delivered_at) AS t FROM deliveries INDEXED BY deliveries_delivered WHERE webhook_id = ? AND delivered_at IS NOT NULL',
+      ).get(webhookId) as { t: number | null };
+      const lags = (
         stmt(
-          'SELECT COUNT(*) AS n FROM deliveries WHERE webhook_id = ? AND account_id = ? AND delivered_at >= ? AND delivered_at < ?',
-        ).get(webhookId, accountId, since, until) as { n: number }
-      ).n;
+          `SELECT delivered_at - occurred_at AS lag FROM deliveries INDEXED BY deliveries_delivered
+           WHERE webhook_id = ? AND delivered_at >= ? AND delivered_at < ? ORDER BY delivered_at DESC LIMIT ?`,
+        )
+          .pluck()
+          .all(webhookId, since, until, LAG_SAMPLE_SIZE) as number[]
+      ).sort((a, b) => a - b);
+      const rank = (p: number) => (lags.length === 0 ? null : lags[Math.max(0, Math.ceil(p * lags.length) - 1)]!);
       return {
         counts,
         buckets: [...buckets.values()].sort((a, b) => a.start - b.start),
         lastDeliveredAt: last.t ?? null,
-        lagP50: n === 0 ? null : percentile(accountId, webhookId, since, until, n, 0.5),
-        lagP95: n === 0 ? null : percentile(accountId, webhookId, since, until, n, 0.95),
+        lagP50: rank(0.5),
+        lagP95: rank(0.95),
       };
     },
 

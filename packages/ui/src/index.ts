@@ -3,7 +3,6 @@
  * Import the default stylesheet once: `import '@segment-webhook/ui/styles.css'`.
  */
 
-// API client, errors, queries and mutations
 export {
   createSegmentWebhookApi,
   type DeliveriesQuery,
@@ -37,7 +36,11 @@ export {
   webhookQueryOptions,
   webhooksQueryOptions,
 } from './api/queries';
-// Data source view, delivery logs, overview and lifecycle dialogs
+export {
+  ActivityDestinations,
+  type ActivityDestinationsProps,
+} from './components/ActivityDestinations';
+export { DataSourceList, type DataSourceListProps } from './components/DataSourceList';
 export {
   DataSourceView,
   type DataSourceViewProps,
@@ -61,6 +64,13 @@ export {
   isOutsideDeduplicationWindow,
 } from './components/DeliveryLogs';
 export {
+  type FieldRowErrors,
+  FieldsEditor,
+  type FieldsEditorFormProps,
+  type FieldsEditorProps,
+  type FieldsEditorStandaloneProps,
+} from './components/FieldsEditor';
+export {
   allowedLifecycleActions,
   ConfirmDialog,
   type ConfirmDialogProps,
@@ -76,8 +86,18 @@ export {
   WebhookOverview,
   type WebhookOverviewProps,
 } from './components/Overview';
+export {
+  type PayloadConfig,
+  PayloadPreview,
+  type PayloadPreviewProps,
+  SegmentWebhookSetup,
+  type SegmentWebhookSetupProps,
+  type TestPanelState,
+  TestResultPanel,
+  type TestResultPanelProps,
+} from './components/SegmentWebhookSetup';
+export { SendToWebhookAction, type SendToWebhookActionProps } from './components/SendToWebhookAction';
 export { defaultMessages, type SegmentWebhookMessages } from './messages';
-// Provider and hooks
 export {
   type SegmentWebhookMessagesOverride,
   SegmentWebhookProvider,

@@ -11,7 +11,6 @@ import { BugIcon, CloseIcon } from './icons';
 export interface DebuggerEvent {
   id: string;
   receivedAt: string;
-  region: string | null;
   /** The write key's last characters, e.g. `…a1b2` (the debugger never shows a whole key). */
   source: string;
   type: string;
@@ -111,7 +110,7 @@ export function DebuggerPanel({ onClose }: { onClose: () => void }) {
             <input
               className="input input-sm"
               type="search"
-              placeholder="Filter by event, user or message id"
+              placeholder="Filter events"
               aria-label="Filter debugger events"
               value={filter}
               onChange={(event) => setFilter(event.target.value)}
@@ -151,7 +150,7 @@ export function DebuggerPanel({ onClose }: { onClose: () => void }) {
                   <span className="debugger-type">{item.type}</span>
                   <span className="debugger-event">{item.event ?? '—'}</span>
                   <span className="debugger-meta">
-                    {item.userId ?? 'anonymous'} · {item.region?.toUpperCase() ?? '—'} · source {item.source}
+                    {item.userId ?? 'anonymous'} · source {item.source}
                   </span>
                   <time className="debugger-time" dateTime={item.receivedAt}>
                     {time(item.receivedAt)}

@@ -21,30 +21,50 @@ function Step({ kind, title, detail, active }: { kind: string; title: string; de
   );
 }
 
+/** The order a person "placed" to reach this step: what the preview shows and **Run action** sends. */
+function orderFor(personId: string) {
+  const person = PEOPLE.find((item) => item.id === personId) ?? PEOPLE[0];
+  const [order] = generateActivityEvents({ count: 1, activityIds: ['order-placed'] });
+  if (!person || !order) throw new Error('The demo catalog has no people');
+  return {
+    id: `journey_post_purchase_${order.id}`,
+    occurredAt: order.occurredAt,
+    person: personPayload(person),
+    attributes: order.attributes ?? {},
+  };
+}
+
 export function JourneysPage() {
   const api = useSegmentWebhookApi();
   const toast = useToast();
   const [webhookId, setWebhookId] = useState<string | null>(null);
   const [personId, setPersonId] = useState(PEOPLE[0]?.id ?? '');
+  const [event, setEvent] = useState(() => orderFor(personId));
   const personFieldId = useId();
-  const person = PEOPLE.find((item) => item.id === personId) ?? PEOPLE[0];
+  const person = PEOPLE.find((item) => item.id === personId);
 
   const run = useMutation({
     mutationFn: async () => {
-      if (!webhookId || !person) throw new Error('Choose a Segment webhook first');
-      const [order] = generateActivityEvents({ count: 1, activityIds: ['order-placed'] });
+      if (!webhookId) throw new Error('Choose a Segment webhook first');
       return api.sendToWebhook(webhookId, {
-        person: personPayload(person),
-        activity: order && {
-          activityId: order.activityId,
-          occurredAt: order.occurredAt,
-          attributes: order.attributes ?? {},
-        },
-        id: `journey_post_purchase_${order?.id ?? Date.now()}`,
+        person: event.person,
+        activity: { activityId: 'order-placed', occurredAt: event.occurredAt, attributes: event.attributes },
+        // One delivery per person reaching the step: the journey's idempotency key.
+        id: event.id,
       });
     },
-    onSuccess: () => toast(`Send to webhook ran for ${person?.first_name} ${person?.last_name}`),
+    onSuccess: () => {
+      toast(`Send to webhook ran for ${person?.first_name} ${person?.last_name}`);
+      // The next run is another order.
+      setEvent(orderFor(personId));
+    },
   });
+
+  function choosePerson(id: string) {
+    setPersonId(id);
+    setEvent(orderFor(id));
+    run.reset();
+  }
 
   return (
     <>
@@ -68,9 +88,10 @@ export function JourneysPage() {
             Send to webhook
           </h2>
           <p className="muted">Sends a track call to the chosen Segment webhook when a person reaches this step.</p>
-          <SendToWebhookAction value={webhookId} onChange={setWebhookId} />
+          <SendToWebhookAction value={webhookId} onChange={setWebhookId} sampleEvent={event} />
           <div className="run-box">
             <h3 className="card-subtitle">Run for a person</h3>
+            <p className="muted">Runs this step now, as the journey would when the person reaches it.</p>
             <div className="run-row">
               <div className="field">
                 <label htmlFor={personFieldId}>Person</label>
@@ -78,7 +99,7 @@ export function JourneysPage() {
                   id={personFieldId}
                   className="select"
                   value={personId}
-                  onChange={(event) => setPersonId(event.target.value)}
+                  onChange={(change) => choosePerson(change.target.value)}
                 >
                   {PEOPLE.map((item) => (
                     <option key={item.id} value={item.id}>

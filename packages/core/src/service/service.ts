@@ -31,6 +31,7 @@ import { writeKeyHint } from '../segment/redact';
 import type { RetryPolicy } from '../segment/retry';
 import type { SegmentClient, SegmentClientOptions } from '../segment/types';
 import type { DeliveryCursor, NewDelivery, Store, WebhookPatch, WebhookRecord } from '../store/types';
+import { uuidv7 } from './ids';
 import { type Logger, silentLogger } from './logger';
 import { heldReasonOf, toDeliveryDetail, toDeliverySummary, toWebhook } from './mappers';
 import type { Route, SegmentWebhookService, Unsubscribe } from './types';
@@ -69,7 +70,10 @@ export interface SegmentWebhookServiceOptions {
   logger?: Logger;
   /** The clock, in ms since the epoch. Default `Date.now`. */
   now?: () => number;
-  /** Id generator for webhooks and deliveries. Default `crypto.randomUUID`. */
+  /**
+   * Id generator for webhooks and deliveries. Default: `crypto.randomUUID` for webhooks and a time-ordered
+   * UUID v7 for deliveries (so the store's indexes grow at the end).
+   */
   generateId?: () => string;
 }
 
@@ -144,6 +148,7 @@ export function createSegmentWebhookService(options: SegmentWebhookServiceOption
   if (cipher.insecure) logger.warn('Write keys are encrypted with the insecure development key.');
   const now = options.now ?? Date.now;
   const generateId = options.generateId ?? randomUUID;
+  const generateDeliveryId = options.generateId ?? (() => uuidv7(now()));
   const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
   const pruneBatchSize = options.pruneBatchSize ?? DEFAULT_PRUNE_BATCH_SIZE;
   const ownsClient = !options.client;
@@ -434,7 +439,7 @@ export function createSegmentWebhookService(options: SegmentWebhookServiceOption
         if (webhook?.status !== 'active') return;
         const message = buildMessage(webhook, event, ['events', index]);
         deliveries.push({
-          id: generateId(),
+          id: generateDeliveryId(),
           accountId,
           webhookId: webhook.id,
           eventId: event.id,
@@ -476,7 +481,7 @@ export function createSegmentWebhookService(options: SegmentWebhookServiceOption
       );
       const [result] = await store.insertDeliveries([
         {
-          id: generateId(),
+          id: generateDeliveryId(),
           accountId,
           webhookId,
           eventId,

@@ -230,6 +230,8 @@ export interface DeliveryStats {
   /**
    * Nearest-rank percentiles of `deliveredAt − occurredAt` over deliveries delivered in [since, until):
    * with the n lags sorted ascending, p is the value at 1-based rank `ceil(p · n)`. Null when n = 0.
+   * A store may bound the work by using only the latest deliveries of the range (by `deliveredAt`; at least
+   * 10,000 of them).
    */
   lagP50: number | null;
   lagP95: number | null;

@@ -20,6 +20,8 @@ type Messages = ReturnType<typeof useMessages>;
 /** Height of one row, in CSS pixels (fixed, so 100,000 rows need no measuring). */
 export const DELIVERY_ROW_HEIGHT = 52;
 
+const estimateSize = () => DELIVERY_ROW_HEIGHT;
+
 /** Props of {@link DeliveryList}. */
 export interface DeliveryListProps extends Omit<ComponentPropsWithoutRef<'div'>, 'children' | 'onSelect'> {
   /** The deliveries loaded so far, newest first. */
@@ -159,12 +161,14 @@ export function DeliveryList({
     const index = selectedId ? items.findIndex((item) => item.id === selectedId) : -1;
     return Math.max(0, index);
   });
+  const getItemKey = useCallback((index: number) => items[index]?.id ?? index, [items]);
   const virtualizer = useVirtualizer({
     count: items.length,
     getScrollElement: () => scrollRef.current,
-    estimateSize: () => DELIVERY_ROW_HEIGHT,
+    estimateSize,
     overscan,
-    getItemKey: (index) => items[index]?.id ?? index,
+    // Stable between renders: the virtualizer recomputes every row's offset when it changes.
+    getItemKey,
     // Without layout (jsdom, a hidden tab) the element measures 0 × 0: assume a viewport of 10 rows
     // rather than rendering nothing.
     observeElementRect: (instance, callback) =>

@@ -1,5 +1,5 @@
-import { type FieldMapping, webhookConfigSchema } from '@segment-webhook/core/contract';
 import { zodResolver } from '@hookform/resolvers/zod';
+import { type FieldMapping, webhookConfigSchema } from '@segment-webhook/core/contract';
 import { screen, waitFor, within } from '@testing-library/react';
 import { useState } from 'react';
 import { useForm } from 'react-hook-form';
@@ -121,22 +121,22 @@ describe('FieldsEditor (standalone)', () => {
   });
 });
 
+const formSchema = webhookConfigSchema.pick({ fields: true });
+
+function Form({ onSubmit }: { onSubmit: (values: { fields: FieldMapping[] }) => void }) {
+  const form = useForm<{ fields: FieldMapping[] }>({
+    resolver: zodResolver(formSchema),
+    defaultValues: { fields: [{ key: 'email', from: 'person.email' }] },
+  });
+  return (
+    <form onSubmit={form.handleSubmit(onSubmit)}>
+      <FieldsEditor control={form.control} name="fields" aria-label="Fields" />
+      <button type="submit">Save</button>
+    </form>
+  );
+}
+
 describe('FieldsEditor (in a react-hook-form form)', () => {
-  const formSchema = webhookConfigSchema.pick({ fields: true });
-
-  function Form({ onSubmit }: { onSubmit: (values: { fields: FieldMapping[] }) => void }) {
-    const form = useForm<{ fields: FieldMapping[] }>({
-      resolver: zodResolver(formSchema),
-      defaultValues: { fields: [{ key: 'email', from: 'person.email' }] },
-    });
-    return (
-      <form onSubmit={form.handleSubmit(onSubmit)}>
-        <FieldsEditor control={form.control} name="fields" aria-label="Fields" />
-        <button type="submit">Save</button>
-      </form>
-    );
-  }
-
   it('submits the edited array and shows the resolver’s row errors', async () => {
     const onSubmit = vi.fn();
     const { user } = renderWithKit(<Form onSubmit={onSubmit} />);

@@ -33,7 +33,7 @@ export interface FieldRowErrors {
   message?: string;
 }
 
-interface CommonProps extends Omit<HTMLAttributes<HTMLDivElement>, 'onChange' | 'defaultValue'> {
+interface CommonProps extends Omit<HTMLAttributes<HTMLFieldSetElement>, 'onChange' | 'defaultValue'> {
   /** The host's field catalog. Default: loaded from `GET /fields`. */
   catalog?: FieldCatalog;
   /** Disables every control. Default: false. */
@@ -144,7 +144,7 @@ function FieldsEditorView({
   const catalogQuery = useQuery({ ...fieldCatalogQueryOptions(api), enabled: !catalogProp });
   const catalog = catalogProp ?? catalogQuery.data;
   const baseId = useId();
-  const root = useRef<HTMLDivElement>(null);
+  const root = useRef<HTMLFieldSetElement>(null);
   // Stable React keys for rows (they move), kept in step with the value's length.
   const ids = useRef<string[]>([]);
   const nextId = useRef(0);
@@ -214,10 +214,9 @@ function FieldsEditorView({
   const atMax = value.length >= MAX_FIELDS;
 
   return (
-    <div
+    <fieldset
       ref={root}
-      role="group"
-      className={cx('swk-root swk-fields', className)}
+      className={cx('swk-root swk-fieldset swk-fields', className)}
       data-state={value.length === 0 ? 'empty' : 'filled'}
       data-disabled={disabled || undefined}
       {...rest}
@@ -238,7 +237,9 @@ function FieldsEditorView({
             const local = touched.has(rowId) ? keyError(value, index, m.fieldDuplicate) : undefined;
             const keyMessage = rowErrors?.key?.message ?? local;
             const sourceMessage =
-              rowErrors?.from?.message ?? rowErrors?.value?.message ?? (rowErrors?.key ? undefined : rowErrors?.message);
+              rowErrors?.from?.message ??
+              rowErrors?.value?.message ??
+              (rowErrors?.key ? undefined : rowErrors?.message);
             const kind = kindOf(field);
             const keyErrorId = `${domId}-key-error`;
             const sourceErrorId = `${domId}-source-error`;
@@ -370,6 +371,6 @@ function FieldsEditorView({
       <VisuallyHidden role="status" aria-live="polite">
         {announcement}
       </VisuallyHidden>
-    </div>
+    </fieldset>
   );
 }

@@ -1,6 +1,6 @@
 export {
-  FieldsEditor,
   type FieldRowErrors,
+  FieldsEditor,
   type FieldsEditorFormProps,
   type FieldsEditorProps,
   type FieldsEditorStandaloneProps,

@@ -78,9 +78,7 @@ export const FillTestAndCreate: Story = {
         'href',
         'https://segment.com/docs/connections/sources/debugger/',
       );
-      await expect(within(panel).getByRole('region', { name: 'Payload sent' })).toHaveTextContent(
-        '"integrations"',
-      );
+      await expect(within(panel).getByRole('region', { name: 'Payload sent' })).toHaveTextContent('"integrations"');
       const sent = fake(context).requestsTo('POST /webhooks/test')[0]?.body;
       await expect(sent).toMatchObject({ trackEventName: 'Order placed', region: 'eu' });
     });

@@ -78,7 +78,9 @@ describe('SegmentWebhookSetup', () => {
     expect(within(panel).getByText('143 ms')).toBeInTheDocument();
     expect(within(panel).getByRole('region', { name: 'Payload sent' })).toHaveTextContent('"event": "Order placed"');
     expect(within(panel).getByRole('region', { name: 'Response' })).toHaveTextContent('{"success":true}');
-    expect(within(panel).getByText(/Segment answers 200 even for an unknown write key or the wrong region/)).toBeVisible();
+    expect(
+      within(panel).getByText(/Segment answers 200 even for an unknown write key or the wrong region/),
+    ).toBeVisible();
     expect(within(panel).getByRole('link', { name: /source debugger/ })).toHaveAttribute('target', '_blank');
   });
 
@@ -137,7 +139,10 @@ describe('SegmentWebhookSetup', () => {
   it('maps server validation errors back onto the fields, including a field row', async () => {
     const onCreated = vi.fn();
     const { user } = renderWithKit(
-      <SegmentWebhookSetup onCreated={onCreated} defaultValues={{ fields: [{ key: 'plan', from: 'person.company' }] }} />,
+      <SegmentWebhookSetup
+        onCreated={onCreated}
+        defaultValues={{ fields: [{ key: 'plan', from: 'person.company' }] }}
+      />,
       {
         seed: {
           failures: {
@@ -170,7 +175,9 @@ describe('SegmentWebhookSetup', () => {
     });
     await fill(user);
     await user.click(screen.getByRole('button', { name: 'Create' }));
-    expect(await screen.findByRole('alert')).toHaveTextContent('The webhook could not be created. Your session has expired.');
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'The webhook could not be created. Your session has expired.',
+    );
   });
 
   it('updates the payload preview as the form changes', async () => {

@@ -267,10 +267,7 @@ export function SegmentWebhookSetup({
 
       {hidePreview ? null : (
         <aside className="swk-setup__aside swk-card">
-          <PayloadPreview
-            config={{ trackEventName, sendActivityPayload, fields }}
-            catalog={catalog}
-          />
+          <PayloadPreview config={{ trackEventName, sendActivityPayload, fields }} catalog={catalog} />
         </aside>
       )}
     </form>

@@ -7,7 +7,8 @@ import { useMessages, useSegmentWebhookApi } from '../../provider/SegmentWebhook
 import { PayloadPreview } from '../SegmentWebhookSetup/PayloadPreview';
 
 /** Props of {@link SendToWebhookAction}. */
-export interface SendToWebhookActionProps extends Omit<HTMLAttributes<HTMLElement>, 'onChange' | 'defaultValue' | 'title'> {
+export interface SendToWebhookActionProps
+  extends Omit<HTMLAttributes<HTMLElement>, 'onChange' | 'defaultValue' | 'title'> {
   /** The chosen webhook id (controlled); `null` for none. */
   value?: string | null;
   /** Initial webhook id when uncontrolled. Default: none. */

@@ -1,0 +1,63 @@
+import { QueryClient } from '@tanstack/react-query';
+import { describe, expect, it } from 'vitest';
+import { createFakeApi } from '../fake';
+import { createSegmentWebhookApi } from './client';
+import {
+  deliveriesInfiniteQueryOptions,
+  lifecycleMutationOptions,
+  segmentWebhookKeys,
+  usageQueryOptions,
+  webhookQueryOptions,
+  webhooksQueryOptions,
+} from './queries';
+
+function setup() {
+  const fake = createFakeApi({ deliveryCount: 120 });
+  const api = createSegmentWebhookApi({ baseUrl: '/api/segment-webhooks', fetch: fake });
+  const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  return { fake, api, queryClient };
+}
+
+describe('query keys', () => {
+  it('nest under one root so a host can invalidate everything at once', () => {
+    expect(segmentWebhookKeys.deliveryList('wh', { status: 'failed' })).toEqual([
+      'segment-webhook',
+      'webhooks',
+      'detail',
+      'wh',
+      'deliveries',
+      'list',
+      { status: 'failed' },
+    ]);
+    expect(segmentWebhookKeys.usage()[0]).toBe('segment-webhook');
+  });
+});
+
+describe('queryOptions factories', () => {
+  it('page deliveries over the cursor until the last page', async () => {
+    const { api, queryClient } = setup();
+    const options = deliveriesInfiniteQueryOptions(api, 'wh_orders', { limit: 50 });
+    await queryClient.fetchInfiniteQuery(options);
+    let data = queryClient.getQueryData(options.queryKey)!;
+    expect(data.pages[0]!.items).toHaveLength(50);
+    expect(data.pageParams).toEqual([null]);
+    await queryClient.fetchInfiniteQuery({ ...options, pages: 3 });
+    data = queryClient.getQueryData(options.queryKey)!;
+    expect(data.pages.map((p) => p.items.length)).toEqual([50, 50, 20]);
+    expect(data.pages.at(-1)!.nextCursor).toBeNull();
+    const ids = data.pages.flatMap((p) => p.items.map((d) => d.id));
+    expect(new Set(ids).size).toBe(120);
+  });
+
+  it('a lifecycle mutation stores the webhook and refreshes lists and usage', async () => {
+    const { api, queryClient } = setup();
+    await queryClient.fetchQuery(webhooksQueryOptions(api));
+    await queryClient.fetchQuery(usageQueryOptions(api));
+    const mutation = lifecycleMutationOptions(api, queryClient);
+    const webhook = await mutation.mutationFn!({ id: 'wh_orders', action: 'disconnect' }, {} as never);
+    await mutation.onSuccess!(webhook, { id: 'wh_orders', action: 'disconnect' }, undefined, {} as never);
+    expect(queryClient.getQueryData(webhookQueryOptions(api, 'wh_orders').queryKey)?.status).toBe('disconnected');
+    expect(queryClient.getQueryState(webhooksQueryOptions(api).queryKey)?.isInvalidated).toBe(true);
+    expect(queryClient.getQueryState(usageQueryOptions(api).queryKey)?.isInvalidated).toBe(true);
+  });
+});
