@@ -13,17 +13,23 @@ const loadFake: Loader = async ({ parameters }) => ({
   queryClient: createTestQueryClient(),
 });
 
-const withProvider: Decorator = (Story, { loaded, globals, parameters }) => (
-  <SegmentWebhookProvider
-    baseUrl="/api/segment-webhooks"
-    fetch={loaded.fake}
-    queryClient={loaded.queryClient}
-    theme={(globals.theme as SegmentWebhookTheme | undefined) ?? 'light'}
-    {...(parameters.messages ? { messages: parameters.messages } : {})}
-  >
-    <Story />
-  </SegmentWebhookProvider>
-);
+const withProvider: Decorator = (Story, { loaded, globals, parameters }) => {
+  const theme = (globals.theme as SegmentWebhookTheme | undefined) ?? 'light';
+  return (
+    <SegmentWebhookProvider
+      baseUrl="/api/segment-webhooks"
+      fetch={loaded.fake}
+      queryClient={loaded.queryClient}
+      theme={theme}
+      {...(parameters.messages ? { messages: parameters.messages } : {})}
+    >
+      {/* A host-like page in the kit's theme, so dark stories are reviewed on a dark page. */}
+      <div className="sb-canvas">
+        <Story />
+      </div>
+    </SegmentWebhookProvider>
+  );
+};
 
 const preview: Preview = {
   loaders: [loadFake],

@@ -59,7 +59,7 @@ export default defineConfig({
         url: `${baseURL}/api/demo/info`,
         timeout: 120_000,
         reuseExistingServer: false,
-        stdout: 'pipe',
+        stdout: 'ignore',
         stderr: 'pipe',
         env: {
           PORT: String(port),

@@ -130,7 +130,7 @@ export function generateActivityEvents({
     const activityId = activityIds?.length ? pick(activityIds, random) : pickActivity(random);
     const occurredAt = new Date(now.getTime() - Math.round(((count - 1 - index) / Math.max(count, 1)) * spreadMs));
     return {
-      id: `sim_${batch}_${index}`,
+      id: `evt_${batch}${index.toString(36).padStart(3, '0')}`,
       activityId,
       occurredAt: occurredAt.toISOString(),
       person: personPayload(pick(PEOPLE, random)),

@@ -109,6 +109,9 @@ describe('handlers', () => {
     const error = await broken.listFields(base).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(SegmentWebhookError);
+    expect(() =>
+      createHandlers({ service, catalog: { activities: 'all' } as never, openApiDocument: () => ({}) }),
+    ).toThrow(/catalog/);
   });
 
   it('stream deliveries: changes before start are emitted first, stop unsubscribes once', async () => {

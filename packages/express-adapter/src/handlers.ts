@@ -106,16 +106,23 @@ const catalogSchema = z.object({
 /**
  * The REST API as plain functions of `{params, query, body, accountId}` → `{status, body}` (STYLE §6).
  * Every handler validates its own query and body with the contract's schemas (unknown query
- * parameters are refused), so it can be called and tested without Express.
+ * parameters are refused), so it can be called and tested without Express. Throws at once when a
+ * static `catalog` is malformed.
  */
 export function createHandlers({ service, catalog, openApiDocument }: HandlerDependencies) {
-  async function catalogOf(accountId: string): Promise<Catalog> {
-    const value = typeof catalog === 'function' ? await catalog(accountId) : catalog;
-    // A broken host catalog is a programmer error: it surfaces as a logged 500, not as a 400.
+  const checkCatalog = (value: unknown): Catalog => {
+    // A broken host catalog is a programmer error: a static one fails at start-up, a function's result
+    // surfaces as a logged 500, never as a 400.
     const parsed = catalogSchema.safeParse(value);
-    if (!parsed.success)
+    if (!parsed.success) {
       throw new Error('The catalog passed to createSegmentWebhookRouter is invalid.', { cause: parsed.error });
+    }
     return parsed.data;
+  };
+  const staticCatalog = typeof catalog === 'function' ? null : checkCatalog(catalog);
+  async function catalogOf(accountId: string): Promise<Catalog> {
+    if (staticCatalog) return staticCatalog;
+    return checkCatalog(await (catalog as (accountId: string) => Catalog | Promise<Catalog>)(accountId));
   }
 
   async function activityOf(accountId: string, params: Record<string, string>): Promise<CatalogActivity> {

@@ -1,4 +1,4 @@
-import http from 'node:http';
+import http, { type Server } from 'node:http';
 import {
   activityListSchema,
   activitySchema,
@@ -16,8 +16,11 @@ import {
   webhookListSchema,
   webhookSchema,
 } from '@segment-webhook/core/contract';
+import { sqliteStore } from '@segment-webhook/store-sqlite';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSegmentWebhookRouter } from './router';
 import { routes } from './routes';
 import { eventually, INCLUDED_STREAMS, startTestApi, type TestApi, type TestResponse } from './test-harness';
 
@@ -738,6 +741,46 @@ describe('unexpected errors', () => {
       expect(broken.logs.some((line) => line.startsWith('error') && line.includes('db exploded'))).toBe(true);
     } finally {
       await broken.close();
+    }
+  });
+});
+
+describe('a router that creates its service', () => {
+  it('builds the service from the store, the encryption key and the plan', async () => {
+    const store = sqliteStore({ filename: ':memory:' });
+    const lines: string[] = [];
+    const router = createSegmentWebhookRouter({
+      store,
+      encryptionKey: Buffer.alloc(32, 9).toString('base64'),
+      plan: (accountId) => (accountId === 'acct_big' ? 25 : 1),
+      endpoints: { us: api.sink.url, eu: api.sink.url },
+      resolveAccount: (req) => req.get('x-test-account') ?? null,
+      catalog: { activities: [], fields: { person: [], activity: [] } },
+      logger: { error: (message) => lines.push(message), info: (message) => lines.push(message) },
+    });
+    const app = express();
+    app.use(router);
+    const server = await new Promise<Server>((resolve) => {
+      const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+    });
+    try {
+      const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      const headers = { 'x-test-account': 'acct_big', 'content-type': 'application/json' };
+      const usage = await fetch(`${base}/usage`, { headers });
+      expect(usageSchema.parse(await usage.json())).toEqual({ outboundActivityStreams: 0, includedStreams: 25 });
+      const created = await fetch(`${base}/webhooks`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ name: 'Own service', trackEventName: 'Activity', writeKey: WRITE_KEY_A }),
+      });
+      expect(created.status).toBe(201);
+      const webhook = webhookSchema.parse(await created.json());
+      await expect(router.service.getWebhook('acct_big', webhook.id)).resolves.toEqual(webhook);
+      expect(lines.join('\n')).not.toContain(WRITE_KEY_A);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await store.close();
     }
   });
 });

@@ -211,10 +211,13 @@ function startEventStream(req: Request, res: Response, result: StreamResult, hea
   const close = () => {
     clearInterval(heartbeat);
     result.stream.stop();
+    if (!res.writableEnded) res.end();
   };
-  req.on('close', close);
+  // The response's 'close' marks the client leaving (the request's fires when its body is done).
   res.on('close', close);
   res.on('error', close);
+  // The client may have left while the subscription was being set up: its 'close' has already fired.
+  if (req.socket.destroyed || res.destroyed) close();
   result.stream.start((event, data) => {
     if (res.writableEnded || res.destroyed) return;
     // A client that stopped reading is dropped rather than buffered without bound; EventSource

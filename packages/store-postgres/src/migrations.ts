@@ -72,8 +72,9 @@ export const MIGRATIONS: readonly Migration[] = [
         lease_owner text,
         UNIQUE (webhook_id, source, event_id)
       );
-      -- The claim query: due work in nextAttemptAt order; finished rows stay out of the index.
-      CREATE INDEX deliveries_due_idx ON ${s}.deliveries (next_attempt_at)
+      -- The claim query: due work in (nextAttemptAt, id) order, read straight from the index up to its LIMIT;
+      -- finished rows stay out of it.
+      CREATE INDEX deliveries_due_idx ON ${s}.deliveries (next_attempt_at, id)
         WHERE status IN ('pending', 'retrying');
       -- The logs: newest first per webhook, keyset pagination on (created_at, id).
       CREATE INDEX deliveries_webhook_created_idx ON ${s}.deliveries (webhook_id, created_at DESC, id DESC);

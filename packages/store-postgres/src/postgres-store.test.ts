@@ -246,4 +246,49 @@ describe('postgresStore specifics', () => {
     );
     expect(await store.listDeliveries(webhook.accountId, webhook.id, {}, null, 200)).toHaveLength(9);
   });
+
+  it('relaxes the commit of claims and attempts for their own transaction only', async () => {
+    const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
+    const store = postgresStore({ pool, schema: freshSchema() });
+    try {
+      await store.migrate();
+      const webhook = webhookFixture();
+      await store.insertWebhook(webhook);
+      const [delivery] = [deliveryFixture(webhook)];
+      await store.insertDeliveries([delivery!]);
+      expect(await store.claimDeliveries('w1', T0, 30_000, 10)).toHaveLength(1);
+      const { rows } = await pool.query('SHOW synchronous_commit');
+      expect(rows[0].synchronous_commit).toBe('on');
+      const attempt = {
+        number: 1,
+        at: T0 + 1,
+        httpStatus: 200,
+        latencyMs: 3,
+        outcome: 'delivered' as const,
+        error: null,
+        responseBody: null,
+      };
+      expect(
+        await store.completeAttempts(
+          'w1',
+          [
+            {
+              deliveryId: delivery!.id,
+              attempt,
+              counted: true,
+              status: 'delivered',
+              nextAttemptAt: null,
+              lastError: null,
+            },
+          ],
+          T0 + 2,
+        ),
+      ).toEqual([delivery!.id]);
+      const after = await pool.query('SHOW synchronous_commit');
+      expect(after.rows[0].synchronous_commit).toBe('on');
+    } finally {
+      await store.close();
+      await pool.end();
+    }
+  });
 });

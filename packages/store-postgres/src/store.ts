@@ -993,6 +993,15 @@ function groupByWebhook(rows: Row[]): Map<string, string[]> {
   return byWebhook;
 }
 
+/**
+ * A CTE that makes the statement's own (implicit) transaction commit without waiting for the WAL flush
+ * (`synchronous_commit = off`, local to that transaction). Used for the engine's bookkeeping only — claims
+ * and attempt records: if the database server crashes, their last few hundred milliseconds may be lost, which
+ * only means that a delivery is claimed and sent again with the same messageId (Segment de-duplicates). The
+ * outbox itself (insertDeliveries) and everything the user changes commit durably.
+ */
+const RELAXED_COMMIT = `relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS setting)`;
+
 /** The hot statements, prepared by name per connection (the name carries a hash of the text). */
 function buildStatements(s: string, schemaName: string) {
   const named = (label: string, text: string) => ({
@@ -1022,7 +1031,8 @@ function buildStatements(s: string, schemaName: string) {
     ),
     claim: named(
       'claim',
-      `WITH due AS (
+      `WITH ${RELAXED_COMMIT},
+       due AS (
          SELECT d.id, d.next_attempt_at AS due_at FROM ${s}.deliveries d
          JOIN ${s}.webhooks w ON w.id = d.webhook_id
          WHERE d.status IN ('pending', 'retrying') AND d.next_attempt_at <= $1::bigint
@@ -1034,16 +1044,18 @@ function buildStatements(s: string, schemaName: string) {
          FOR UPDATE OF d SKIP LOCKED
        )
        UPDATE ${s}.deliveries d SET next_attempt_at = $1::bigint + $2::bigint, lease_owner = $4
-       FROM due, ${s}.webhooks w
+       FROM due CROSS JOIN relaxed, ${s}.webhooks w
        WHERE d.id = due.id AND w.id = d.webhook_id
        RETURNING ${DELIVERY_COLUMNS}, d.message, due.due_at, w.write_key_ciphertext, w.write_key_fingerprint, w.region`,
     ),
     complete: named(
       'complete',
-      `WITH c AS (
-         SELECT * FROM json_to_recordset($2::json) AS x(delivery_id text, number integer, at bigint,
+      `WITH ${RELAXED_COMMIT},
+       c AS (
+         SELECT x.* FROM json_to_recordset($2::json) AS x(delivery_id text, number integer, at bigint,
            http_status integer, latency_ms double precision, outcome text, error text, response_body text,
            counted boolean, status text, next_attempt_at bigint, last_error text)
+         CROSS JOIN relaxed
        ),
        upd AS (
          UPDATE ${s}.deliveries d SET

@@ -91,4 +91,19 @@ CREATE TABLE key_pauses (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    version: 2,
+    sql: `
+-- Running counts of each webhook's deliveries per status, kept by the store's writes, so the overview
+-- does not count a million rows.
+CREATE TABLE delivery_counts (
+  webhook_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  n INTEGER NOT NULL,
+  PRIMARY KEY (webhook_id, status)
+) WITHOUT ROWID;
+INSERT INTO delivery_counts (webhook_id, status, n)
+  SELECT webhook_id, status, COUNT(*) FROM deliveries GROUP BY webhook_id, status;
+`,
+  },
 ];

@@ -271,6 +271,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       if (!row || !ifStatus.includes(row.status as WebhookStatus)) return false;
       stmt('DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE webhook_id = ?)').run(webhookId);
       stmt('DELETE FROM deliveries WHERE webhook_id = ?').run(webhookId);
+      stmt('DELETE FROM delivery_counts WHERE webhook_id = ?').run(webhookId);
       stmt('DELETE FROM routes WHERE webhook_id = ?').run(webhookId);
       stmt('DELETE FROM webhooks WHERE id = ?').run(webhookId);
       return true;
@@ -328,6 +329,25 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
   );
 
+  /** Status count changes of one transaction, applied once per (webhook, status) at its end. */
+  class CountDeltas {
+    private readonly deltas = new Map<string, number>();
+    add(webhookId: string, status: string, delta: number): void {
+      const key = `${webhookId}\u0000${status}`;
+      this.deltas.set(key, (this.deltas.get(key) ?? 0) + delta);
+    }
+    apply(): void {
+      const upsert = stmt(
+        'INSERT INTO delivery_counts (webhook_id, status, n) VALUES (?, ?, ?) ON CONFLICT (webhook_id, status) DO UPDATE SET n = n + excluded.n',
+      );
+      for (const [key, delta] of this.deltas) {
+        if (delta === 0) continue;
+        const [webhookId, status] = key.split('\u0000') as [string, string];
+        upsert.run(webhookId, status, delta);
+      }
+    }
+  }
+
   const insertDeliveriesTx = db.transaction((deliveries: readonly NewDelivery[]) => {
     const insert = stmt(
       `INSERT INTO deliveries (id, account_id, webhook_id, source, event_id, person_id, activity_id, status, message_id,
@@ -338,6 +358,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     const existing = stmt('SELECT id, message_id FROM deliveries WHERE webhook_id = ? AND event_id = ? AND source = ?');
     const results: { id: string; messageId: string; created: boolean }[] = [];
     const created: { webhookId: string; id: string }[] = [];
+    const counts = new CountDeltas();
     for (const d of deliveries) {
       const info = insert.run(
         d.id,
@@ -358,11 +379,13 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       if (info.changes === 1) {
         results.push({ id: d.id, messageId: d.messageId, created: true });
         created.push({ webhookId: d.webhookId, id: d.id });
+        counts.add(d.webhookId, 'pending', 1);
       } else {
         const row = existing.get(d.webhookId, d.eventId, d.source) as Row;
         results.push({ id: row.id as string, messageId: row.message_id as string, created: false });
       }
     }
+    counts.apply();
     return { results, created };
   });
 
@@ -395,7 +418,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
 
   const completeTx = db.transaction((owner: string, completions: readonly AttemptCompletion[], now: number) => {
     const check = stmt(
-      "SELECT webhook_id FROM deliveries WHERE id = ? AND lease_owner = ? AND status IN ('pending', 'retrying')",
+      "SELECT webhook_id, status FROM deliveries WHERE id = ? AND lease_owner = ? AND status IN ('pending', 'retrying')",
     );
     const insertAttempt = stmt(
       `INSERT INTO attempts (delivery_id, number, at, http_status, latency_ms, outcome, error, response_body)
@@ -407,9 +430,12 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
        WHERE id = ?`,
     );
     const applied: { webhookId: string; id: string }[] = [];
+    const counts = new CountDeltas();
     for (const c of completions) {
       const row = check.get(c.deliveryId, owner) as Row | undefined;
       if (!row) continue;
+      counts.add(row.webhook_id as string, row.status as string, -1);
+      counts.add(row.webhook_id as string, c.status, 1);
       const a = c.attempt;
       insertAttempt.run(c.deliveryId, a.number, a.at, a.httpStatus, a.latencyMs, a.outcome, a.error, a.responseBody);
       update.run(
@@ -424,6 +450,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       );
       applied.push({ webhookId: row.webhook_id as string, id: c.deliveryId });
     }
+    counts.apply();
     return applied;
   });
 
@@ -446,6 +473,10 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       );
       const ids = [...new Set(rows.map((r) => r.id as string))];
       for (const id of ids) update.run(now, now, now, id);
+      const counts = new CountDeltas();
+      counts.add(webhookId, 'failed', -ids.length);
+      counts.add(webhookId, 'pending', ids.length);
+      counts.apply();
       return ids;
     },
   );
@@ -453,14 +484,17 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   const pruneTx = db.transaction((olderThan: number, limit: number): number => {
     // Oldest rows first by rowid (insertion order ≈ creation order), so the scan stops early.
     const ids = stmt(
-      "SELECT seq, id FROM deliveries WHERE created_at < ? AND status IN ('delivered', 'failed') ORDER BY seq LIMIT ?",
+      "SELECT seq, id, webhook_id, status FROM deliveries WHERE created_at < ? AND status IN ('delivered', 'failed') ORDER BY seq LIMIT ?",
     ).all(olderThan, limit) as Row[];
     const deleteAttempts = stmt('DELETE FROM attempts WHERE delivery_id = ?');
     const deleteDelivery = stmt('DELETE FROM deliveries WHERE seq = ?');
+    const counts = new CountDeltas();
     for (const row of ids) {
       deleteAttempts.run(row.id);
       deleteDelivery.run(row.seq);
+      counts.add(row.webhook_id as string, row.status as string, -1);
     }
+    counts.apply();
     return ids.length;
   });
 
@@ -615,19 +649,12 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
 
     async resolveRoutes(accountId, activityIds) {
       const result = new Map<string, WebhookRecord>();
-      const byId = new Map<string, WebhookRecord>();
       const lookup = stmt(
         'SELECT w.* FROM routes r JOIN webhooks w ON w.id = r.webhook_id WHERE r.account_id = ? AND r.activity_id = ? AND w.account_id = r.account_id',
       );
       for (const activityId of new Set(activityIds)) {
         const row = lookup.get(accountId, activityId) as Row | undefined;
-        if (!row) continue;
-        let webhook = byId.get(row.id as string);
-        if (!webhook) {
-          webhook = toWebhook(row);
-          byId.set(webhook.id, webhook);
-        }
-        result.set(activityId, structuredClone(webhook));
+        if (row) result.set(activityId, toWebhook(row));
       }
       return result;
     },
@@ -749,14 +776,13 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       const counts: Record<DeliveryStatus, number> = { pending: 0, retrying: 0, delivered: 0, failed: 0 };
       const empty: DeliveryStats = { counts, buckets: [], lastDeliveredAt: null, lagP50: null, lagP95: null };
       if (!getWebhookRow(accountId, webhookId)) return empty;
-      // Each query below reads one covering index range (no table rows), scoped by the webhook only.
-      for (const status of Object.keys(counts) as DeliveryStatus[]) {
-        counts[status] = (
-          stmt(
-            'SELECT COUNT(*) AS n FROM deliveries INDEXED BY deliveries_status_page WHERE webhook_id = ? AND status = ?',
-          ).get(webhookId, status) as { n: number }
-        ).n;
+      for (const row of stmt('SELECT status, n FROM delivery_counts WHERE webhook_id = ?').all(webhookId) as {
+        status: DeliveryStatus;
+        n: number;
+      }[]) {
+        if (row.status in counts) counts[row.status] = row.n;
       }
+      // Each query below reads one index range, scoped by the webhook only.
       const buckets = new Map<number, { start: number; delivered: number; failed: number }>();
       const bucket = (start: number) => {
         let b = buckets.get(start);

@@ -368,4 +368,18 @@ describe('createDeliveryWorker', () => {
     expect(await store.claimDeliveries('next', Date.now(), 1000, 10)).toHaveLength(1);
     expect(await statusesOf(webhook.id)).toEqual(['pending']);
   });
+
+  it('prunes finished deliveries past its retention when it starts', async () => {
+    const webhook = await webhookRoutedTo('order-placed');
+    await service.ingest('acct', [event('old1'), event('old2')]);
+    await worker().runOnce();
+    await service.ingest('acct', [event('pending')]);
+    await service.disconnect('acct', webhook.id);
+    const later = worker({ now: () => Date.now() + 2 * 3_600_000, retentionMs: 3_600_000 });
+    later.start();
+    await expect
+      .poll(async () => (await service.listDeliveries('acct', webhook.id)).items.map((d) => d.eventId))
+      .toEqual(['pending']);
+    expect(logs.some((l) => l.includes('Old deliveries pruned') && l.includes('"count":2'))).toBe(true);
+  });
 });

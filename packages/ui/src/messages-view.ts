@@ -117,7 +117,7 @@ export const viewMessages = {
   logsLive: 'Live',
   logsLiveOpen: 'Live: new deliveries appear as they happen.',
   logsLiveConnecting: 'Connecting to the live feed…',
-  logsLiveError: 'The live feed was interrupted.',
+  logsLiveError: 'The live feed was interrupted. Reconnecting…',
   logsRetryAll: 'Retry all failed',
   logsRetryAllTitle: 'Retry all failed deliveries?',
   logsRetryAllBody: 'Every failed delivery of this webhook is sent again, with its original message id.',

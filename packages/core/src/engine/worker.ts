@@ -24,6 +24,10 @@ export const DEFAULT_POLL_INTERVAL_MS = 1000;
 export const DEFAULT_NEEDS_ATTENTION_AFTER = 5;
 /** Default requests per second per write key and worker: 100 (Segment allows about 1,000 per workspace). */
 export const DEFAULT_REQUESTS_PER_SECOND_PER_KEY = 100;
+/** Default age after which the worker prunes finished deliveries: 30 days. */
+export const DEFAULT_WORKER_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+/** Default interval between two prunes: 1 hour. */
+export const DEFAULT_PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 
 /** Options of {@link createDeliveryWorker}. */
 export interface DeliveryWorkerOptions {
@@ -53,6 +57,13 @@ export interface DeliveryWorkerOptions {
   needsAttentionAfter?: number;
   /** Requests per second per write key in this worker (a token bucket with that burst). Default 100. */
   requestsPerSecondPerKey?: number;
+  /**
+   * Finished deliveries older than this are pruned while the worker runs (at start, then every
+   * `pruneIntervalMs`), in batches of 1,000; null turns pruning off. Default 30 days.
+   */
+  retentionMs?: number | null;
+  /** Interval between two prunes, in ms. Default 1 hour. */
+  pruneIntervalMs?: number;
   /** Default: silent. */
   logger?: Logger;
   /** The clock, in ms since the epoch. Default `Date.now`. */
@@ -129,6 +140,35 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   let timerAt = Number.POSITIVE_INFINITY;
   let unsubscribe: (() => void) | null = null;
   let migrated: Promise<void> | null = null;
+  const retentionMs = options.retentionMs === undefined ? DEFAULT_WORKER_RETENTION_MS : options.retentionMs;
+  const pruneIntervalMs = options.pruneIntervalMs ?? DEFAULT_PRUNE_INTERVAL_MS;
+  let pruneTimer: ReturnType<typeof setInterval> | null = null;
+  let pruning: Promise<void> | null = null;
+
+  /** Deletes old finished deliveries in bounded batches, yielding between them so deliveries keep flowing. */
+  function prune(): void {
+    if (retentionMs === null || pruning || !running) return;
+    pruning = (async () => {
+      await ready();
+      const olderThan = now() - retentionMs;
+      let total = 0;
+      for (;;) {
+        const removed = await store.pruneDeliveries(olderThan, 1000);
+        total += removed;
+        if (removed < 1000 || !running) break;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      if (total > 0) logger.info('Old deliveries pruned', { count: total });
+    })()
+      .catch((error: unknown) => {
+        logger.error('Pruning old deliveries failed', {
+          error: error instanceof Error ? error.message : String(error),
+        });
+      })
+      .finally(() => {
+        pruning = null;
+      });
+  }
 
   const ready = (): Promise<void> => {
     migrated ??= store.migrate().catch((error: unknown) => {
@@ -399,6 +439,11 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       if (running) return;
       running = true;
       unsubscribe = store.onWork(wake);
+      if (retentionMs !== null) {
+        prune();
+        pruneTimer = setInterval(prune, pruneIntervalMs);
+        pruneTimer.unref?.();
+      }
       loopDone = loop().catch((error: unknown) => {
         logger.error('The delivery worker stopped unexpectedly', {
           error: error instanceof Error ? error.message : String(error),
@@ -414,8 +459,11 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       if (timer) clearTimeout(timer);
       timer = null;
       timerAt = Number.POSITIVE_INFINITY;
+      if (pruneTimer) clearInterval(pruneTimer);
+      pruneTimer = null;
       wake();
       await loopDone;
+      await pruning;
       loopDone = null;
       await Promise.allSettled([...inFlight]);
       if (wasRunning || migrated) {

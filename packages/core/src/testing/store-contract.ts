@@ -680,6 +680,39 @@ export function describeStoreContract(
       });
     });
 
+    describe('counts', () => {
+      it('keep the status counts right through attempts, requeues, pruning and deletion', async () => {
+        const webhook = await addWebhook({ status: 'disconnected' });
+        await store.updateWebhook('acct_a', webhook.id, { status: 'active' });
+        const inputs = await addDeliveries(webhook, [{}, {}, {}, {}]);
+        await store.insertDeliveries([deliveryFixture(webhook, { eventId: inputs[0]!.eventId })]);
+        const counts = async () =>
+          (await store.deliveryStats('acct_a', webhook.id, { since: T0, until: T0 + HOUR, bucketMs: HOUR })).counts;
+        expect(await counts()).toEqual({ pending: 4, retrying: 0, delivered: 0, failed: 0 });
+        await store.claimDeliveries('w1', T0, 30_000, 10);
+        await store.completeAttempts(
+          'w1',
+          [
+            completion(inputs[0]!.id, 1, 'delivered', T0 + 1),
+            completion(inputs[1]!.id, 1, 'failed', T0 + 1),
+            completion(inputs[2]!.id, 1, 'retrying', T0 + 1),
+          ],
+          T0 + 1,
+        );
+        // A stale completion changes nothing.
+        await store.completeAttempts('w2', [completion(inputs[3]!.id, 1, 'delivered', T0 + 1)], T0 + 1);
+        expect(await counts()).toEqual({ pending: 1, retrying: 1, delivered: 1, failed: 1 });
+        await store.requeueFailed('acct_a', webhook.id, T0 + 2);
+        expect(await counts()).toEqual({ pending: 2, retrying: 1, delivered: 1, failed: 0 });
+        expect(await store.pruneDeliveries(T0 + HOUR, 10)).toBe(1);
+        expect(await counts()).toEqual({ pending: 2, retrying: 1, delivered: 0, failed: 0 });
+        await store.updateWebhook('acct_a', webhook.id, { status: 'archived' });
+        await store.deleteWebhook('acct_a', webhook.id, ['archived']);
+        await store.insertWebhook({ ...webhook, status: 'active' });
+        expect(await counts()).toEqual({ pending: 0, retrying: 0, delivered: 0, failed: 0 });
+      });
+    });
+
     describe('retention', () => {
       it('prunes finished deliveries older than the cut-off, in bounded batches', async () => {
         const webhook = await addWebhook();

@@ -1,6 +1,7 @@
 import {
   type Activity,
   activityListSchema,
+  activitySchema,
   type CreateWebhookRequest,
   type DeliveryChange,
   type DeliveryDetail,
@@ -123,8 +124,8 @@ export interface SegmentWebhookApi {
   sendToWebhook(id: string, body: SendToWebhookRequest, options?: RequestOptions): Promise<SendToWebhookResponse>;
   /** `GET /activities` */
   listActivities(options?: RequestOptions): Promise<Activity[]>;
-  /** `PUT /activities/:activityId/destination` (webhookId) or `DELETE …/destination` (null). */
-  setActivityDestination(activityId: string, webhookId: string | null, options?: RequestOptions): Promise<void>;
+  /** `PUT /activities/:activityId/destination` (webhookId) or `DELETE …/destination` (null) → the activity. */
+  setActivityDestination(activityId: string, webhookId: string | null, options?: RequestOptions): Promise<Activity>;
   /** `GET /fields`: the host's field catalog for the fields editor. */
   getFieldCatalog(options?: RequestOptions): Promise<FieldCatalog>;
   /** `GET /usage`: outbound activity streams used / included. */
@@ -266,10 +267,11 @@ export function createSegmentWebhookApi(options: SegmentWebhookApiOptions): Segm
     sendToWebhook: (id, body, o) =>
       json(sendToWebhookResponseSchema, 'POST', `${w(id)}/send`, { body, signal: o?.signal }),
     listActivities: async (o) => (await json(activityListSchema, 'GET', '/activities', { signal: o?.signal })).items,
-    setActivityDestination: async (activityId, webhookId, o) => {
+    setActivityDestination: (activityId, webhookId, o) => {
       const path = `/activities/${enc(activityId)}/destination`;
-      if (webhookId === null) await send('DELETE', path, { signal: o?.signal });
-      else await send('PUT', path, { body: { webhookId }, signal: o?.signal });
+      return webhookId === null
+        ? json(activitySchema, 'DELETE', path, { signal: o?.signal })
+        : json(activitySchema, 'PUT', path, { body: { webhookId }, signal: o?.signal });
     },
     getFieldCatalog: (o) => json(fieldCatalogSchema, 'GET', '/fields', { signal: o?.signal }),
     getUsage: (o) => json(usageSchema, 'GET', '/usage', { signal: o?.signal }),

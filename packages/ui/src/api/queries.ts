@@ -1,4 +1,5 @@
 import type {
+  Activity,
   DeliveryPage,
   ListWebhooksQuery,
   OverviewRange,
@@ -234,6 +235,11 @@ export function setDestinationMutationOptions(api: SegmentWebhookApi, queryClien
   return mutationOptions({
     mutationFn: ({ activityId, webhookId }: { activityId: string; webhookId: string | null }) =>
       api.setActivityDestination(activityId, webhookId),
+    onSuccess: (activity) => {
+      queryClient.setQueryData(segmentWebhookKeys.activities(), (list: Activity[] | undefined) =>
+        list?.map((item) => (item.id === activity.id ? activity : item)),
+      );
+    },
     onSettled: () =>
       Promise.all([
         queryClient.invalidateQueries({ queryKey: segmentWebhookKeys.activities() }),

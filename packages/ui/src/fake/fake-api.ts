@@ -666,13 +666,13 @@ export function createFakeApi(seed: FakeSeed = {}): FakeApi {
         });
       }
       activity.destinationWebhookId = webhookId;
-      return json(200, { activityId: activity.id, webhookId });
+      return json(200, activity);
     },
     'DELETE /activities/:activityId/destination': ({ params }) => {
       const activity = state.activities.find((a) => a.id === params.activityId);
       if (!activity) throw new FakeHttpError({ code: 'not_found', detail: 'No such activity.' });
       activity.destinationWebhookId = null;
-      return new Response(null, { status: 204 });
+      return json(200, activity);
     },
     'GET /fields': () => json(200, state.fields),
     'GET /usage': () => json(200, usage()),

@@ -2,7 +2,22 @@ import { QueryClient, QueryClientProvider, useQueryClient } from '@tanstack/reac
 import { render, renderHook, screen } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import { createFakeApi } from '../fake';
-import { SegmentWebhookProvider, useMessages, useSegmentWebhookApi, useSegmentWebhookTheme } from './SegmentWebhookProvider';
+import {
+  SegmentWebhookProvider,
+  useMessages,
+  useSegmentWebhookApi,
+  useSegmentWebhookTheme,
+} from './SegmentWebhookProvider';
+
+const seen: QueryClient[] = [];
+function Probe() {
+  seen.push(useQueryClient());
+  return null;
+}
+
+function Theme() {
+  return <span>{useSegmentWebhookTheme()}</span>;
+}
 
 describe('SegmentWebhookProvider', () => {
   it('makes useSegmentWebhookApi throw a clear error without a provider', () => {
@@ -37,7 +52,11 @@ describe('SegmentWebhookProvider', () => {
       ),
     });
     expect(result.current.createButton).toBe('Créer');
-    expect(result.current.webhookStatus).toEqual({ active: 'Actif', disconnected: 'Disconnected', archived: 'Archived' });
+    expect(result.current.webhookStatus).toEqual({
+      active: 'Actif',
+      disconnected: 'Disconnected',
+      archived: 'Archived',
+    });
     expect(result.current.fieldRemove('email')).toBe('Supprimer email');
     expect(result.current.testButton).toBe('Test');
   });
@@ -45,11 +64,7 @@ describe('SegmentWebhookProvider', () => {
   it('uses the given QueryClient, else the host’s, else its own', () => {
     const given = new QueryClient();
     const host = new QueryClient();
-    const seen: QueryClient[] = [];
-    function Probe() {
-      seen.push(useQueryClient());
-      return null;
-    }
+    seen.length = 0;
     render(
       <SegmentWebhookProvider baseUrl="/x" queryClient={given}>
         <Probe />
@@ -74,9 +89,6 @@ describe('SegmentWebhookProvider', () => {
   });
 
   it('carries the theme as a data attribute without adding a box', () => {
-    function Theme() {
-      return <span>{useSegmentWebhookTheme()}</span>;
-    }
     const { container } = render(
       <SegmentWebhookProvider baseUrl="/x" theme="dark">
         <Theme />

@@ -131,6 +131,20 @@ export const Live: Story = {
   },
 };
 
+/** The live feed drops: the toggle says so and reconnects (then reloads the list). */
+export const LiveInterrupted: Story = {
+  args: { defaultLive: true, liveRetryMs: 200 },
+  parameters: { fake: { failures: { 'GET /webhooks/:id/deliveries/stream': 'network' } } },
+  play: async ({ canvasElement, loaded }) => {
+    const fake = loaded.fake as FakeApi;
+    const canvas = within(canvasElement);
+    await expect(await canvas.findByText('The live feed was interrupted. Reconnecting…')).toBeVisible();
+    fake.fail('GET /webhooks/:id/deliveries/stream', null);
+    await expect(await canvas.findByText('Live: new deliveries appear as they happen.')).toBeVisible();
+    await expect(fake.requestsTo('GET /webhooks/:id/deliveries/stream').length).toBeGreaterThan(1);
+  },
+};
+
 /** No deliveries yet. */
 export const Empty: Story = {
   parameters: { fake: { deliveryCount: 0 } },

@@ -39,6 +39,8 @@ export interface DeliveryLogsProps extends Omit<ComponentPropsWithoutRef<'sectio
   defaultLive?: boolean;
   /** Delay before a typed search is applied, in ms. Default: 300. */
   searchDelayMs?: number;
+  /** Delay before a dropped live feed reconnects, in ms. Default: 5,000. */
+  liveRetryMs?: number;
   /** "Now" for the de-duplication warnings (stories and tests pin it). Default: `Date.now()`. */
   now?: number;
 }
@@ -92,6 +94,7 @@ export function DeliveryLogs({
   defaultSelectedId = null,
   defaultLive = false,
   searchDelayMs = 300,
+  liveRetryMs = 5_000,
   now,
   className,
   ...rest
@@ -143,25 +146,41 @@ export function DeliveryLogs({
     enabled: retryAllOpen,
   });
 
-  // Live tail over Server-Sent Events, merged into the loaded pages.
+  // Live tail over Server-Sent Events, merged into the loaded pages. A dropped feed reconnects
+  // after `liveRetryMs` and then reloads the list, since changes may have been missed meanwhile.
   useEffect(() => {
     if (!live) return;
-    setLiveState('connecting');
     const key = segmentWebhookKeys.deliveryList(webhookId, filters);
-    const stop = api.streamDeliveries(webhookId, {
-      onOpen: () => setLiveState('open'),
-      onError: () => setLiveState('error'),
-      onChange: (change) => {
-        setLiveState('open');
-        queryClient.setQueryData<InfiniteData<DeliveryPage, string | null>>(key, (data) =>
-          applyDeliveryChange(data, change, filters),
-        );
-        const detailKey = segmentWebhookKeys.delivery(webhookId, change.delivery.id);
-        if (queryClient.getQueryData(detailKey)) void queryClient.invalidateQueries({ queryKey: detailKey });
-      },
-    });
-    return stop;
-  }, [live, api, webhookId, filters, queryClient]);
+    let stop = () => {};
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let dropped = false;
+    const connect = () => {
+      setLiveState('connecting');
+      stop = api.streamDeliveries(webhookId, {
+        onOpen: () => {
+          setLiveState('open');
+          if (dropped) void queryClient.invalidateQueries({ queryKey: key });
+        },
+        onError: () => {
+          dropped = true;
+          setLiveState('error');
+          timer = setTimeout(connect, liveRetryMs);
+        },
+        onChange: (change) => {
+          queryClient.setQueryData<InfiniteData<DeliveryPage, string | null>>(key, (data) =>
+            applyDeliveryChange(data, change, filters),
+          );
+          const detailKey = segmentWebhookKeys.delivery(webhookId, change.delivery.id);
+          if (queryClient.getQueryData(detailKey)) void queryClient.invalidateQueries({ queryKey: detailKey });
+        },
+      });
+    };
+    connect();
+    return () => {
+      clearTimeout(timer);
+      stop();
+    };
+  }, [live, api, webhookId, filters, queryClient, liveRetryMs]);
 
   const state = list.isPending ? 'loading' : list.isError ? 'error' : items.length === 0 ? 'empty' : 'ready';
   const filtered = Boolean(status || search);

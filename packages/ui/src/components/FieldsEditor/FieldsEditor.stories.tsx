@@ -67,6 +67,12 @@ export const InvalidKeys: Story = {
 /** Every control disabled. */
 export const Disabled: Story = { args: { initial: populated, disabled: true } };
 
+/** The catalog is loading. */
+export const CatalogLoading: Story = {
+  args: { initial: [{ key: 'email', from: '' }] },
+  parameters: { fake: { hang: ['GET /fields'] } },
+};
+
 /** The catalog could not be loaded. */
 export const CatalogError: Story = {
   args: { initial: [{ key: 'email', from: 'person.email' }] },

@@ -8,13 +8,6 @@ const meta = {
   component: SegmentWebhookSetup,
   args: { onCreated: fn(), onCancel: fn() },
   parameters: { layout: 'fullscreen' },
-  decorators: [
-    (Story) => (
-      <div style={{ padding: 16 }}>
-        <Story />
-      </div>
-    ),
-  ],
 } satisfies Meta<typeof SegmentWebhookSetup>;
 export default meta;
 type Story = StoryObj<typeof meta>;
@@ -46,6 +39,15 @@ async function clickTest({ canvasElement }: Context) {
 
 /** The empty setup page. */
 export const Default: Story = {};
+
+/** The field catalog is still loading: the fields editor says so; the rest of the form works. */
+export const CatalogLoading: Story = {
+  parameters: { fake: { hang: ['GET /fields'] } },
+  args: { defaultValues: { fields: [{ key: 'email', from: '' }] } },
+  play: async ({ canvasElement }) => {
+    await expect(within(canvasElement).getByRole('combobox', { name: 'Source' })).toHaveTextContent('Loading…');
+  },
+};
 
 /** Prefilled values (e.g. duplicating a webhook), with fields of every kind. */
 export const Prefilled: Story = {

@@ -1,0 +1,109 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Logger, type RunningDemo, startDemo } from './app';
+import { readConfig } from './config';
+import { KEY_FILE } from './secrets';
+
+const silent: Logger = { info() {}, warn() {}, error() {} };
+const WRITE_KEY = 'wk_app_test_0123456789';
+
+describe('the demo server', () => {
+  let dataDir: string;
+  let demo: RunningDemo;
+  let api: string;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'demo-app-test-'));
+    demo = await startDemo(readConfig({ PORT: '0', DATA_DIR: dataDir, SEGMENT_RETRY_BASE_MS: '50' }), silent);
+    api = `${demo.url}/api/segment-webhooks`;
+  });
+
+  afterAll(async () => {
+    await demo?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps SQLite and a generated 32-byte key in DATA_DIR', () => {
+    expect(Buffer.from(readFileSync(path.join(dataDir, KEY_FILE), 'utf8').trim(), 'base64')).toHaveLength(32);
+    expect(readFileSync(path.join(dataDir, 'segment-webhooks.sqlite')).subarray(0, 15).toString()).toBe(
+      'SQLite format 3',
+    );
+  });
+
+  it('routes activities to a webhook and delivers them to the local Segment sink', async () => {
+    const headers = { 'content-type': 'application/json', 'x-account-id': 'acme' };
+    const created = await fetch(`${api}/webhooks`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: 'Orders', trackEventName: 'Order placed', writeKey: WRITE_KEY }),
+    });
+    expect(created.status).toBe(201);
+    const webhook = (await created.json()) as { id: string };
+    const routed = await fetch(`${api}/activities/order-placed/destination`, {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify({ webhookId: webhook.id }),
+    });
+    expect(routed.status).toBe(200);
+    const ingested = await fetch(`${api}/events`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        events: [
+          {
+            id: 'evt-1',
+            activityId: 'order-placed',
+            occurredAt: new Date().toISOString(),
+            person: { id: 'usr_1', email: 'ava@example.com' },
+            attributes: { total: 42 },
+          },
+          {
+            id: 'evt-2',
+            activityId: 'email-opened',
+            occurredAt: new Date().toISOString(),
+            person: { id: 'usr_1' },
+          },
+        ],
+      }),
+    });
+    expect(await ingested.json()).toEqual({ accepted: 2, deliveries: 1 });
+    const [arrived] = await demo.sink!.waitFor(1, { writeKey: WRITE_KEY });
+    expect(arrived?.message).toMatchObject({ type: 'track', event: 'Order placed', userId: 'usr_1' });
+  });
+
+  it('takes the account from the header, then the cookie, then "demo"', async () => {
+    const list = async (init: RequestInit) =>
+      ((await (await fetch(`${api}/webhooks`, init)).json()) as { items: { name: string }[] }).items.map(
+        (item) => item.name,
+      );
+    expect(await list({ headers: { 'x-account-id': 'acme' } })).toEqual(['Orders']);
+    expect(await list({ headers: { cookie: 'account=acme' } })).toEqual(['Orders']);
+    expect(await list({ headers: { 'x-account-id': 'other', cookie: 'account=acme' } })).toEqual([]);
+    expect(await list({})).toEqual([]);
+    expect((await fetch(`${api}/webhooks`, { headers: { 'x-account-id': 'no spaces' } })).status).toBe(401);
+  });
+
+  it('serves the host catalog with the plan of 5 outbound activity streams', async () => {
+    const headers = { 'x-account-id': 'catalog' };
+    const activities = (await (await fetch(`${api}/activities`, { headers })).json()) as { items: { id: string }[] };
+    expect(activities.items.map((item) => item.id)).toEqual(
+      expect.arrayContaining(['order-placed', 'email-opened', 'form-submitted', 'survey-completed']),
+    );
+    const fields = (await (await fetch(`${api}/fields`, { headers })).json()) as { person: { key: string }[] };
+    expect(fields.person.map((field) => field.key)).toEqual(
+      expect.arrayContaining(['email', 'first_name', 'last_name', 'tier']),
+    );
+    expect(await (await fetch(`${api}/usage`, { headers })).json()).toEqual({
+      outboundActivityStreams: 0,
+      includedStreams: 5,
+    });
+  });
+
+  it('answers unknown API paths with a 404 problem, not the dashboard', async () => {
+    const response = await fetch(`${demo.url}/api/nope`);
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+  });
+});
