@@ -7,4 +7,6 @@ export default defineConfig({
   platform: 'browser',
   unbundle: true,
   clean: true,
+  // The default stylesheet ships as is (`@segment-webhook/ui/styles.css`).
+  copy: [{ from: 'src/styles.css' }],
 });

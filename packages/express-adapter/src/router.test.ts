@@ -611,6 +611,14 @@ describe('the deliveries stream (Server-Sent Events)', () => {
         'validation_error',
       );
 
+      const head = await fetch(`${live.url}/webhooks/${webhook.id}/deliveries/stream`, {
+        method: 'HEAD',
+        headers: { 'x-test-account': 'acct_a' },
+      });
+      expect(head.status).toBe(200);
+      expect(head.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      expect(unsubscribed).toBe(1);
+
       const controller = new AbortController();
       const response = await fetch(`${live.url}/webhooks/${webhook.id}/deliveries/stream`, {
         headers: { 'x-test-account': 'acct_a' },
@@ -647,10 +655,10 @@ describe('the deliveries stream (Server-Sent Events)', () => {
         headers: Object.fromEntries(response.headers),
         text,
       });
-      expect(subscribed).toBe(1);
+      expect(subscribed).toBe(2);
 
       controller.abort();
-      await eventually(async () => (unsubscribed === 1 ? true : undefined));
+      await eventually(async () => (unsubscribed === 2 ? true : undefined));
       expect(live.captured.every((c) => WRITE_KEYS.every((key) => !c.text.includes(key)))).toBe(true);
     } finally {
       await live.close();

@@ -180,6 +180,12 @@ function sendProblem(res: Response, error: SegmentWebhookError): void {
 
 function send(req: Request, res: Response, result: HandlerResult, heartbeatMs: number): void {
   if ('stream' in result) {
+    if (req.method === 'HEAD') {
+      // Express answers HEAD with the GET route: no body, so no endless stream either.
+      result.stream.stop();
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' }).end();
+      return;
+    }
     startEventStream(req, res, result, heartbeatMs);
     return;
   }

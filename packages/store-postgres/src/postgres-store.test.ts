@@ -291,4 +291,37 @@ describe('postgresStore specifics', () => {
       await pool.end();
     }
   });
+
+  it('answers concurrent route lookups of several accounts together, each with its own account only', async () => {
+    const store = make(freshSchema());
+    await store.migrate();
+    const a = webhookFixture({ accountId: 'acct_a' });
+    const b = webhookFixture({ accountId: 'acct_b' });
+    await store.insertWebhook(a);
+    await store.insertWebhook(b);
+    await store.setRoute('acct_a', 'order-placed', a.id, 10);
+    await store.setRoute('acct_b', 'order-placed', b.id, 10);
+    await store.setRoute('acct_b', 'checkout', b.id, 10);
+    const accounts = ['acct_a', 'acct_b', 'acct_c'];
+    const lookups = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        store.resolveRoutes(accounts[i % 3]!, ['order-placed', 'checkout', 'order-placed']),
+      ),
+    );
+    lookups.forEach((routes, i) => {
+      const account = accounts[i % 3];
+      if (account === 'acct_a') expect([...routes].map(([k, w]) => [k, w.id])).toEqual([['order-placed', a.id]]);
+      if (account === 'acct_b') {
+        expect(new Map([...routes].map(([k, w]) => [k, w.id]))).toEqual(
+          new Map([
+            ['order-placed', b.id],
+            ['checkout', b.id],
+          ]),
+        );
+      }
+      if (account === 'acct_c') expect(routes.size).toBe(0);
+    });
+    // Fresh records per call.
+    expect(lookups[0]!.get('order-placed')).not.toBe(lookups[3]!.get('order-placed'));
+  });
 });

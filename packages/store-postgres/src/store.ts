@@ -48,6 +48,8 @@ export interface PostgresStoreOptions {
 }
 
 const DEFAULT_SCHEMA = 'segment_webhook';
+/** Route lookups running at once (see `pumpRouteLookups`). */
+const MAX_ROUTE_STATEMENTS = 2;
 /** Insert statements running at once (see `pumpInserts`). */
 const MAX_INSERT_STATEMENTS = 2;
 /** Most deliveries merged into one insert statement. */
@@ -80,6 +82,13 @@ export interface PostgresStore extends Store {
 
 type Row = Record<string, unknown>;
 type InsertResult = { id: string; messageId: string; created: boolean };
+/** One waiting {@link Store.resolveRoutes} call. */
+interface RouteCall {
+  accountId: string;
+  activityIds: string[];
+  resolve: (routes: Map<string, WebhookRecord>) => void;
+  reject: (error: unknown) => void;
+}
 /** One waiting {@link Store.insertDeliveries} call. */
 interface InsertCall {
   deliveries: readonly NewDelivery[];
@@ -208,6 +217,8 @@ class PostgresStoreImpl implements PostgresStore {
   private notifyBuffer: string[] = [];
   private notifying: Promise<void> | null = null;
   private readonly insertQueue: InsertCall[] = [];
+  private readonly routeQueue: RouteCall[] = [];
+  private routesRunning = 0;
   private insertsRunning = 0;
   private listener: NotificationListener | null = null;
   private closed = false;
@@ -496,15 +507,60 @@ class PostgresStoreImpl implements PostgresStore {
   }
 
   async resolveRoutes(accountId: string, activityIds: readonly string[]): Promise<Map<string, WebhookRecord>> {
-    const result = new Map<string, WebhookRecord>();
-    if (activityIds.length === 0) return result;
-    const { rows } = await this.pool.query({
-      name: this.sql.resolveRoutes.name,
-      text: this.sql.resolveRoutes.text,
-      values: [accountId, [...new Set(activityIds)]],
+    if (activityIds.length === 0) return new Map();
+    return new Promise((resolve, reject) => {
+      this.routeQueue.push({ accountId, activityIds: [...new Set(activityIds)], resolve, reject });
+      this.pumpRouteLookups();
     });
-    for (const row of rows) result.set(row.route_activity_id as string, toWebhook(row));
-    return result;
+  }
+
+  /**
+   * Like inserts, concurrent lookups (one per `ingest` call) share a statement while
+   * {@link MAX_ROUTE_STATEMENTS} are running, so a burst of calls does not queue for pooled connections.
+   */
+  private pumpRouteLookups(): void {
+    while (this.routesRunning < MAX_ROUTE_STATEMENTS && this.routeQueue.length > 0) {
+      const calls = this.routeQueue.splice(0, 1000);
+      this.routesRunning += 1;
+      void this.runRouteLookups(calls).finally(() => {
+        this.routesRunning -= 1;
+        this.pumpRouteLookups();
+      });
+    }
+  }
+
+  private async runRouteLookups(calls: RouteCall[]): Promise<void> {
+    const pairs = new Map<string, { account_id: string; activity_id: string }>();
+    for (const call of calls) {
+      for (const activityId of call.activityIds) {
+        pairs.set(JSON.stringify([call.accountId, activityId]), {
+          account_id: call.accountId,
+          activity_id: activityId,
+        });
+      }
+    }
+    let rows: Row[];
+    try {
+      ({ rows } = await this.pool.query({
+        name: this.sql.resolveRoutes.name,
+        text: this.sql.resolveRoutes.text,
+        values: [JSON.stringify([...pairs.values()])],
+      }));
+    } catch (error) {
+      for (const call of calls) call.reject(error);
+      return;
+    }
+    const found = new Map<string, Row>();
+    for (const row of rows) found.set(JSON.stringify([row.route_account_id, row.route_activity_id]), row);
+    for (const call of calls) {
+      const result = new Map<string, WebhookRecord>();
+      for (const activityId of call.activityIds) {
+        const row = found.get(JSON.stringify([call.accountId, activityId]));
+        // A fresh record per call: callers may mutate what they get.
+        if (row) result.set(activityId, toWebhook(row));
+      }
+      call.resolve(result);
+    }
   }
 
   // Deliveries: the outbox ---------------------------------------------------------------------
@@ -1011,8 +1067,10 @@ function buildStatements(s: string, schemaName: string) {
   return {
     resolveRoutes: named(
       'resolve',
-      `SELECT r.activity_id AS route_activity_id, w.* FROM ${s}.routes r JOIN ${s}.webhooks w ON w.id = r.webhook_id
-       WHERE r.account_id = $1 AND w.account_id = $1 AND r.activity_id = ANY($2::text[])`,
+      `SELECT r.account_id AS route_account_id, r.activity_id AS route_activity_id, w.*
+       FROM json_to_recordset($1::json) AS k(account_id text, activity_id text)
+       JOIN ${s}.routes r ON r.account_id = k.account_id AND r.activity_id = k.activity_id
+       JOIN ${s}.webhooks w ON w.id = r.webhook_id AND w.account_id = r.account_id`,
     ),
     insertDeliveries: named(
       'insert',

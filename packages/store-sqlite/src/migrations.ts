@@ -106,4 +106,13 @@ INSERT INTO delivery_counts (webhook_id, status, n)
   SELECT webhook_id, status, COUNT(*) FROM deliveries GROUP BY webhook_id, status;
 `,
   },
+  {
+    version: 3,
+    sql: `
+-- The claim queue per webhook: claims walk the claimable webhooks and read only their due rows, so
+-- deliveries held by a disconnected or needs-attention webhook cost nothing however many there are.
+CREATE INDEX deliveries_due_webhook ON deliveries (webhook_id, next_attempt_at) WHERE status IN ('pending', 'retrying');
+DROP INDEX deliveries_due;
+`,
+  },
 ];

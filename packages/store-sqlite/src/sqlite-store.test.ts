@@ -30,7 +30,11 @@ describe('sqliteStore specifics', () => {
 
     const raw = new Database(filename, { readonly: true });
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(raw.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(raw.prepare('SELECT version FROM schema_migrations').all()).toEqual([
+      { version: 1 },
+      { version: 2 },
+      { version: 3 },
+    ]);
     raw.close();
   });
 
@@ -77,5 +81,34 @@ describe('sqliteStore specifics', () => {
     stop();
     await a.close();
     await b.close();
+  });
+
+  it('plans claims through claimable webhooks only, and pages through the page index', async () => {
+    const filename = nextFile();
+    const store = sqliteStore({ filename });
+    await store.migrate();
+    await store.close();
+    const raw = new Database(filename, { readonly: true });
+    const plan = (sql: string) =>
+      (raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join(' | ');
+    const claim = plan(
+      `SELECT d.seq FROM webhooks w LEFT JOIN key_pauses p ON p.fingerprint = w.write_key_fingerprint
+       CROSS JOIN deliveries d INDEXED BY deliveries_due_webhook
+       WHERE d.webhook_id = w.id AND d.status IN ('pending', 'retrying') AND d.next_attempt_at <= 1
+         AND w.status = 'active' AND w.health_state = 'healthy' AND (p.paused_until IS NULL OR p.paused_until <= 1)
+       ORDER BY d.next_attempt_at, d.seq LIMIT 10`,
+    );
+    // Held webhooks' deliveries are never scanned: the deliveries side is an index search per webhook.
+    expect(claim).toMatch(/^SCAN w/);
+    expect(claim).toContain('SEARCH d USING INDEX deliveries_due_webhook (webhook_id=? AND next_attempt_at<?)');
+    const page = plan(
+      `SELECT d.id FROM deliveries d INDEXED BY deliveries_page WHERE d.webhook_id = 'x' AND (d.created_at, d.id) < (1, 'a')
+       ORDER BY d.created_at DESC, d.id DESC LIMIT 51`,
+    );
+    expect(page).toMatch(
+      /SEARCH d USING (COVERING )?INDEX deliveries_page \(webhook_id=\? AND \(created_at,id\)<\(\?,\?\)\)/,
+    );
+    expect(page).not.toContain('TEMP B-TREE');
+    raw.close();
   });
 });

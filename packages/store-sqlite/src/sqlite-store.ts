@@ -390,17 +390,25 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   });
 
   const claimTx = db.transaction((owner: string, now: number, leaseMs: number, limit: number) => {
-    const rows = stmt(
-      `SELECT ${DELIVERY_COLUMNS}, d.seq, d.message, w.write_key_ciphertext, w.write_key_fingerprint, w.region
-       FROM deliveries d
-       JOIN webhooks w ON w.id = d.webhook_id
+    // Webhooks first (CROSS JOIN fixes the loop order): held webhooks' rows are never read. Only index
+    // entries are sorted; the rows are read afterwards.
+    const seqs = stmt(
+      `SELECT d.seq FROM webhooks w
        LEFT JOIN key_pauses p ON p.fingerprint = w.write_key_fingerprint
-       WHERE d.status IN ('pending', 'retrying') AND d.next_attempt_at <= ?
+       CROSS JOIN deliveries d INDEXED BY deliveries_due_webhook
+       WHERE d.webhook_id = w.id AND d.status IN ('pending', 'retrying') AND d.next_attempt_at <= ?
          AND w.status = 'active' AND w.health_state = 'healthy'
          AND (p.paused_until IS NULL OR p.paused_until <= ?)
        ORDER BY d.next_attempt_at, d.seq
        LIMIT ?`,
-    ).all(now, now, limit) as Row[];
+    )
+      .pluck()
+      .all(now, now, limit) as number[];
+    const read = stmt(
+      `SELECT ${DELIVERY_COLUMNS}, d.seq, d.message, w.write_key_ciphertext, w.write_key_fingerprint, w.region
+       FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE d.seq = ?`,
+    );
+    const rows = seqs.map((seq) => read.get(seq) as Row);
     const lease = stmt('UPDATE deliveries SET lease_owner = ?, next_attempt_at = ? WHERE seq = ?');
     const expires = now + leaseMs;
     return rows.map((row): ClaimedDelivery => {

@@ -382,4 +382,45 @@ describe('createDeliveryWorker', () => {
       .toEqual(['pending']);
     expect(logs.some((l) => l.includes('Old deliveries pruned') && l.includes('"count":2'))).toBe(true);
   });
+
+  it('shares the work between workers on separate connections to one file, each event sent once', async () => {
+    const webhook = await webhookRoutedTo('order-placed');
+    const filename = path.join(dir, `worker-${files}.db`);
+    const otherStore = sqliteStore({ filename, synchronous: 'NORMAL' });
+    const first = worker({ batchSize: 20, workerId: 'first' });
+    const second = worker({ store: otherStore, batchSize: 20, workerId: 'second' });
+    first.start();
+    second.start();
+    for (let i = 0; i < 10; i++) {
+      await service.ingest(
+        'acct',
+        Array.from({ length: 30 }, (_, j) => event(`e${i}-${j}`)),
+      );
+    }
+    await sink.waitFor(300, { timeoutMs: 20_000 });
+    await expect.poll(async () => (await service.overview('acct', webhook.id)).counts.delivered).toBe(300);
+    const ids = sink.messages().map((m) => m.messageId);
+    expect(new Set(ids).size).toBe(300);
+    expect(ids).toHaveLength(300);
+    workers.splice(0);
+    await first.stop();
+    await second.stop();
+    await otherStore.close();
+  });
+
+  it('sends to the region of the webhook, read at send time', async () => {
+    const euSink = await startSegmentSink();
+    const regional = createSegmentClient({ endpoints: { us: sink.url, eu: euSink.url } });
+    try {
+      const webhook = await webhookRoutedTo('order-placed');
+      await service.updateWebhook('acct', webhook.id, { region: 'eu' });
+      await service.ingest('acct', [event('e1')]);
+      await worker({ client: regional }).runOnce();
+      expect(euSink.count()).toBe(1);
+      expect(sink.count()).toBe(0);
+    } finally {
+      await regional.close();
+      await euSink.close();
+    }
+  });
 });

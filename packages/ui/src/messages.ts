@@ -13,6 +13,7 @@ export const defaultMessages = {
   close: 'Close',
   save: 'Save',
   genericError: 'Something went wrong. Please try again.',
+  opensInNewTab: '(opens in a new tab)',
   networkError: 'Could not reach the server. Check your connection and try again.',
   webhookStatus: {
     active: 'Active',

@@ -59,6 +59,15 @@ describe('createSegmentWebhookApi', () => {
     await expect(api.getUsage()).rejects.toMatchObject({ code: 'network_error', status: 0 });
   });
 
+  it('lets a hung request be aborted (React Query cancels through the signal)', async () => {
+    const { api, fake } = setup({ hang: ['GET /usage'] });
+    const controller = new AbortController();
+    const pending = api.getUsage({ signal: controller.signal });
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+    expect(fake.requestsTo('GET /usage')).toHaveLength(1);
+  });
+
   it('rejects a response that does not match the contract', async () => {
     const api = createSegmentWebhookApi({
       baseUrl: '/x',

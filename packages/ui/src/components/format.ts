@@ -6,6 +6,13 @@ const dateTimeFormat = new Intl.DateTimeFormat('en-US', {
   dateStyle: 'medium',
   timeStyle: 'medium',
 });
+const compactDateTimeFormat = new Intl.DateTimeFormat('en-US', {
+  month: 'short',
+  day: 'numeric',
+  hour: 'numeric',
+  minute: '2-digit',
+  second: '2-digit',
+});
 const shortDateFormat = new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric' });
 const hourFormat = new Intl.DateTimeFormat('en-US', { hour: 'numeric', minute: '2-digit' });
 
@@ -33,6 +40,12 @@ export function formatDateTime(iso: string | null): string {
   if (!iso) return '—';
   const time = Date.parse(iso);
   return Number.isNaN(time) ? iso : dateTimeFormat.format(time);
+}
+
+/** Nov 27, 11:58:29 AM (for dense lists; the full date is in the detail). */
+export function formatCompactDateTime(iso: string): string {
+  const time = Date.parse(iso);
+  return Number.isNaN(time) ? iso : compactDateTimeFormat.format(time);
 }
 
 /** Axis label of a chart bucket: the hour for hourly buckets, the day for daily ones. */

@@ -74,3 +74,19 @@ export const NeedsAttention: Story = {
 
 /** Active webhooks only, without a New data source action or selection (read-only). */
 export const ActiveReadOnly: Story = { args: { status: 'active', onNew: undefined, onSelect: undefined } };
+
+/** A host's look: tokens overridden with plain CSS custom properties (here inline on the root). */
+export const HostTheme: Story = {
+  args: {
+    style: {
+      '--swk-accent': '#6d28d9',
+      '--swk-accent-hover': '#5b21b6',
+      '--swk-radius': '2px',
+      '--swk-radius-sm': '2px',
+      '--swk-font': 'Georgia, serif',
+    } as React.CSSProperties,
+  },
+};
+
+/** Dark theme. */
+export const Dark: Story = { globals: { theme: 'dark' } };

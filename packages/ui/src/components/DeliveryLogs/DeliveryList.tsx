@@ -13,7 +13,7 @@ import {
 } from 'react';
 import { Badge, type BadgeTone } from '../../primitives';
 import { useMessages } from '../../provider';
-import { formatDateTime } from '../format';
+import { formatCompactDateTime } from '../format';
 
 type Messages = ReturnType<typeof useMessages>;
 
@@ -129,7 +129,7 @@ const Row = memo(function Row({
       <span className="swk-logs__outcome">{outcomeOf(delivery, m)}</span>
       <span className="swk-logs__attempts">{m.logsAttempts(delivery.attemptCount)}</span>
       <time className="swk-logs__time" dateTime={delivery.createdAt}>
-        {formatDateTime(delivery.createdAt)}
+        {formatCompactDateTime(delivery.createdAt)}
       </time>
     </div>
   );

@@ -2,6 +2,7 @@ import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, screen, userEvent, waitFor, within } from 'storybook/test';
 import type { FakeApi } from '../../fake';
 import { FAKE_NOW } from '../../fake';
+import { generatedDelivery } from '../../fake/fixtures';
 import { DeliveryLogs } from './DeliveryLogs';
 
 const meta = {
@@ -89,6 +90,44 @@ export const RetryFailedDelivery: Story = {
     await userEvent.click(within(detail).getByRole('button', { name: 'Retry' }));
     await expect(await within(detail).findByText('Scheduled again with the same message id.')).toBeVisible();
     await expect(fake.requestsTo('POST /webhooks/:id/deliveries/:deliveryId/retry')).toHaveLength(1);
+  },
+};
+
+/** The id of the first failed generated delivery of wh_orders at or after row `from` (of `count`). */
+function failedDeliveryId(count: number, from = 0): string {
+  const generator = {
+    id: 'wh_orders',
+    trackEventName: 'Order placed',
+    sendActivityPayload: true,
+    fields: [],
+    heldReason: null,
+    activityIds: [],
+  };
+  for (let index = from; index < count; index++) {
+    const delivery = generatedDelivery(generator, count, index, FAKE_NOW);
+    if (delivery.status === 'failed') return delivery.id;
+  }
+  throw new Error('No failed delivery');
+}
+
+/** A failed delivery's detail open: every attempt with Segment's response, the payload, and Retry. */
+export const FailedDeliveryDetail: Story = {
+  args: { defaultSelectedId: failedDeliveryId(240) },
+  play: async ({ canvasElement }) => {
+    const detail = await within(canvasElement).findByRole('region', { name: /^Delivery evt_/ });
+    await expect(await within(detail).findByRole('button', { name: 'Retry' })).toBeEnabled();
+    await expect(detail).toHaveAttribute('data-status', 'failed');
+    await expect(within(detail).queryByText(/de-duplication window/)).not.toBeInTheDocument();
+  },
+};
+
+/** A failed delivery older than 24 hours: Retry warns that Segment may no longer de-duplicate it. */
+export const StaleFailedDeliveryDetail: Story = {
+  args: { defaultSelectedId: failedDeliveryId(5_000, 3_000) },
+  parameters: { fake: { deliveryCount: 5_000 } },
+  play: async ({ canvasElement }) => {
+    const detail = await within(canvasElement).findByRole('region', { name: /^Delivery evt_/ });
+    await expect(await within(detail).findByText(/older than Segment’s 24-hour de-duplication window/)).toBeVisible();
   },
 };
 

@@ -292,7 +292,8 @@ export function DeliveryLogs({
             onSelect={(delivery) => setSelectedId(delivery.id)}
             hasMore={list.hasNextPage}
             isLoadingMore={list.isFetchingNextPage}
-            onLoadMore={() => void list.fetchNextPage()}
+            // Never cancel a page already on its way (fetchNextPage cancels by default).
+            onLoadMore={() => void list.fetchNextPage({ cancelRefetch: false })}
             emptyMessage={filtered ? m.logsEmptyFiltered : m.logsEmpty}
           />
         )}

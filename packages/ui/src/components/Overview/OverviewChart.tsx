@@ -13,9 +13,9 @@ export interface OverviewChartProps extends Omit<ComponentPropsWithoutRef<'figur
   title?: string;
 }
 
-const WIDTH = 640;
-const HEIGHT = 200;
-const PAD = { top: 12, right: 8, bottom: 24, left: 44 };
+const WIDTH = 960;
+const HEIGHT = 240;
+const PAD = { top: 12, right: 8, bottom: 26, left: 48 };
 
 /** Rounds a maximum up to a "nice" axis value (1, 2, 5 × 10ⁿ). */
 function niceMax(value: number): number {
@@ -102,7 +102,7 @@ export function OverviewChart({ series, range, title, className, ...rest }: Over
                 />
               )}
               {index % labelEvery === 0 && (
-                <text className="swk-chart__label" x={x + barWidth / 2} y={HEIGHT - 6} textAnchor="middle">
+                <text className="swk-chart__label" x={x + barWidth / 2} y={HEIGHT - 8} textAnchor="middle">
                   {formatBucket(bucket.start, hourly)}
                 </text>
               )}
@@ -118,7 +118,7 @@ export function OverviewChart({ series, range, title, className, ...rest }: Over
           {m.overviewFailed}
         </span>
       </figcaption>
-      <table className="swk-visually-hidden">
+      <table className="swk-sr-only">
         <caption>{chartTitle}</caption>
         <thead>
           <tr>

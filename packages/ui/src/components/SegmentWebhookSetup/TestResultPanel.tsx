@@ -1,6 +1,6 @@
 import type { TestResult } from '@segment-webhook/core/contract';
 import { type HTMLAttributes, useId } from 'react';
-import { Callout, CodeBlock, cx, ExternalLinkIcon, Spinner } from '../../primitives';
+import { Callout, CodeBlock, cx, ExternalLinkIcon, Spinner, VisuallyHidden } from '../../primitives';
 import { useMessages } from '../../provider/SegmentWebhookProvider';
 
 /** What the panel shows: nothing yet, a test in flight, a result, or a failure to run the test. */
@@ -101,6 +101,7 @@ function ResultDetails({ result }: { result: TestResult }) {
             <a className="swk-link" href={m.segmentDebuggerUrl} target="_blank" rel="noreferrer">
               {m.testTipLink}
               <ExternalLinkIcon />
+              <VisuallyHidden> {m.opensInNewTab}</VisuallyHidden>
             </a>
           </p>
         </Callout>
