@@ -51,7 +51,7 @@ const preview: Preview = {
   },
   initialGlobals: { theme: 'light' },
   parameters: {
-    layout: 'padded',
+    layout: 'fullscreen',
     a11y: { test: 'error' },
     controls: { matchers: { color: /(background|color)$/i, date: /Date$/i } },
   },

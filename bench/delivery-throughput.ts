@@ -449,6 +449,17 @@ async function main(): Promise<void> {
     ['sqlite', 'analytics-node', ...(pgVersion ? (['postgres'] as const) : []), 'sqlite-batched'] as SystemKind[]
   ).filter(wanted);
   const sink = await startSinkThread();
+  // Interrupted: still drop the PostgreSQL schemas and the SQLite files.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void dropSchemas()
+        .catch(() => {})
+        .finally(() => {
+          rmSync(tempDir, { recursive: true, force: true });
+          process.exit(130);
+        });
+    });
+  }
   console.log(
     `Delivery benchmark: ${EVENTS} events × ${ROUNDS} rounds; steady ${RATE}/s × ${STEADY_SECONDS} s × ${STEADY_ROUNDS}`,
   );

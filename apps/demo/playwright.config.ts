@@ -17,14 +17,15 @@ process.env.DEMO_E2E_PORT ??= execFileSync(
   ['-e', "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"],
   { encoding: 'utf8' },
 ).trim();
-process.env.DEMO_E2E_DATA_DIR ??= mkdtempSync(path.join(tmpdir(), 'segment-webhook-demo-e2e-'));
-const port = Number(process.env.DEMO_E2E_PORT);
 // DEMO_E2E_BASE_URL runs the tests against a demo that is already running (while developing).
 const external = process.env.DEMO_E2E_BASE_URL;
+if (!external) process.env.DEMO_E2E_DATA_DIR ??= mkdtempSync(path.join(tmpdir(), 'segment-webhook-demo-e2e-'));
+const port = Number(process.env.DEMO_E2E_PORT);
 const baseURL = external ?? `http://localhost:${port}`;
 
 export default defineConfig({
   testDir: 'e2e',
+  globalTeardown: './e2e/global-teardown.ts',
   outputDir: 'test-results',
   fullyParallel: false,
   // One demo server, shared state per account: tests use their own accounts and run in one worker.

@@ -7,6 +7,6 @@ export default defineConfig({
   platform: 'node',
   unbundle: true,
   clean: true,
-  // `.js` / `.d.ts`, as publishConfig.exports names them (the package is `type: module`).
   fixedExtension: false,
+  logLevel: 'warn',
 });

@@ -9,4 +9,5 @@ export default defineConfig({
   clean: true,
   // `.js` / `.d.ts`, as publishConfig.exports names them (the package is `type: module`).
   fixedExtension: false,
+  logLevel: 'warn',
 });

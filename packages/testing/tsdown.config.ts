@@ -7,4 +7,6 @@ export default defineConfig({
   platform: 'node',
   unbundle: true,
   clean: true,
+  fixedExtension: false,
+  logLevel: 'warn',
 });

@@ -7,6 +7,8 @@ export default defineConfig({
   platform: 'browser',
   unbundle: true,
   clean: true,
+  fixedExtension: false,
+  logLevel: 'warn',
   // The default stylesheet ships as is (`@segment-webhook/ui/styles.css`).
   copy: [{ from: 'src/styles.css' }],
 });

@@ -22,7 +22,11 @@ const api = `${demo.url}/api/segment-webhooks`;
 const headers = { 'content-type': 'application/json', 'x-account-id': 'demo' };
 
 async function call<T>(method: string, route: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${api}${route}`, { method, headers, body: body && JSON.stringify(body) });
+  const response = await fetch(`${api}${route}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
 }

@@ -184,3 +184,58 @@ test('the journey action Send to webhook runs for a person and reaches Segment',
   await arrival.getByRole('button').click();
   await expect(arrival.locator('pre')).toContainText('"email": "maya.patel@example.com"');
 });
+
+test('a disconnected webhook sends nothing new until Reconnect; Settings edit the track event', async ({
+  page,
+  request,
+  baseURL,
+}) => {
+  const headers = { 'x-account-id': 'initech' };
+  const created = await request.post('/api/segment-webhooks/webhooks', {
+    headers,
+    data: { name: `Form leads ${run}`, trackEventName: 'Lead captured', writeKey: 'wk_e2e_leads_24680' },
+  });
+  const webhook = (await created.json()) as { id: string };
+  const routed = await request.put('/api/segment-webhooks/activities/form-submitted/destination', {
+    headers,
+    data: { webhookId: webhook.id },
+  });
+  expect(routed.status()).toBe(200);
+  const submitForms = async (batch: string) => {
+    const events = [1, 2, 3].map((n) => ({
+      id: `lead-${batch}-${n}-${run}`,
+      activityId: 'form-submitted',
+      occurredAt: new Date().toISOString(),
+      person: { id: `usr_lead_${batch}_${n}`, email: `lead${n}@example.com` },
+      attributes: { form_name: 'Wholesale enquiry' },
+    }));
+    const response = await request.post('/api/segment-webhooks/events', { headers, data: { events } });
+    return (await response.json()) as { accepted: number; deliveries: number };
+  };
+
+  await page.context().addCookies([{ name: 'account', value: 'initech', url: baseURL }]);
+  await page.goto(`/data-sources/segment-webhook/${webhook.id}?tab=logs`);
+  await expect(page.getByRole('tab', { name: 'Logs', selected: true })).toBeVisible();
+  await page.getByRole('switch', { name: 'Live' }).click();
+  const rows = page.getByRole('listbox', { name: 'Deliveries' }).getByRole('option');
+
+  await chooseAction(page, 'Disconnect');
+  await page.getByRole('alertdialog').getByRole('button', { name: 'Disconnect' }).click();
+  await expect(page.locator('article[data-status="disconnected"]')).toBeVisible();
+  expect(await submitForms('while-disconnected')).toEqual({ accepted: 3, deliveries: 0 });
+  await expect(page.getByText('No deliveries yet.', { exact: false })).toBeVisible();
+
+  await chooseAction(page, 'Reconnect');
+  await page.getByRole('alertdialog').getByRole('button', { name: 'Reconnect' }).click();
+  await expect(page.locator('article[data-status="active"]')).toBeVisible();
+  expect(await submitForms('reconnected')).toEqual({ accepted: 3, deliveries: 3 });
+  // The Live tail shows them arrive and turn Delivered.
+  await expect(rows.filter({ hasText: 'Delivered' })).toHaveCount(3);
+  await expect(rows.filter({ hasText: 'usr_lead_while-disconnected' })).toHaveCount(0);
+
+  await page.getByRole('tab', { name: 'Settings' }).click();
+  await page.getByRole('tabpanel').getByLabel('Track event name').fill('Lead form submitted');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.getByText('Settings saved.')).toBeVisible();
+  await expect(page.getByText('Track event: Lead form submitted')).toBeVisible();
+});

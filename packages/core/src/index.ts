@@ -15,6 +15,26 @@ export {
   sampleEvent,
 } from './contract/payload';
 export {
+  createWriteKeyCipher,
+  generateEncryptionKey,
+  parseEncryptionKey,
+  type WriteKeyCipher,
+  type WriteKeyCipherOptions,
+} from './crypto/write-key-cipher';
+export {
+  createDeliveryWorker,
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_LEASE_MS,
+  DEFAULT_NEEDS_ATTENTION_AFTER,
+  DEFAULT_POLL_INTERVAL_MS,
+  DEFAULT_PRUNE_INTERVAL_MS,
+  DEFAULT_REQUESTS_PER_SECOND_PER_KEY,
+  DEFAULT_WORKER_RETENTION_MS,
+  type DeliveryWorker,
+  type DeliveryWorkerOptions,
+} from './engine/worker';
+export {
   // The store has its own `AttemptRecord` (a stored attempt); the client's is exported under this name.
   type AttemptRecord as SendAttemptRecord,
   backoffDelay,
@@ -41,6 +61,14 @@ export {
   sendWithRetry,
   writeKeyHint,
 } from './segment/index';
+export { type Logger, silentLogger } from './service/logger';
+export {
+  createSegmentWebhookService,
+  DEFAULT_PRUNE_BATCH_SIZE,
+  DEFAULT_RETENTION_MS,
+  type SegmentWebhookServiceInstance,
+  type SegmentWebhookServiceOptions,
+} from './service/service';
 export type { Route, SegmentWebhookService, Unsubscribe } from './service/types';
 export type {
   AttemptCompletion,
@@ -64,31 +92,3 @@ export type {
   WebhookPatch,
   WebhookRecord,
 } from './store/types';
-export {
-  createSegmentWebhookService,
-  DEFAULT_PRUNE_BATCH_SIZE,
-  DEFAULT_RETENTION_MS,
-  type SegmentWebhookServiceInstance,
-  type SegmentWebhookServiceOptions,
-} from './service/service';
-export { type Logger, silentLogger } from './service/logger';
-export {
-  createDeliveryWorker,
-  DEFAULT_BATCH_SIZE,
-  DEFAULT_CONCURRENCY,
-  DEFAULT_LEASE_MS,
-  DEFAULT_NEEDS_ATTENTION_AFTER,
-  DEFAULT_POLL_INTERVAL_MS,
-  DEFAULT_PRUNE_INTERVAL_MS,
-  DEFAULT_REQUESTS_PER_SECOND_PER_KEY,
-  DEFAULT_WORKER_RETENTION_MS,
-  type DeliveryWorker,
-  type DeliveryWorkerOptions,
-} from './engine/worker';
-export {
-  createWriteKeyCipher,
-  generateEncryptionKey,
-  parseEncryptionKey,
-  type WriteKeyCipher,
-  type WriteKeyCipherOptions,
-} from './crypto/write-key-cipher';

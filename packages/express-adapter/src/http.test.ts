@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { SegmentWebhookError } from '@segment-webhook/core/contract';
 import { describe, expect, it } from 'vitest';
-import { MAX_JSON_DEPTH, nestingExceeds, parseQueryString, readJsonBody } from './http';
+import { jsonNestingExceeds, MAX_JSON_DEPTH, parseQueryString, readJsonBody } from './http';
 
 function request(body: Buffer | string | null, headers: Record<string, string> = {}): IncomingMessage {
   const bytes = body === null ? Buffer.alloc(0) : Buffer.from(body);
@@ -78,13 +78,24 @@ describe('readJsonBody', () => {
   });
 });
 
-describe('nestingExceeds', () => {
-  it('measures arrays and objects without recursion', () => {
-    let value: unknown = 1;
-    for (let i = 0; i < 100_000; i++) value = { a: value };
-    expect(nestingExceeds(value, 64)).toBe(true);
-    expect(nestingExceeds({ a: [{ b: 1 }] }, 3)).toBe(false);
-    expect(nestingExceeds({ a: [{ b: {} }] }, 3)).toBe(true);
+describe('jsonNestingExceeds', () => {
+  const exceeds = (text: string, max: number) => jsonNestingExceeds(Buffer.from(text), max);
+
+  it('counts arrays and objects, not brackets inside strings', () => {
+    expect(exceeds('{"a":[{"b":1}]}', 3)).toBe(false);
+    expect(exceeds('{"a":[{"b":{}}]}', 3)).toBe(true);
+    expect(exceeds('{"a":"[[[[[[{{{{"}', 1)).toBe(false);
+    // A string holding one backslash, then an object: the escape does not swallow the closing quote.
+    expect(exceeds('{"a":"\\\\","b":{}}', 1)).toBe(true);
+    // An escaped quote does not end the string: the brackets after it are text.
+    expect(exceeds('{"a":"\\"[[["}', 1)).toBe(false);
+    expect(JSON.parse('{"a":"\\"[[["}')).toEqual({ a: '"[[[' });
+    expect(JSON.parse('{"a":"\\\\","b":{}}')).toEqual({ a: '\\', b: {} });
+    expect(exceeds('["é",["ü"]]', 1)).toBe(true);
+  });
+
+  it('handles a million levels without recursion', () => {
+    expect(exceeds(`${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}`, 64)).toBe(true);
   });
 });
 

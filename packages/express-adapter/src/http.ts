@@ -48,18 +48,17 @@ export async function readJsonBody(req: IncomingMessage & { body?: unknown }, li
 
   const bytes = await readAtMost(req, limit);
   if (!isUtf8(bytes)) throw new SegmentWebhookError('invalid_json', 'The body is not valid UTF-8.');
-  let value: unknown;
-  try {
-    value = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    throw new SegmentWebhookError('invalid_json', 'The body is not valid JSON.');
-  }
-  if (nestingExceeds(value, MAX_JSON_DEPTH)) {
+  // Checked on the bytes, before parsing: validators recurse, so deeper bodies are refused up front.
+  if (jsonNestingExceeds(bytes, MAX_JSON_DEPTH)) {
     throw new SegmentWebhookError('validation_error', `The body is nested more than ${MAX_JSON_DEPTH} levels deep.`, {
       issues: [{ path: [], message: `At most ${MAX_JSON_DEPTH} levels of nesting` }],
     });
   }
-  return value;
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new SegmentWebhookError('invalid_json', 'The body is not valid JSON.');
+  }
 }
 
 function tooLarge(limit: number): SegmentWebhookError {
@@ -100,17 +99,30 @@ function readAtMost(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-/** True when `value` nests arrays or objects more than `max` levels deep (iterative: no recursion). */
-export function nestingExceeds(value: unknown, max: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length > 0) {
-    const [current, depth] = stack.pop()!;
-    if (typeof current !== 'object' || current === null) continue;
-    if (depth + 1 > max) return true;
-    const children = Array.isArray(current) ? current : Object.values(current);
-    for (const child of children) {
-      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
-    }
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/**
+ * True when the JSON text in `bytes` opens more than `max` arrays or objects inside each other. One
+ * pass over the bytes, skipping strings (UTF-8 multi-byte sequences never contain these ASCII bytes);
+ * malformed text is left to `JSON.parse`.
+ */
+export function jsonNestingExceeds(bytes: Uint8Array, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i];
+    if (inString) {
+      if (byte === BACKSLASH) i++;
+      else if (byte === QUOTE) inString = false;
+    } else if (byte === QUOTE) inString = true;
+    else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
+      if (++depth > max) return true;
+    } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) depth--;
   }
   return false;
 }

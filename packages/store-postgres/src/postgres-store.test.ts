@@ -321,7 +321,25 @@ describe('postgresStore specifics', () => {
       }
       if (account === 'acct_c') expect(routes.size).toBe(0);
     });
-    // Fresh records per call.
-    expect(lookups[0]!.get('order-placed')).not.toBe(lookups[3]!.get('order-placed'));
+    // Fresh records per call, down to the fields.
+    const [first, second] = [lookups[0]!.get('order-placed')!, lookups[3]!.get('order-placed')!];
+    expect(first).not.toBe(second);
+    first.fields.push({ key: 'mutated', value: 1 });
+    expect(second.fields).toEqual(a.fields);
+  });
+
+  it('finishes the calls already made when it closes', async () => {
+    const schema = freshSchema();
+    const store = make(schema);
+    await store.migrate();
+    const webhook = webhookFixture();
+    await store.insertWebhook(webhook);
+    const pending = Array.from({ length: 8 }, (_, i) =>
+      store.insertDeliveries([deliveryFixture(webhook, { id: `late_${i}`, eventId: `late_${i}` })]),
+    );
+    await store.close();
+    expect((await Promise.all(pending)).map(([result]) => result!.created)).toEqual(Array(8).fill(true));
+    const reopened = make(schema);
+    expect(await reopened.getDeliveries(Array.from({ length: 8 }, (_, i) => `late_${i}`))).toHaveLength(8);
   });
 });

@@ -107,7 +107,8 @@ function toWebhook(row: Row): WebhookRecord {
     trackEventName: row.track_event_name as string,
     region: row.region as WebhookRecord['region'],
     sendActivityPayload: row.send_activity_payload as boolean,
-    fields: row.fields as WebhookRecord['fields'],
+    // Copied: one row may serve several callers (merged route lookups), and records must not share state.
+    fields: structuredClone(row.fields) as WebhookRecord['fields'],
     status: row.status as WebhookRecord['status'],
     healthState: row.health_state as WebhookRecord['healthState'],
     healthReason: (row.health_reason as string | null) ?? null,
@@ -265,6 +266,10 @@ class PostgresStoreImpl implements PostgresStore {
     this.closed = true;
     this.workListeners.clear();
     this.changeListeners.clear();
+    // Calls already made finish first (grouped inserts and lookups may still be queued).
+    while (this.insertsRunning + this.insertQueue.length + this.routesRunning + this.routeQueue.length > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     await this.notifying;
     await this.listener?.stop();
     this.listener = null;

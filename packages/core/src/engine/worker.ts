@@ -16,14 +16,20 @@ import { createRateBudget } from './rate-budget';
 export const DEFAULT_BATCH_SIZE = 500;
 /** Default rounds in flight at once: 4. */
 export const DEFAULT_CONCURRENCY = 4;
-/** Default lease on claimed deliveries: 120 s (several client timeouts, for split and bisected batches). */
-export const DEFAULT_LEASE_MS = 120_000;
+/**
+ * Default lease on claimed deliveries: 60 s (several client timeouts, for split and bisected batches). A
+ * lease that runs out early only causes a repeat with the same messageId, which Segment de-duplicates.
+ */
+export const DEFAULT_LEASE_MS = 60_000;
 /** Default fallback poll when no wake-up arrives: 1 s. */
 export const DEFAULT_POLL_INTERVAL_MS = 1000;
 /** Default consecutive refused batches that make a webhook need attention: 5. */
 export const DEFAULT_NEEDS_ATTENTION_AFTER = 5;
-/** Default requests per second per write key and worker: 100 (Segment allows about 1,000 per workspace). */
-export const DEFAULT_REQUESTS_PER_SECOND_PER_KEY = 100;
+/**
+ * Default requests per second per write key and worker: 250 (Segment allows about 1,000 per workspace; a
+ * 429 beyond that pauses the key for every worker).
+ */
+export const DEFAULT_REQUESTS_PER_SECOND_PER_KEY = 250;
 /** Default age after which the worker prunes finished deliveries: 30 days. */
 export const DEFAULT_WORKER_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 /** Default interval between two prunes: 1 hour. */
@@ -49,13 +55,13 @@ export interface DeliveryWorkerOptions {
   batchSize?: number;
   /** Rounds (claim → send → record) in flight at once. Default 4. */
   concurrency?: number;
-  /** Lease on claimed deliveries, in ms; a crashed worker's deliveries are claimed again after it. Default 120_000. */
+  /** Lease on claimed deliveries, in ms; a crashed worker's deliveries are claimed again after it. Default 60_000. */
   leaseMs?: number;
   /** Fallback poll interval when idle, in ms (wake-ups make new work go out at once). Default 1000. */
   pollIntervalMs?: number;
   /** Consecutive permanently refused batches after which a webhook needs attention. Default 5. */
   needsAttentionAfter?: number;
-  /** Requests per second per write key in this worker (a token bucket with that burst). Default 100. */
+  /** Requests per second per write key in this worker (a token bucket with that burst). Default 250. */
   requestsPerSecondPerKey?: number;
   /**
    * Finished deliveries older than this are pruned while the worker runs (at start, then every

@@ -7,7 +7,6 @@ const meta = {
   title: 'Components/SegmentWebhookSetup',
   component: SegmentWebhookSetup,
   args: { onCreated: fn(), onCancel: fn() },
-  parameters: { layout: 'fullscreen' },
 } satisfies Meta<typeof SegmentWebhookSetup>;
 export default meta;
 type Story = StoryObj<typeof meta>;
