@@ -64,7 +64,7 @@ export default defineConfig({
         stderr: 'pipe',
         env: {
           PORT: String(port),
-          DATA_DIR: process.env.DEMO_E2E_DATA_DIR,
+          DATA_DIR: process.env.DEMO_E2E_DATA_DIR ?? '',
           SEGMENT_RETRY_BASE_MS: '200',
           // Whatever the calling shell has: SQLite in the temp dir and the local sink, never real Segment.
           DATABASE_URL: '',
