@@ -436,6 +436,13 @@ describe('ingest, deliveries and Send to webhook', () => {
     expect(batch.status, batch.text).toBe(202);
     expect(ingestResponseSchema.parse(batch.body)).toEqual({ accepted: 3, deliveries: 2 });
     expectProblem(await api.request('POST', '/events', { json: { events: [] } }), 400, 'validation_error');
+    const badBatch = await api.request('POST', '/events', { json: { events: [event('evt_ok'), event('')] } });
+    expectProblem(badBatch, 400, 'validation_error');
+    const pathsOf = (r: TestResponse) => (problemSchema.parse(r.body).errors ?? []).map((i) => i.path.join('.'));
+    expect(pathsOf(badBatch)).toContain('events.1.id');
+    const badSingle = await api.request('POST', '/events', { json: event('evt_bad', { occurredAt: 'yesterday' }) });
+    expectProblem(badSingle, 400, 'validation_error');
+    expect(pathsOf(badSingle)).toContain('occurredAt');
     expectProblem(
       await api.request('POST', '/events', {
         json: { events: Array.from({ length: 1001 }, (_, i) => event(`e${i}`)) },

@@ -99,11 +99,13 @@ export function DebuggerPanel({ onClose }: { onClose: () => void }) {
           </button>
         </div>
         <p className="debugger-subtitle">
-          {state?.mode === 'sink'
-            ? 'What the local Segment stand-in received, as your Segment source debugger would show it.'
-            : state
-              ? 'This server sends to Segment directly. Open the source debugger in your Segment workspace to see arrivals.'
-              : 'Loading…'}
+          {state === null
+            ? 'Loading…'
+            : state.mode === 'sink'
+              ? 'What the local Segment stand-in received, as your Segment source debugger would show it.'
+              : state.mode === 'live'
+                ? 'This server sends to Segment itself. Open the source debugger in your Segment workspace to see arrivals.'
+                : 'This server sends to the endpoints set in SEGMENT_US_ENDPOINT / SEGMENT_EU_ENDPOINT; check arrivals there.'}
         </p>
         {state?.mode === 'sink' && (
           <div className="debugger-tools">

@@ -66,6 +66,7 @@ export function Layout({
                   href={item.href}
                   onClick={linkHandler(item.href)}
                   className="nav-link"
+                  title={item.label}
                   aria-current={section === item.section ? 'page' : undefined}
                 >
                   {item.icon}
