@@ -558,6 +558,15 @@ ${steadyRows.join('\n')}
 
 ${verdict.join('\n')}
 
+Where the time goes (CPU profile of the SQLite burst, \`node --cpu-prof\`, on a quiet machine): about 45 % is
+SQLite itself — the grouped outbox commits with \`synchronous=FULL\` (~17 %; one fsync, 3.7 ms on this disk, per
+group of calls), the claims (~16 %: a lease update per row) and the completions (~12 %: a status update plus an
+attempt row per delivery), each row moving entries in several of the \`deliveries\` indexes; then the
+per-call work of \`ingest\` (route lookup ~7 %, zod validation ~4 %, building the message), the HTTP client
+(~5 %) and GC (~5 %). analytics-node only serialises in-memory events, so the same machine budget goes to
+sending. With every event committed before \`ingest\` resolves, the kit keeps pace with it rather than
+outrunning it 5×; its latency (report → Segment) is ~40× lower in the burst and stays well under 100 ms at 500/s.
+
 Rounds (events/s): ${kinds
       .map(
         (k) =>

@@ -66,6 +66,18 @@ describe('the debugger feed', () => {
     expect(received).not.toContain(WRITE_KEY);
   });
 
+  it('replays what arrived after ?since before going live', async () => {
+    await track(sink, 'Order placed');
+    await track(sink, 'Email opened');
+    const controller = new AbortController();
+    const response = await fetch(`${base}/stream?since=1`, { signal: controller.signal });
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let received = '';
+    while (!received.includes('Email opened')) received += (await reader.read()).value ?? '';
+    controller.abort();
+    expect(received).not.toContain('Order placed');
+  });
+
   it('clears the record', async () => {
     await track(sink, 'Order placed');
     expect((await fetch(base, { method: 'DELETE' })).status).toBe(204);

@@ -1,7 +1,8 @@
 /**
  * The Segment debugger feed: what the local Segment sink received, for the host dashboard's
  * **Segment debugger** panel. `GET /` lists recent messages, `GET /stream` tails them as Server-Sent
- * Events, `DELETE /` clears them. Write keys are shown as hints only.
+ * Events (`?since=<seq>` first replays what arrived after that message), `DELETE /` clears them.
+ * Write keys are shown as hints only.
  */
 import type { ReceivedMessage, SegmentSink } from '@segment-webhook/testing';
 import { writeKeyHint } from '@segment-webhook/testing';
@@ -69,11 +70,14 @@ export function createDebuggerRouter(sink: SegmentSink | null, mode: DebuggerMod
       'x-accel-buffering': 'no',
     });
     response.write(': connected\n\n');
-    const unsubscribe = sink.onReceive((messages) => {
-      for (const message of messages) {
-        response.write(`event: message\ndata: ${JSON.stringify(toDebuggerEvent(message))}\n\n`);
-      }
-    });
+    const send = (message: ReceivedMessage) =>
+      response.write(`event: message\ndata: ${JSON.stringify(toDebuggerEvent(message))}\n\n`);
+    const unsubscribe = sink.onReceive((messages) => messages.forEach(send));
+    // `?since=<seq>`: what arrived after the panel's list was read, so nothing falls between the two.
+    const since = Number(request.query.since);
+    if (Number.isInteger(since) && since >= 0) {
+      for (const message of sink.received()) if (message.seq > since) send(message);
+    }
     const heartbeat = setInterval(() => response.write(': keep-alive\n\n'), 15_000);
     request.on('close', () => {
       clearInterval(heartbeat);

@@ -49,7 +49,9 @@ export function DebuggerPanel({ onClose }: { onClose: () => void }) {
         if (stopped) return;
         setState(initial);
         if (initial.mode !== 'sink') return;
-        source = new EventSource(`${DEMO_API}/debugger/stream`);
+        // Resume after the newest listed message: nothing is lost between the list and the feed.
+        const since = initial.events.reduce((max, item) => Math.max(max, Number(item.id)), 0);
+        source = new EventSource(`${DEMO_API}/debugger/stream?since=${since}`);
         source.onopen = () => setConnected(true);
         source.onerror = () => setConnected(false);
         source.addEventListener('message', (message) => {
