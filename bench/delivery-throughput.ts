@@ -21,6 +21,7 @@
  * waiting its 10 s flush interval), BENCH_ROUNDS (5), BENCH_RATE (500), BENCH_STEADY_SECONDS (8),
  * BENCH_STEADY_ROUNDS (3), BENCH_HOST_CONCURRENCY (64), DATABASE_URL (postgres://postgres@127.0.0.1:5432/test;
  * the PostgreSQL rows are skipped with a note when it is unreachable), BENCH_WRITE (1: update BENCHMARKS.md),
+ * BENCH_HANDOFF (1: the service hands new deliveries to the in-process worker; 0: claims only),
  * BENCH_SYSTEMS (comma-separated subset of sqlite, analytics-node, postgres, sqlite-batched: a partial run
  * that prints medians and leaves BENCHMARKS.md alone).
  */
@@ -45,6 +46,7 @@ const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:
 const WRITE = (process.env.BENCH_WRITE ?? '1') !== '0';
 const HOST_CONCURRENCY = Number(process.env.BENCH_HOST_CONCURRENCY ?? 64);
 /** Comma-separated subset of sqlite, analytics-node, postgres (default: all). */
+const HANDOFF = (process.env.BENCH_HANDOFF ?? '1') !== '0';
 const SYSTEMS = process.env.BENCH_SYSTEMS?.split(',').map((s) => s.trim());
 const ACCOUNT = 'acct_bench';
 const ACTIVITY = 'order-placed';
@@ -149,13 +151,15 @@ let runCounter = 0;
 const nextRunId = (label: string) => `${label}${++runCounter}`;
 
 async function startKit(store: Store, sinkUrl: string, writeKey: string): Promise<System> {
+  const worker = createDeliveryWorker({ store, endpoints: { us: sinkUrl }, allowInsecureDevelopmentKey: true });
   const service = createSegmentWebhookService({
     store,
     endpoints: { us: sinkUrl },
     allowInsecureDevelopmentKey: true,
     plan: () => 100,
+    // Claim at insert: the worker runs in this process (BENCH_HANDOFF=0 measures the claim path alone).
+    ...(HANDOFF ? { worker } : {}),
   });
-  const worker = createDeliveryWorker({ store, endpoints: { us: sinkUrl }, allowInsecureDevelopmentKey: true });
   await store.migrate();
   const webhook = await service.createWebhook(ACCOUNT, {
     name: 'Bench',
@@ -558,14 +562,28 @@ ${steadyRows.join('\n')}
 
 ${verdict.join('\n')}
 
-Where the time goes (CPU profile of the SQLite burst, \`node --cpu-prof\`, on a quiet machine): about 45 % is
-SQLite itself — the grouped outbox commits with \`synchronous=FULL\` (~17 %; one fsync, 3.7 ms on this disk, per
-group of calls), the claims (~16 %: a lease update per row) and the completions (~12 %: a status update plus an
-attempt row per delivery), each row moving entries in several of the \`deliveries\` indexes; then the
-per-call work of \`ingest\` (route lookup ~7 %, zod validation ~4 %, building the message), the HTTP client
-(~5 %) and GC (~5 %). analytics-node only serialises in-memory events, so the same machine budget goes to
-sending. With every event committed before \`ingest\` resolves, the kit's throughput is bounded by these
-per-row writes, not by sending; what it buys is in the latency columns (no flush interval, nothing held in memory).
+What changed since the previous run (4,106 events/s = 0.8× one event per call, 5,513 = 1.1× with 100 per
+call; p99 27.1 ms steady): **claim at insert**. The service is given the delivery worker running in its process
+(\`createSegmentWebhookService({ worker })\`); new deliveries whose webhook is active and healthy and whose write
+key is not paused are inserted already leased to that worker (\`store.insertDeliveries(rows, { lease })\`:
+lease owner and expiry set by the INSERT itself, which on PostgreSQL also returns the webhook's key and region)
+and handed to it in memory with the webhook's key and region, read once per commit — no claim
+query, no re-read, no wake-up. The worker takes at most \`batchSize × concurrency\` this way (the rest is
+inserted due and claimed as before) and still asks the store whenever it signals work or a poll interval passes.
+A crash loses nothing: the leases expire and any worker claims the rows. Completions on SQLite find the held
+deliveries with one statement and update them by rowid (no per-row lookup by id); decrypted write keys are
+cached per ciphertext for a minute. Same tree and load, \`BENCH_HANDOFF=0\` (claims only): 3,913 events/s one per
+call, 6,840 with 100 per call (5 rounds, load 3.7 → 3.5); PostgreSQL one per call (3,000 events × 3 rounds, load
+~4): 1,738 claims only, 1,599 and 1,731 with the hand-off (no gain there: its claims were already one statement
+per 500 rows; p99 lower).
+
+Where the time goes now (CPU profile of the SQLite burst, \`node --cpu-prof\`, load ~3.5): the claim is gone;
+sending and recording (the worker's rounds) ~24 % of which the completions ~15 % (a status update plus an
+attempt row per delivery, each moving entries in several \`deliveries\` indexes) and the HTTP client ~6 %;
+\`ingest\` ~21 % (route lookup ~8 %, zod validation ~6 %, building the message ~4 %); the grouped outbox
+commits with \`synchronous=FULL\` ~17 % (one fsync per group of calls); GC ~3 %. Left to cut: attempts stored
+inline for a first-try success (a schema change), a route cache in the service, and one statement for all of a
+batch's delivered rows.
 
 Rounds (events/s): ${kinds
       .map(

@@ -11,6 +11,9 @@ import type {
   DeliveryRecord,
   DeliveryStats,
   DeliveryStatsQuery,
+  InsertDeliveriesOptions,
+  InsertedDelivery,
+  InsertLease,
   NewDelivery,
   RouteRecord,
   SetRouteResult,
@@ -81,7 +84,7 @@ export interface PostgresStore extends Store {
 }
 
 type Row = Record<string, unknown>;
-type InsertResult = { id: string; messageId: string; created: boolean };
+type InsertResult = InsertedDelivery;
 /** One waiting {@link Store.resolveRoutes} call. */
 interface RouteCall {
   accountId: string;
@@ -92,8 +95,19 @@ interface RouteCall {
 /** One waiting {@link Store.insertDeliveries} call. */
 interface InsertCall {
   deliveries: readonly NewDelivery[];
+  lease: InsertLease | undefined;
   resolve: (results: InsertResult[]) => void;
   reject: (error: unknown) => void;
+}
+
+/** The lease of each delivery of these calls: the first `lease.max` of each call with a lease. */
+function leasesOf(calls: readonly InsertCall[]): Map<NewDelivery, InsertLease> {
+  const leases = new Map<NewDelivery, InsertLease>();
+  for (const { lease, deliveries } of calls) {
+    if (!lease) continue;
+    for (const d of deliveries.slice(0, Math.max(0, lease.max))) leases.set(d, lease);
+  }
+  return leases;
 }
 
 const num = (value: unknown): number => Number(value);
@@ -570,10 +584,13 @@ class PostgresStoreImpl implements PostgresStore {
 
   // Deliveries: the outbox ---------------------------------------------------------------------
 
-  async insertDeliveries(deliveries: readonly NewDelivery[]): Promise<InsertResult[]> {
+  async insertDeliveries(
+    deliveries: readonly NewDelivery[],
+    options?: InsertDeliveriesOptions,
+  ): Promise<InsertResult[]> {
     if (deliveries.length === 0) return [];
     return new Promise((resolve, reject) => {
-      this.insertQueue.push({ deliveries, resolve, reject });
+      this.insertQueue.push({ deliveries, lease: options?.lease, resolve, reject });
       this.pumpInserts();
     });
   }
@@ -607,12 +624,18 @@ class PostgresStoreImpl implements PostgresStore {
   private async runInsertCalls(calls: InsertCall[]): Promise<void> {
     try {
       // Merged in call order, so a key repeated across calls resolves as it would have one call after another.
-      const results = await this.insertNow(calls.flatMap((call) => call.deliveries));
+      const deliveries = calls.flatMap((call) => call.deliveries);
+      const results = await this.insertNow(deliveries, false, leasesOf(calls));
       let offset = 0;
-      for (const call of calls) {
-        call.resolve(results.slice(offset, offset + call.deliveries.length));
+      const perCall = calls.map((call) => {
+        const slice = results.slice(offset, offset + call.deliveries.length);
         offset += call.deliveries.length;
-      }
+        return slice;
+      });
+      calls.forEach((call, index) => {
+        call.resolve(perCall[index]!);
+      });
+      this.announceInserted(deliveries, results);
     } catch (error) {
       if (calls.length === 1) {
         calls[0]!.reject(error);
@@ -620,12 +643,32 @@ class PostgresStoreImpl implements PostgresStore {
       }
       // One bad call (e.g. a webhook deleted meanwhile) must not fail the others: run them one by one.
       for (const call of calls) {
-        await this.insertNow(call.deliveries).then(call.resolve, call.reject);
+        await this.insertNow(call.deliveries, true, leasesOf([call])).then(call.resolve, call.reject);
       }
     }
   }
 
-  private async insertNow(deliveries: readonly NewDelivery[]): Promise<InsertResult[]> {
+  /** After inserts that were not announced yet: changes, and work unless every new delivery was leased. */
+  private announceInserted(deliveries: readonly NewDelivery[], results: readonly InsertResult[]): void {
+    const createdByWebhook = new Map<string, string[]>();
+    let due = false;
+    for (const [index, result] of results.entries()) {
+      if (!result.created) continue;
+      if (!result.claimed) due = true;
+      const webhookId = deliveries[index]!.webhookId;
+      const list = createdByWebhook.get(webhookId) ?? [];
+      list.push(result.id);
+      createdByWebhook.set(webhookId, list);
+    }
+    if (due) this.announceWork();
+    this.announceChanges(createdByWebhook);
+  }
+
+  private async insertNow(
+    deliveries: readonly NewDelivery[],
+    announce = true,
+    leases: ReadonlyMap<NewDelivery, InsertLease> = new Map(),
+  ): Promise<InsertResult[]> {
     const keyOf = (d: { webhookId: string; source: string; eventId: string }) =>
       JSON.stringify([d.webhookId, d.source, d.eventId]);
     // The first occurrence of a key in this call wins; later ones resolve to it.
@@ -635,6 +678,9 @@ class PostgresStoreImpl implements PostgresStore {
       if (!firsts.has(key)) firsts.set(key, delivery);
     }
     const rows = [...firsts.values()].map((d) => ({
+      lease_owner: leases.get(d)?.owner ?? null,
+      lease_until: leases.get(d)?.until ?? null,
+      lease_now: leases.get(d)?.now ?? null,
       id: d.id,
       account_id: d.accountId,
       webhook_id: d.webhookId,
@@ -655,11 +701,38 @@ class PostgresStoreImpl implements PostgresStore {
     const holders = new Map<string, InsertResult>();
     const createdByWebhook = new Map<string, string[]>();
     for (const row of inserted) {
-      holders.set(keyOf({ webhookId: row.webhook_id, source: row.source, eventId: row.event_id }), {
-        id: row.id as string,
-        messageId: row.message_id as string,
-        created: true,
-      });
+      const key = keyOf({ webhookId: row.webhook_id, source: row.source, eventId: row.event_id });
+      const holder: InsertResult = { id: row.id as string, messageId: row.message_id as string, created: true };
+      const d = firsts.get(key);
+      if (row.lease_owner !== null && d) {
+        // Claim at insert: leased by this very INSERT, with the webhook read by the same statement.
+        holder.claimed = {
+          id: d.id,
+          accountId: d.accountId,
+          webhookId: d.webhookId,
+          eventId: d.eventId,
+          personId: d.personId,
+          activityId: d.activityId,
+          source: d.source,
+          status: 'pending',
+          messageId: d.messageId,
+          attemptCount: 0,
+          countedAttempts: 0,
+          occurredAt: d.occurredAt,
+          createdAt: d.createdAt,
+          updatedAt: d.createdAt,
+          cycleStartedAt: d.createdAt,
+          nextAttemptAt: num(row.next_attempt_at),
+          deliveredAt: null,
+          lastError: null,
+          lastHttpStatus: null,
+          message: d.message,
+          writeKeyCiphertext: row.write_key_ciphertext as string,
+          writeKeyFingerprint: row.write_key_fingerprint as string,
+          region: row.region as ClaimedDelivery['region'],
+        };
+      }
+      holders.set(key, holder);
       const list = createdByWebhook.get(row.webhook_id as string) ?? [];
       list.push(row.id as string);
       createdByWebhook.set(row.webhook_id as string, list);
@@ -692,8 +765,10 @@ class PostgresStoreImpl implements PostgresStore {
       }
     }
     if (createdByWebhook.size > 0) {
-      this.announceWork();
-      this.announceChanges(createdByWebhook);
+      if (announce) {
+        this.announceWork();
+        this.announceChanges(createdByWebhook);
+      }
     }
     return deliveries.map((d) => {
       const holder = holders.get(keyOf(d))!;
@@ -1079,18 +1154,31 @@ function buildStatements(s: string, schemaName: string) {
     ),
     insertDeliveries: named(
       'insert',
-      `INSERT INTO ${s}.deliveries (id, account_id, webhook_id, event_id, person_id, activity_id, source, status,
-         message_id, message, attempt_count, counted_attempts, occurred_at, created_at, updated_at, cycle_started_at,
-         next_attempt_at)
-       SELECT id, account_id, webhook_id, event_id, person_id, activity_id, source, 'pending', message_id, message,
-         0, 0, occurred_at, created_at, created_at, created_at, created_at
-       FROM json_to_recordset($1::json) AS x(id text, account_id text, webhook_id text, event_id text,
-         person_id text, activity_id text, source text, message_id text, message json, occurred_at bigint,
-         created_at bigint)
-       -- A stable order of unique-index insertions: concurrent calls with overlapping keys cannot deadlock.
-       ORDER BY webhook_id, source, event_id
-       ON CONFLICT (webhook_id, source, event_id) DO NOTHING
-       RETURNING id, message_id, webhook_id, source, event_id`,
+      `WITH ins AS (
+         INSERT INTO ${s}.deliveries (id, account_id, webhook_id, event_id, person_id, activity_id, source, status,
+           message_id, message, attempt_count, counted_attempts, occurred_at, created_at, updated_at, cycle_started_at,
+           next_attempt_at, lease_owner)
+         SELECT x.id, x.account_id, x.webhook_id, x.event_id, x.person_id, x.activity_id, x.source, 'pending',
+           x.message_id, x.message, 0, 0, x.occurred_at, x.created_at, x.created_at, x.created_at,
+           CASE WHEN e.ok THEN x.lease_until ELSE x.created_at END, CASE WHEN e.ok THEN x.lease_owner END
+         FROM json_to_recordset($1::json) AS x(id text, account_id text, webhook_id text, event_id text,
+           person_id text, activity_id text, source text, message_id text, message json, occurred_at bigint,
+           created_at bigint, lease_owner text, lease_until bigint, lease_now bigint)
+         -- Claim at insert: only where a claim could take it (webhook active and healthy, key not paused).
+         LEFT JOIN LATERAL (
+           SELECT true AS ok FROM ${s}.webhooks w
+           WHERE x.lease_owner IS NOT NULL AND w.id = x.webhook_id AND w.status = 'active'
+             AND w.health_state = 'healthy'
+             AND NOT EXISTS (SELECT 1 FROM ${s}.write_key_pauses p
+                             WHERE p.fingerprint = w.write_key_fingerprint AND p.until > x.lease_now)
+         ) e ON true
+         -- A stable order of unique-index insertions: concurrent calls with overlapping keys cannot deadlock.
+         ORDER BY x.webhook_id, x.source, x.event_id
+         ON CONFLICT (webhook_id, source, event_id) DO NOTHING
+         RETURNING id, message_id, webhook_id, source, event_id, lease_owner, next_attempt_at
+       )
+       SELECT ins.*, w.write_key_ciphertext, w.write_key_fingerprint, w.region
+       FROM ins LEFT JOIN ${s}.webhooks w ON ins.lease_owner IS NOT NULL AND w.id = ins.webhook_id`,
     ),
     claim: named(
       'claim',

@@ -34,6 +34,7 @@ describe('sqliteStore specifics', () => {
       { version: 1 },
       { version: 2 },
       { version: 3 },
+      { version: 4 },
     ]);
     raw.close();
   });

@@ -11,6 +11,8 @@ import type {
   DeliveryRecord,
   DeliveryStats,
   DeliveryStatsQuery,
+  InsertedDelivery,
+  InsertLease,
   NewDelivery,
   RouteRecord,
   SetRouteResult,
@@ -126,6 +128,34 @@ function toDelivery(row: Row): DeliveryRecord {
     deliveredAt: (row.delivered_at as number | null) ?? null,
     lastError: (row.last_error as string | null) ?? null,
     lastHttpStatus: (row.last_http_status as number | null) ?? null,
+  };
+}
+
+/**
+ * {@link toDelivery} of a row read with `.raw()` (an array in {@link DELIVERY_COLUMNS} order): the logs page
+ * reads 51 rows per request, and building a keyed row object per row first costs as much as the query.
+ */
+function toDeliveryFromArray(r: unknown[]): DeliveryRecord {
+  return {
+    id: r[0] as string,
+    accountId: r[1] as string,
+    webhookId: r[2] as string,
+    eventId: r[3] as string,
+    personId: r[4] as string,
+    activityId: (r[5] as string | null) ?? null,
+    source: r[6] as DeliveryRecord['source'],
+    status: r[7] as DeliveryStatus,
+    messageId: r[8] as string,
+    attemptCount: r[9] as number,
+    countedAttempts: r[10] as number,
+    occurredAt: r[11] as number,
+    createdAt: r[12] as number,
+    updatedAt: r[13] as number,
+    cycleStartedAt: r[14] as number,
+    nextAttemptAt: (r[15] as number | null) ?? null,
+    deliveredAt: (r[16] as number | null) ?? null,
+    lastError: (r[17] as string | null) ?? null,
+    lastHttpStatus: (r[18] as number | null) ?? null,
   };
 }
 
@@ -348,45 +378,108 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     }
   }
 
-  const insertDeliveriesTx = db.transaction((deliveries: readonly NewDelivery[]) => {
+  type InsertCall = {
+    deliveries: readonly NewDelivery[];
+    lease: InsertLease | undefined;
+    resolve: (results: InsertedDelivery[]) => void;
+    reject: (error: unknown) => void;
+  };
+
+  const insertDeliveriesTx = db.transaction((calls: readonly InsertCall[]) => {
     const insert = stmt(
       `INSERT INTO deliveries (id, account_id, webhook_id, source, event_id, person_id, activity_id, status, message_id,
-         message, occurred_at, created_at, updated_at, cycle_started_at, next_attempt_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)
+         message, occurred_at, created_at, updated_at, cycle_started_at, next_attempt_at, lease_owner)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (webhook_id, event_id, source) DO NOTHING`,
     );
     const existing = stmt('SELECT id, message_id FROM deliveries WHERE webhook_id = ? AND event_id = ? AND source = ?');
-    const results: { id: string; messageId: string; created: boolean }[] = [];
-    const created: { webhookId: string; id: string }[] = [];
-    const counts = new CountDeltas();
-    for (const d of deliveries) {
-      const info = insert.run(
-        d.id,
-        d.accountId,
-        d.webhookId,
-        d.source,
-        d.eventId,
-        d.personId,
-        d.activityId,
-        d.messageId,
-        JSON.stringify(d.message),
-        d.occurredAt,
-        d.createdAt,
-        d.createdAt,
-        d.createdAt,
-        d.createdAt,
-      );
-      if (info.changes === 1) {
-        results.push({ id: d.id, messageId: d.messageId, created: true });
-        created.push({ webhookId: d.webhookId, id: d.id });
-        counts.add(d.webhookId, 'pending', 1);
-      } else {
-        const row = existing.get(d.webhookId, d.eventId, d.source) as Row;
-        results.push({ id: row.id as string, messageId: row.message_id as string, created: false });
+    // Claim at insert: each webhook is read once per transaction, with the same eligibility as a claim.
+    const readWebhook = stmt(
+      `SELECT w.status, w.health_state, w.write_key_ciphertext, w.write_key_fingerprint, w.region, p.paused_until
+       FROM webhooks w LEFT JOIN key_pauses p ON p.fingerprint = w.write_key_fingerprint WHERE w.id = ?`,
+    );
+    const webhookRows = new Map<string, Row | undefined>();
+    const eligible = (webhookId: string, now: number): Row | undefined => {
+      let row: Row | undefined;
+      if (webhookRows.has(webhookId)) row = webhookRows.get(webhookId);
+      else {
+        row = readWebhook.get(webhookId) as Row | undefined;
+        webhookRows.set(webhookId, row);
       }
+      if (row?.status !== 'active' || row.health_state !== 'healthy') return undefined;
+      return row.paused_until === null || (row.paused_until as number) <= now ? row : undefined;
+    };
+    const perCall: InsertedDelivery[][] = [];
+    const created: { webhookId: string; id: string }[] = [];
+    let due = 0;
+    const counts = new CountDeltas();
+    for (const call of calls) {
+      const { lease } = call;
+      let room = lease ? lease.max : 0;
+      const results: InsertedDelivery[] = [];
+      for (const d of call.deliveries) {
+        const webhook = lease && room > 0 ? eligible(d.webhookId, lease.now) : undefined;
+        const message = JSON.stringify(d.message);
+        const info = insert.run(
+          d.id,
+          d.accountId,
+          d.webhookId,
+          d.source,
+          d.eventId,
+          d.personId,
+          d.activityId,
+          d.messageId,
+          message,
+          d.occurredAt,
+          d.createdAt,
+          d.createdAt,
+          d.createdAt,
+          webhook ? lease!.until : d.createdAt,
+          webhook ? lease!.owner : null,
+        );
+        if (info.changes === 1) {
+          const result: InsertedDelivery = { id: d.id, messageId: d.messageId, created: true };
+          if (webhook) {
+            room -= 1;
+            result.claimed = {
+              id: d.id,
+              accountId: d.accountId,
+              webhookId: d.webhookId,
+              eventId: d.eventId,
+              personId: d.personId,
+              activityId: d.activityId,
+              source: d.source,
+              status: 'pending',
+              messageId: d.messageId,
+              attemptCount: 0,
+              countedAttempts: 0,
+              occurredAt: d.occurredAt,
+              createdAt: d.createdAt,
+              updatedAt: d.createdAt,
+              cycleStartedAt: d.createdAt,
+              nextAttemptAt: lease!.until,
+              deliveredAt: null,
+              lastError: null,
+              lastHttpStatus: null,
+              // The caller's own message object: nothing in the store refers to it.
+              message: d.message,
+              writeKeyCiphertext: webhook.write_key_ciphertext as string,
+              writeKeyFingerprint: webhook.write_key_fingerprint as string,
+              region: webhook.region as ClaimedDelivery['region'],
+            };
+          } else due += 1;
+          results.push(result);
+          created.push({ webhookId: d.webhookId, id: d.id });
+          counts.add(d.webhookId, 'pending', 1);
+        } else {
+          const row = existing.get(d.webhookId, d.eventId, d.source) as Row;
+          results.push({ id: row.id as string, messageId: row.message_id as string, created: false });
+        }
+      }
+      perCall.push(results);
     }
     counts.apply();
-    return { results, created };
+    return { perCall, created, due };
   });
 
   const claimTx = db.transaction((owner: string, now: number, leaseMs: number, limit: number) => {
@@ -425,9 +518,14 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   });
 
   const completeTx = db.transaction((owner: string, completions: readonly AttemptCompletion[], now: number) => {
-    const check = stmt(
-      "SELECT webhook_id, status FROM deliveries WHERE id = ? AND lease_owner = ? AND status IN ('pending', 'retrying')",
-    );
+    // One statement finds every delivery still held by `owner`; the updates then go by rowid.
+    const held = new Map<string, Row>();
+    for (const row of stmt(
+      `SELECT d.seq, d.id, d.webhook_id, d.status FROM json_each(?) j CROSS JOIN deliveries d ON d.id = j.value
+       WHERE d.lease_owner = ? AND d.status IN ('pending', 'retrying')`,
+    ).all(JSON.stringify(completions.map((c) => c.deliveryId)), owner) as Row[]) {
+      held.set(row.id as string, row);
+    }
     const insertAttempt = stmt(
       `INSERT INTO attempts (delivery_id, number, at, http_status, latency_ms, outcome, error, response_body)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id, number) DO NOTHING`,
@@ -435,13 +533,15 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     const update = stmt(
       `UPDATE deliveries SET status = ?, attempt_count = attempt_count + 1, counted_attempts = counted_attempts + ?,
          last_error = ?, last_http_status = ?, updated_at = ?, next_attempt_at = ?, delivered_at = ?, lease_owner = NULL
-       WHERE id = ?`,
+       WHERE seq = ?`,
     );
     const applied: { webhookId: string; id: string }[] = [];
     const counts = new CountDeltas();
     for (const c of completions) {
-      const row = check.get(c.deliveryId, owner) as Row | undefined;
+      const row = held.get(c.deliveryId);
       if (!row) continue;
+      // A delivery completed twice in one call counts once, as one after the other would.
+      held.delete(c.deliveryId);
       counts.add(row.webhook_id as string, row.status as string, -1);
       counts.add(row.webhook_id as string, c.status, 1);
       const a = c.attempt;
@@ -454,7 +554,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
         now,
         c.status === 'retrying' ? (c.nextAttemptAt ?? now) : null,
         c.status === 'delivered' ? a.at : null,
-        c.deliveryId,
+        row.seq,
       );
       applied.push({ webhookId: row.webhook_id as string, id: c.deliveryId });
     }
@@ -506,12 +606,6 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     return ids.length;
   });
 
-  type InsertResult = { id: string; messageId: string; created: boolean };
-  type InsertCall = {
-    deliveries: readonly NewDelivery[];
-    resolve: (results: InsertResult[]) => void;
-    reject: (error: unknown) => void;
-  };
   let pendingInserts: InsertCall[] = [];
 
   /**
@@ -525,21 +619,20 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     const calls = pendingInserts;
     pendingInserts = [];
     if (calls.length === 0) return;
-    const run = (list: readonly NewDelivery[]) => {
-      const { results, created } = durably(() => insertDeliveriesTx.immediate(list));
+    const run = (list: readonly InsertCall[]) => {
+      const { perCall, created, due } = durably(() => insertDeliveriesTx.immediate(list));
       if (created.length > 0) {
-        emitWork();
+        // Deliveries leased at insert are already in their worker's hands: no wake-up for them.
+        if (due > 0) emitWork();
         emitChanges(group(created));
       }
-      return results;
+      return perCall;
     };
     try {
-      const results = run(calls.flatMap((call) => call.deliveries));
-      let offset = 0;
-      for (const call of calls) {
-        call.resolve(results.slice(offset, offset + call.deliveries.length));
-        offset += call.deliveries.length;
-      }
+      const results = run(calls);
+      calls.forEach((call, index) => {
+        call.resolve(results[index]!);
+      });
     } catch (error) {
       if (calls.length === 1) {
         calls[0]!.reject(error);
@@ -548,7 +641,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       // One bad call must not fail the others: run them one by one.
       for (const call of calls) {
         try {
-          call.resolve(run(call.deliveries));
+          call.resolve(run([call])[0]!);
         } catch (callError) {
           call.reject(callError);
         }
@@ -667,10 +760,10 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       return result;
     },
 
-    async insertDeliveries(deliveries) {
+    async insertDeliveries(deliveries, options) {
       if (deliveries.length === 0) return [];
       return new Promise((resolve, reject) => {
-        pendingInserts.push({ deliveries, resolve, reject });
+        pendingInserts.push({ deliveries, lease: options?.lease, resolve, reject });
         if (pendingInserts.length === 1) setImmediate(flushInserts);
       });
     },
@@ -752,10 +845,13 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
         : filter.status
           ? 'INDEXED BY deliveries_status_page'
           : 'INDEXED BY deliveries_page';
+      // Raw arrays (this SQL text is only ever run here, so switching its cached statement to raw is safe).
       const rows = stmt(
         `SELECT ${DELIVERY_COLUMNS} FROM deliveries d ${index} WHERE ${where.join(' AND ')} ORDER BY d.created_at DESC, d.id DESC LIMIT ?`,
-      ).all(...params) as Row[];
-      return rows.map(toDelivery);
+      )
+        .raw(true)
+        .all(...params) as unknown[][];
+      return rows.map(toDeliveryFromArray);
     },
 
     async getDelivery(accountId, webhookId, deliveryId): Promise<DeliveryDetailRecord | null> {

@@ -424,3 +424,72 @@ describe('createDeliveryWorker', () => {
     }
   });
 });
+
+describe('claim at insert (the service’s `worker` option)', () => {
+  function embedded(options: Partial<DeliveryWorkerOptions> = {}) {
+    const claims = { count: 0 };
+    const counting: Store = {
+      ...store,
+      claimDeliveries: (...args) => {
+        claims.count += 1;
+        return store.claimDeliveries(...args);
+      },
+    };
+    const handing = worker({ store: counting, pollIntervalMs: 60_000, ...options });
+    const withWorker = createSegmentWebhookService({
+      store,
+      encryptionKey: ENCRYPTION_KEY,
+      plan: () => 10,
+      client,
+      logger,
+      worker: handing,
+    });
+    return { handing, withWorker, claims };
+  }
+
+  it('hands new deliveries to the in-process worker without a claim, and records them as usual', async () => {
+    const webhook = await webhookRoutedTo('order-placed');
+    const { handing, withWorker, claims } = embedded();
+    handing.start();
+    await expect.poll(() => claims.count).toBe(1); // The start-up claim.
+    await withWorker.ingest('acct', [event('e1'), event('e2')]);
+    await withWorker.ingest('acct', [event('e3')]);
+    await sink.waitFor(3);
+    await expect.poll(() => statusesOf(webhook.id)).toEqual(['delivered', 'delivered', 'delivered']);
+    expect(claims.count).toBe(1);
+    expect(
+      sink
+        .messages()
+        .map((m) => m.messageId)
+        .sort(),
+    ).toEqual(['e1', 'e2', 'e3'].map((id) => messageIdFor(webhook.id, id)).sort());
+    const [detail] = await deliveries(webhook.id);
+    expect(detail?.attempts).toMatchObject([{ number: 1, httpStatus: 200, outcome: 'delivered' }]);
+    await withWorker.close();
+  });
+
+  it('takes only what it has room for; the rest is claimed from the store', async () => {
+    const webhook = await webhookRoutedTo('order-placed');
+    const { handing, withWorker } = embedded({ maxHandoff: 2 });
+    handing.start();
+    await withWorker.ingest(
+      'acct',
+      Array.from({ length: 7 }, (_, i) => event(`e${i}`)),
+    );
+    await sink.waitFor(7);
+    await expect.poll(() => statusesOf(webhook.id)).toEqual(Array(7).fill('delivered'));
+    expect(new Set(sink.messages().map((m) => m.messageId)).size).toBe(7);
+    await withWorker.close();
+  });
+
+  it('inserts due deliveries when the worker is stopped, and a stopped worker gives leases back', async () => {
+    const webhook = await webhookRoutedTo('order-placed');
+    const { handing, withWorker } = embedded();
+    await withWorker.ingest('acct', [event('e1')]);
+    expect(handing.reserve(1)).toBe(0);
+    const other = worker();
+    expect(await other.runOnce()).toBe(1);
+    await expect.poll(() => statusesOf(webhook.id)).toEqual(['delivered']);
+    await withWorker.close();
+  });
+});

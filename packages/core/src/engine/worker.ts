@@ -78,12 +78,33 @@ export interface DeliveryWorkerOptions {
   random?: () => number;
   /** This worker's lease owner id. Default a random UUID. */
   workerId?: string;
+  /**
+   * Most deliveries handed off in memory ({@link DeliveryWorker.reserve}) waiting to be sent; beyond it the
+   * service inserts them due and they are claimed from the store as usual. Default `batchSize × concurrency`.
+   */
+  maxHandoff?: number;
 }
 
 /** A running (or startable) delivery worker. */
 export interface DeliveryWorker {
   /** The lease owner id. */
   readonly id: string;
+  /** The lease on claimed deliveries, in ms (also the lease of deliveries handed off at insert). */
+  readonly leaseMs: number;
+  /**
+   * In-process hand-off (claim at insert), used by the service's `worker` option: reserves room for up to
+   * `count` deliveries in the worker's memory and returns how many it may take (0 when stopped or full).
+   * The caller then inserts that many already leased to {@link DeliveryWorker.id}
+   * (`store.insertDeliveries(rows, { lease })`) and must call {@link DeliveryWorker.accept} with the
+   * result, also on failure (with none), to give back the reservation.
+   */
+  reserve(count: number): number;
+  /**
+   * Takes deliveries leased to this worker at insert (at most the `reserved` count) and sends them like
+   * claimed ones, without a claim query; frees the rest of the reservation. When the worker has stopped,
+   * it releases their leases instead.
+   */
+  accept(claimed: readonly ClaimedDelivery[], reserved: number): void;
   /** Starts the loop (idempotent). It runs until {@link DeliveryWorker.stop}. */
   start(): void;
   /**
@@ -150,6 +171,26 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   const pruneIntervalMs = options.pruneIntervalMs ?? DEFAULT_PRUNE_INTERVAL_MS;
   let pruneTimer: ReturnType<typeof setInterval> | null = null;
   let pruning: Promise<void> | null = null;
+  /** Deliveries leased at insert and handed over in memory, waiting for a round. */
+  let handoff: ClaimedDelivery[] = [];
+  let reserved = 0;
+  const maxHandoff = Math.max(0, options.maxHandoff ?? batchSize * concurrency);
+  /** When this worker last asked the store for due deliveries (the hand-off never starves the store). */
+  let lastStoreClaim = Number.NEGATIVE_INFINITY;
+  let storeHadMore = false;
+  /** Decrypted write keys by ciphertext, briefly (a key fixed in the store has a new ciphertext). */
+  const keyCache = new Map<string, { key: string; until: number }>();
+  const KEY_CACHE_MS = 60_000;
+
+  function decryptKey(ciphertext: string): string {
+    const at = now();
+    const cached = keyCache.get(ciphertext);
+    if (cached && cached.until > at) return cached.key;
+    const key = cipher.decrypt(ciphertext);
+    if (keyCache.size >= 1000) keyCache.clear();
+    keyCache.set(ciphertext, { key, until: at + KEY_CACHE_MS });
+    return key;
+  }
 
   /** Deletes old finished deliveries in bounded batches, yielding between them so deliveries keep flowing. */
   function prune(): void {
@@ -193,7 +234,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
 
   /** Waits for a wake-up or `ms`, whichever comes first; returns at once if one came meanwhile. */
   function idle(ms: number): Promise<void> {
-    if (woken || !running) return Promise.resolve();
+    if (woken || !running || handoff.length > 0) return Promise.resolve();
     return new Promise((resolve) => {
       const timeout = setTimeout(() => {
         wakeWaiter = null;
@@ -290,7 +331,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     const fingerprint = first.writeKeyFingerprint;
     let writeKey: string;
     try {
-      writeKey = cipher.decrypt(first.writeKeyCiphertext);
+      writeKey = decryptKey(first.writeKeyCiphertext);
     } catch (error) {
       const reason = error instanceof Error ? error.message : 'The write key could not be decrypted.';
       logger.error('A webhook’s write key could not be decrypted; its deliveries failed', {
@@ -408,7 +449,24 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
 
   async function claim(): Promise<ClaimedDelivery[]> {
     await ready();
-    return store.claimDeliveries(id, now(), leaseMs, batchSize);
+    lastStoreClaim = now();
+    return store.claimDeliveries(id, lastStoreClaim, leaseMs, batchSize);
+  }
+
+  function takeHandoff(): ClaimedDelivery[] {
+    if (handoff.length <= batchSize) {
+      const taken = handoff;
+      handoff = [];
+      return taken;
+    }
+    return handoff.splice(0, batchSize);
+  }
+
+  function dispatch(claimed: ClaimedDelivery[]): void {
+    const task: Promise<void> = processClaim(claimed).finally(() => {
+      inFlight.delete(task);
+    });
+    inFlight.add(task);
   }
 
   async function loop(): Promise<void> {
@@ -417,30 +475,59 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         await Promise.race(inFlight);
         continue;
       }
+      // The store is asked when it signalled work, when its last claim found some (there may be more),
+      // or when a poll interval passed; otherwise hand-offs go out, or the loop waits for either.
+      const sinceClaim = now() - lastStoreClaim;
+      if (!woken && !storeHadMore && sinceClaim < pollIntervalMs) {
+        if (handoff.length > 0) dispatch(takeHandoff());
+        else await idle(pollIntervalMs - sinceClaim);
+        continue;
+      }
       woken = false;
       let claimed: ClaimedDelivery[];
       try {
         claimed = await claim();
       } catch (error) {
+        storeHadMore = false;
         logger.error('Claiming deliveries failed; retrying', {
           error: error instanceof Error ? error.message : String(error),
         });
-        await idle(pollIntervalMs);
+        if (handoff.length > 0) dispatch(takeHandoff());
+        else await idle(pollIntervalMs);
         continue;
       }
+      storeHadMore = claimed.length > 0;
       if (claimed.length === 0) {
-        await idle(pollIntervalMs);
+        if (handoff.length > 0) dispatch(takeHandoff());
+        else await idle(pollIntervalMs);
         continue;
       }
-      const task: Promise<void> = processClaim(claimed).finally(() => {
-        inFlight.delete(task);
-      });
-      inFlight.add(task);
+      dispatch(claimed);
     }
   }
 
   const worker: DeliveryWorker = {
     id,
+    leaseMs,
+    reserve(count) {
+      if (!running || count <= 0) return 0;
+      const granted = Math.max(0, Math.min(count, maxHandoff - handoff.length - reserved));
+      reserved += granted;
+      return granted;
+    },
+    accept(claimed, count) {
+      reserved = Math.max(0, reserved - count);
+      if (claimed.length === 0) return;
+      if (!running) {
+        // Stopped meanwhile: give the leases back so any worker takes them now rather than at expiry.
+        void store.releaseLeases(id, now()).catch(() => undefined);
+        return;
+      }
+      for (const delivery of claimed) handoff.push(delivery);
+      const waiter = wakeWaiter;
+      wakeWaiter = null;
+      waiter?.();
+    },
     start() {
       if (running) return;
       running = true;
@@ -472,6 +559,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       await pruning;
       loopDone = null;
       await Promise.allSettled([...inFlight]);
+      handoff = [];
       if (wasRunning || migrated) {
         try {
           const released = await store.releaseLeases(id, now());
@@ -486,7 +574,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     },
 
     async runOnce() {
-      const claimed = await claim();
+      const claimed = handoff.length > 0 ? takeHandoff() : await claim();
       if (claimed.length > 0) await processClaim(claimed);
       return claimed.length;
     },

@@ -2,7 +2,25 @@
 import type { DeliveryAttempt, DeliveryDetail, DeliverySummary, HeldReason, Webhook } from '../contract/index';
 import type { AttemptRecord, DeliveryDetailRecord, DeliveryRecord, WebhookRecord } from '../store/types';
 
-const iso = (ms: number): string => new Date(ms).toISOString();
+// A page of deliveries formats four timestamps per row, mostly within the same minute: the
+// `YYYY-MM-DDTHH:MM:` prefix of the last minute seen is reused and only seconds and milliseconds are
+// formatted. Same output as `toISOString()` (which remains the path for anything unusual).
+let cachedMinute = Number.NaN;
+let cachedPrefix = '';
+/** `new Date(ms).toISOString()`, faster for runs of nearby timestamps. Exported for its tests. */
+export function iso(ms: number): string {
+  const minute = Math.floor(ms / 60_000);
+  if (minute !== cachedMinute) {
+    // Years 0000–9999 with whole milliseconds only; anything else (or NaN, which throws) as before.
+    if (!Number.isSafeInteger(ms) || ms < 0 || ms >= 253_402_300_800_000) return new Date(ms).toISOString();
+    cachedMinute = minute;
+    cachedPrefix = new Date(minute * 60_000).toISOString().slice(0, 17);
+  }
+  const rest = ms - minute * 60_000;
+  const seconds = Math.floor(rest / 1000);
+  const millis = rest - seconds * 1000;
+  return `${cachedPrefix}${seconds < 10 ? '0' : ''}${seconds}.${millis < 100 ? (millis < 10 ? '00' : '0') : ''}${millis}Z`;
+}
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
 
 /** Why the webhook's unfinished deliveries are not being sent, or null when they are. */

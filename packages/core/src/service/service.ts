@@ -26,11 +26,12 @@ import {
 } from '../contract/index';
 import { buildTrackMessage, type EventSnapshot, sampleEvent } from '../contract/payload';
 import { createWriteKeyCipher } from '../crypto/write-key-cipher';
+import type { DeliveryWorker } from '../engine/worker';
 import { createSegmentClient } from '../segment/client';
 import { writeKeyHint } from '../segment/redact';
 import type { RetryPolicy } from '../segment/retry';
 import type { SegmentClient, SegmentClientOptions } from '../segment/types';
-import type { DeliveryCursor, NewDelivery, Store, WebhookPatch, WebhookRecord } from '../store/types';
+import type { DeliveryCursor, InsertedDelivery, NewDelivery, Store, WebhookPatch, WebhookRecord } from '../store/types';
 import { uuidv7 } from './ids';
 import { type Logger, silentLogger } from './logger';
 import { heldReasonOf, toDeliveryDetail, toDeliverySummary, toWebhook } from './mappers';
@@ -75,6 +76,14 @@ export interface SegmentWebhookServiceOptions {
    * UUID v7 for deliveries (so the store's indexes grow at the end).
    */
   generateId?: () => string;
+  /**
+   * A delivery worker running in this process on the same store (the embedded case). New deliveries are
+   * then inserted already leased to it and handed over in memory (claim at insert): no claim query and no
+   * re-read on the hot path. Only what it has room for, and only deliveries a claim could take (webhook
+   * active and healthy, write key not paused); the rest are claimed from the store as usual. A crash loses
+   * nothing: the leases expire and any worker claims the deliveries.
+   */
+  worker?: DeliveryWorker;
 }
 
 /** The service plus what the host needs to shut it down. */
@@ -151,6 +160,24 @@ export function createSegmentWebhookService(options: SegmentWebhookServiceOption
   const generateDeliveryId = options.generateId ?? (() => uuidv7(now()));
   const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
   const pruneBatchSize = options.pruneBatchSize ?? DEFAULT_PRUNE_BATCH_SIZE;
+  const worker = options.worker ?? null;
+
+  /** Inserts into the outbox, handing what the in-process worker has room for straight to it. */
+  async function insertDeliveries(deliveries: readonly NewDelivery[], at: number): Promise<InsertedDelivery[]> {
+    const room = worker ? worker.reserve(deliveries.length) : 0;
+    if (!worker || room === 0) return store.insertDeliveries(deliveries);
+    let results: InsertedDelivery[] = [];
+    try {
+      results = await store.insertDeliveries(deliveries, {
+        lease: { owner: worker.id, now: at, until: at + worker.leaseMs, max: room },
+      });
+    } finally {
+      const claimed = [];
+      for (const result of results) if (result.claimed) claimed.push(result.claimed);
+      worker.accept(claimed, room);
+    }
+    return results;
+  }
   const ownsClient = !options.client;
   let client: SegmentClient | null = options.client ?? null;
   const getClient = (): SegmentClient => {
@@ -452,7 +479,7 @@ export function createSegmentWebhookService(options: SegmentWebhookServiceOption
           createdAt,
         });
       });
-      const results = deliveries.length > 0 ? await store.insertDeliveries(deliveries) : [];
+      const results = deliveries.length > 0 ? await insertDeliveries(deliveries, createdAt) : [];
       return { accepted: events.length, deliveries: results.filter((r) => r.created).length };
     },
 
@@ -479,21 +506,24 @@ export function createSegmentWebhookService(options: SegmentWebhookServiceOption
         },
         [],
       );
-      const [result] = await store.insertDeliveries([
-        {
-          id: generateDeliveryId(),
-          accountId,
-          webhookId,
-          eventId,
-          personId: request.person.id,
-          activityId: request.activity?.activityId ?? null,
-          source: 'send',
-          messageId: message.messageId,
-          message,
-          occurredAt: parseIsoDateTime(occurredAt),
-          createdAt: at,
-        },
-      ]);
+      const [result] = await insertDeliveries(
+        [
+          {
+            id: generateDeliveryId(),
+            accountId,
+            webhookId,
+            eventId,
+            personId: request.person.id,
+            activityId: request.activity?.activityId ?? null,
+            source: 'send',
+            messageId: message.messageId,
+            message,
+            occurredAt: parseIsoDateTime(occurredAt),
+            createdAt: at,
+          },
+        ],
+        at,
+      );
       return { deliveryId: result!.id, messageId: result!.messageId };
     },
 

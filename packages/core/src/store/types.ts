@@ -98,6 +98,39 @@ export interface NewDelivery {
   createdAt: number;
 }
 
+/**
+ * Claim at insert (the in-process hand-off, see {@link Store.insertDeliveries}): the new deliveries are
+ * inserted already leased to `owner`, as if it had claimed them at `now`.
+ */
+export interface InsertLease {
+  /** The lease owner (a delivery worker's id). */
+  owner: string;
+  /** The time eligibility is judged at (write-key pauses). */
+  now: number;
+  /** The lease's expiry, stored as `nextAttemptAt`; afterwards any worker may claim the delivery. */
+  until: number;
+  /** Most deliveries leased by this call (the worker's free room); the rest are inserted due as usual. */
+  max: number;
+}
+
+/** Options of {@link Store.insertDeliveries}. */
+export interface InsertDeliveriesOptions {
+  /** Insert the eligible new deliveries already claimed by this lease. */
+  lease?: InsertLease;
+}
+
+/** One result of {@link Store.insertDeliveries}. */
+export interface InsertedDelivery {
+  id: string;
+  messageId: string;
+  created: boolean;
+  /**
+   * With a lease: set when this call created the delivery already leased to the lease owner — what the
+   * owner needs to send it, as {@link Store.claimDeliveries} would have returned it. Absent otherwise.
+   */
+  claimed?: ClaimedDelivery;
+}
+
 /** A delivery as stored, without its message and attempts. */
 export interface DeliveryRecord {
   id: string;
@@ -318,10 +351,20 @@ export interface Store {
    * exists — in the store or earlier in the same call — is not inserted; the existing one is returned
    * instead. Returns, in input order, `{id, messageId, created}` of the delivery that now holds each key.
    * New deliveries are `pending` with `nextAttemptAt = cycleStartedAt = createdAt = updatedAt`, 0 attempts.
-   * After the commit, if anything was created, the store signals work ({@link Store.onWork}) and
-   * changes ({@link Store.onChanges}).
+   * After the commit, if anything was created, the store signals changes ({@link Store.onChanges}) and,
+   * if any created delivery is due (not leased at insert), work ({@link Store.onWork}).
+   *
+   * With `options.lease` (claim at insert, for a delivery worker in the same process as the caller): each
+   * created delivery that {@link Store.claimDeliveries} could claim at `lease.now` — its webhook `active`
+   * and `healthy`, its write-key fingerprint not paused — is inserted already claimed by `lease.owner`, at
+   * most `lease.max` of the call (a store may count them from the call's first `lease.max` deliveries,
+   * whether or not they turn out to be new or eligible): `nextAttemptAt = lease.until` (the lease), owned as after a
+   * claim (completable with {@link Store.completeAttempts}, released by {@link Store.releaseLeases}, due
+   * again for any worker once the lease expires, so a crash loses nothing). Its result carries `claimed`,
+   * the same record a claim returns (webhook's write key and region read in the same transaction). Other
+   * deliveries are inserted due as without a lease.
    */
-  insertDeliveries(deliveries: readonly NewDelivery[]): Promise<{ id: string; messageId: string; created: boolean }[]>;
+  insertDeliveries(deliveries: readonly NewDelivery[], options?: InsertDeliveriesOptions): Promise<InsertedDelivery[]>;
 
   /**
    * Claims up to `limit` due deliveries for `owner`, atomically: a delivery is claimable when it is

@@ -463,6 +463,81 @@ export function describeStoreContract(
       });
     });
 
+    describe('claim at insert (insertDeliveries with a lease)', () => {
+      const lease = (max = 100) => ({ owner: 'w1', now: T0, until: T0 + 60_000, max });
+
+      it('inserts eligible new deliveries already leased and returns them as a claim would', async () => {
+        const webhook = await addWebhook({ region: 'eu', writeKeyFingerprint: 'fp_lease' });
+        const [a, b] = [deliveryFixture(webhook), deliveryFixture(webhook)];
+        const results = await store.insertDeliveries([a!, b!], { lease: lease() });
+        expect(results.map((r) => [r.id, r.created])).toEqual([
+          [a!.id, true],
+          [b!.id, true],
+        ]);
+        const claimed = results[0]!.claimed!;
+        expect(claimed).toMatchObject({
+          id: a!.id,
+          status: 'pending',
+          attemptCount: 0,
+          countedAttempts: 0,
+          nextAttemptAt: T0 + 60_000,
+          messageId: a!.messageId,
+          writeKeyCiphertext: webhook.writeKeyCiphertext,
+          writeKeyFingerprint: 'fp_lease',
+          region: 'eu',
+        });
+        expect(claimed.message).toEqual(a!.message);
+        expect(results[1]!.claimed?.id).toBe(b!.id);
+        // Leased: no other worker claims them while the lease runs.
+        expect(await store.claimDeliveries('w2', T0 + 1000, 60_000, 10)).toEqual([]);
+        // The owner completes them like claimed ones.
+        expect(await store.completeAttempts('w2', [completion(a!.id, 1, 'delivered', T0 + 5)], T0 + 5)).toEqual([]);
+        expect(await store.completeAttempts('w1', [completion(a!.id, 1, 'delivered', T0 + 5)], T0 + 5)).toEqual([
+          a!.id,
+        ]);
+        const detail = await store.getDelivery('acct_a', webhook.id, a!.id);
+        expect(detail).toMatchObject({ status: 'delivered', attemptCount: 1, deliveredAt: T0 + 5 });
+        expect(detail!.attempts).toHaveLength(1);
+        // A crash loses nothing: after the lease, any worker claims the rest.
+        const again = await store.claimDeliveries('w2', T0 + 60_000, 60_000, 10);
+        expect(again.map((d) => d.id)).toEqual([b!.id]);
+      });
+
+      it('leases at most `max`, never duplicates, and releases with the owner’s other leases', async () => {
+        const webhook = await addWebhook();
+        const [existing] = await addDeliveries(webhook, [{}]);
+        const fresh = [deliveryFixture(webhook), deliveryFixture(webhook), deliveryFixture(webhook)];
+        const results = await store.insertDeliveries(
+          [fresh[0]!, fresh[1]!, deliveryFixture(webhook, { eventId: existing!.eventId }), fresh[2]!],
+          { lease: lease(2) },
+        );
+        expect(results[2]).toMatchObject({ id: existing!.id, created: false });
+        expect(results[2]!.claimed).toBeUndefined();
+        expect(results.filter((r) => r.claimed).map((r) => r.id)).toEqual([fresh[0]!.id, fresh[1]!.id]);
+        // The one over `max` and the pre-existing one are due as usual.
+        const due = await store.claimDeliveries('w2', T0, 60_000, 10);
+        expect(due.map((d) => d.id).sort()).toEqual([existing!.id, fresh[2]!.id].sort());
+        expect(await store.releaseLeases('w1', T0 + 10)).toBe(2);
+        const released = await store.claimDeliveries('w3', T0 + 10, 60_000, 10);
+        expect(released.map((d) => d.id).sort()).toEqual([fresh[0]!.id, fresh[1]!.id].sort());
+      });
+
+      it('does not lease deliveries a claim could not take: held webhooks and paused keys', async () => {
+        const sick = await addWebhook({ healthState: 'needs_attention', healthReason: 'refused', healthSince: T0 });
+        const off = await addWebhook({ status: 'disconnected' });
+        const paused = await addWebhook({ writeKeyFingerprint: 'fp_paused' });
+        await store.pauseWriteKey('fp_paused', T0 + 5000);
+        const results = await store.insertDeliveries(
+          [deliveryFixture(sick), deliveryFixture(off), deliveryFixture(paused)],
+          { lease: lease() },
+        );
+        expect(results.every((r) => r.created && r.claimed === undefined)).toBe(true);
+        // Still pending and due: claimed normally once the pause is over.
+        const later = await store.claimDeliveries('w2', T0 + 5000, 60_000, 10);
+        expect(later.map((d) => d.id)).toEqual([results[2]!.id]);
+      });
+    });
+
     describe('attempts', () => {
       it('records attempts and moves deliveries through retrying to delivered or failed', async () => {
         const webhook = await addWebhook();
