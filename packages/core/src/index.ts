@@ -70,6 +70,7 @@ export {
   type SegmentWebhookServiceOptions,
 } from './service/service';
 export type { Route, SegmentWebhookService, Unsubscribe } from './service/types';
+export { type ClaimWebhookColumns, claimedAtInsert } from './store/claimed-at-insert';
 export type {
   AttemptCompletion,
   AttemptRecord,

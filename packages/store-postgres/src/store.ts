@@ -22,6 +22,7 @@ import type {
   WebhookPatch,
   WebhookRecord,
 } from '@segment-webhook/core';
+import { claimedAtInsert } from '@segment-webhook/core';
 import type { DeliveryStatus, WebhookStatus } from '@segment-webhook/core/contract';
 import pg from 'pg';
 import { NotificationListener } from './listener';
@@ -706,31 +707,11 @@ class PostgresStoreImpl implements PostgresStore {
       const d = firsts.get(key);
       if (row.lease_owner !== null && d) {
         // Claim at insert: leased by this very INSERT, with the webhook read by the same statement.
-        holder.claimed = {
-          id: d.id,
-          accountId: d.accountId,
-          webhookId: d.webhookId,
-          eventId: d.eventId,
-          personId: d.personId,
-          activityId: d.activityId,
-          source: d.source,
-          status: 'pending',
-          messageId: d.messageId,
-          attemptCount: 0,
-          countedAttempts: 0,
-          occurredAt: d.occurredAt,
-          createdAt: d.createdAt,
-          updatedAt: d.createdAt,
-          cycleStartedAt: d.createdAt,
-          nextAttemptAt: num(row.next_attempt_at),
-          deliveredAt: null,
-          lastError: null,
-          lastHttpStatus: null,
-          message: d.message,
+        holder.claimed = claimedAtInsert(d, num(row.next_attempt_at), {
           writeKeyCiphertext: row.write_key_ciphertext as string,
           writeKeyFingerprint: row.write_key_fingerprint as string,
           region: row.region as ClaimedDelivery['region'],
-        };
+        });
       }
       holders.set(key, holder);
       const list = createdByWebhook.get(row.webhook_id as string) ?? [];

@@ -21,6 +21,7 @@ import type {
   WebhookPatch,
   WebhookRecord,
 } from '@segment-webhook/core';
+import { claimedAtInsert } from '@segment-webhook/core';
 import type { DeliveryStatus, TrackMessage, WebhookStatus } from '@segment-webhook/core/contract';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations';
@@ -441,32 +442,11 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
           const result: InsertedDelivery = { id: d.id, messageId: d.messageId, created: true };
           if (webhook) {
             room -= 1;
-            result.claimed = {
-              id: d.id,
-              accountId: d.accountId,
-              webhookId: d.webhookId,
-              eventId: d.eventId,
-              personId: d.personId,
-              activityId: d.activityId,
-              source: d.source,
-              status: 'pending',
-              messageId: d.messageId,
-              attemptCount: 0,
-              countedAttempts: 0,
-              occurredAt: d.occurredAt,
-              createdAt: d.createdAt,
-              updatedAt: d.createdAt,
-              cycleStartedAt: d.createdAt,
-              nextAttemptAt: lease!.until,
-              deliveredAt: null,
-              lastError: null,
-              lastHttpStatus: null,
-              // The caller's own message object: nothing in the store refers to it.
-              message: d.message,
+            result.claimed = claimedAtInsert(d, lease!.until, {
               writeKeyCiphertext: webhook.write_key_ciphertext as string,
               writeKeyFingerprint: webhook.write_key_fingerprint as string,
               region: webhook.region as ClaimedDelivery['region'],
-            };
+            });
           } else due += 1;
           results.push(result);
           created.push({ webhookId: d.webhookId, id: d.id });
