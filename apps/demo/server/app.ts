@@ -86,8 +86,9 @@ export async function startDemo(config: DemoConfig, logger: Logger): Promise<Run
 
   const plan = () => INCLUDED_OUTBOUND_STREAMS;
   const retryPolicy = config.retryBaseMs === null ? undefined : { baseDelayMs: config.retryBaseMs };
-  const service = createSegmentWebhookService({ store, encryptionKey, plan, endpoints, retryPolicy, logger });
   const worker = createDeliveryWorker({ store, encryptionKey, endpoints, retryPolicy, logger });
+  // The worker runs in this process: ingest hands it new deliveries already leased (no claim query).
+  const service = createSegmentWebhookService({ store, encryptionKey, plan, endpoints, retryPolicy, logger, worker });
   worker.start();
 
   const app = express();

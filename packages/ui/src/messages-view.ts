@@ -51,19 +51,19 @@ export const viewMessages = {
   lifecycleDelete: 'Delete',
   lifecycleDisconnectTitle: (name: string) => `Disconnect ${name}?`,
   lifecycleDisconnectBody: [
-    'Nothing more is sent to Segment. New activity events and deliveries already queued are held, not lost.',
+    'Nothing more is sent to Segment: activity events that happen while it is disconnected are not forwarded. Deliveries already queued are held, not lost.',
     'Reconnect later to send the held deliveries, or archive the webhook to release its activity streams.',
   ],
   lifecycleReconnectTitle: (name: string) => `Reconnect ${name}?`,
   lifecycleReconnectBody: ['Sending to Segment resumes, starting with the deliveries held while it was disconnected.'],
   lifecycleArchiveTitle: (name: string) => `Archive ${name}?`,
   lifecycleArchiveBody: [
-    'Archiving releases its outbound activity streams: activities routed to it no longer count towards your plan, and nothing is sent.',
+    'Archiving releases its outbound activity streams: the activities routed to it are unrouted and no longer count towards your plan, and nothing is sent.',
     'You can unarchive it later. An archived webhook can be deleted.',
   ],
   lifecycleUnarchiveTitle: (name: string) => `Unarchive ${name}?`,
   lifecycleUnarchiveBody: [
-    'It comes back disconnected and its activities count as outbound activity streams again. Reconnect it to resume sending.',
+    'It comes back disconnected, with no activities routed to it. Route activities to it again and reconnect it to resume sending.',
   ],
   lifecycleDeleteTitle: (name: string) => `Delete ${name}?`,
   lifecycleDeleteBody: [

@@ -17,9 +17,9 @@ const WIDTH = 960;
 const HEIGHT = 240;
 const PAD = { top: 12, right: 8, bottom: 26, left: 48 };
 
-/** Rounds a maximum up to a "nice" axis value (1, 2, 5 × 10ⁿ). */
+/** Rounds a maximum up to a "nice" axis value (2, 5, 10 × 10ⁿ; at least 2 so that the mid line is whole). */
 function niceMax(value: number): number {
-  if (value <= 0) return 1;
+  if (value <= 2) return 2;
   const magnitude = 10 ** Math.floor(Math.log10(value));
   for (const step of [1, 2, 5, 10]) {
     if (value <= step * magnitude) return step * magnitude;
