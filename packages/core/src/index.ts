@@ -71,6 +71,7 @@ export {
 } from './service/service';
 export type { Route, SegmentWebhookService, Unsubscribe } from './service/types';
 export { type ClaimWebhookColumns, claimedAtInsert } from './store/claimed-at-insert';
+export { WEBHOOK_PATCH_COLUMNS } from './store/columns';
 export type {
   AttemptCompletion,
   AttemptRecord,

@@ -22,7 +22,7 @@ import type {
   WebhookPatch,
   WebhookRecord,
 } from '@segment-webhook/core';
-import { claimedAtInsert } from '@segment-webhook/core';
+import { claimedAtInsert, WEBHOOK_PATCH_COLUMNS } from '@segment-webhook/core';
 import type { DeliveryStatus, WebhookStatus } from '@segment-webhook/core/contract';
 import pg from 'pg';
 import { NotificationListener } from './listener';
@@ -177,24 +177,6 @@ function toAttempt(row: Row): AttemptRecord {
 const DELIVERY_COLUMNS = `d.id, d.account_id, d.webhook_id, d.event_id, d.person_id, d.activity_id, d.source,
   d.status, d.message_id, d.attempt_count, d.counted_attempts, d.occurred_at, d.created_at, d.updated_at,
   d.cycle_started_at, d.next_attempt_at, d.delivered_at, d.last_error, d.last_http_status`;
-
-/** WebhookPatch key → column. */
-const WEBHOOK_PATCH_COLUMNS: Record<keyof WebhookPatch, string> = {
-  name: 'name',
-  trackEventName: 'track_event_name',
-  region: 'region',
-  sendActivityPayload: 'send_activity_payload',
-  fields: 'fields',
-  status: 'status',
-  healthState: 'health_state',
-  healthReason: 'health_reason',
-  healthSince: 'health_since',
-  refusedBatches: 'refused_batches',
-  writeKeyCiphertext: 'write_key_ciphertext',
-  writeKeyHint: 'write_key_hint',
-  writeKeyFingerprint: 'write_key_fingerprint',
-  updatedAt: 'updated_at',
-};
 
 /** Splits `items` into JSON payloads below {@link MAX_NOTIFY_PAYLOAD} bytes. */
 function chunkIds(ids: readonly string[], make: (ids: string[]) => string): string[] {

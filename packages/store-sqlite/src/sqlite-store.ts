@@ -21,7 +21,7 @@ import type {
   WebhookPatch,
   WebhookRecord,
 } from '@segment-webhook/core';
-import { claimedAtInsert } from '@segment-webhook/core';
+import { claimedAtInsert, WEBHOOK_PATCH_COLUMNS } from '@segment-webhook/core';
 import type { DeliveryStatus, TrackMessage, WebhookStatus } from '@segment-webhook/core/contract';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations';
@@ -57,23 +57,6 @@ function listenersOf<T>(map: Map<string, Set<T>>, key: string): Set<T> {
   }
   return set;
 }
-
-const WEBHOOK_COLUMNS: Record<keyof WebhookPatch, string> = {
-  name: 'name',
-  trackEventName: 'track_event_name',
-  region: 'region',
-  sendActivityPayload: 'send_activity_payload',
-  fields: 'fields',
-  status: 'status',
-  healthState: 'health_state',
-  healthReason: 'health_reason',
-  healthSince: 'health_since',
-  refusedBatches: 'refused_batches',
-  writeKeyCiphertext: 'write_key_ciphertext',
-  writeKeyHint: 'write_key_hint',
-  writeKeyFingerprint: 'write_key_fingerprint',
-  updatedAt: 'updated_at',
-};
 
 function toWebhook(row: Row): WebhookRecord {
   return {
@@ -282,10 +265,10 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       if (!row) return null;
       if (ifStatus && !ifStatus.includes(row.status as WebhookStatus)) return null;
       const keys = (Object.keys(patch) as (keyof WebhookPatch)[]).filter(
-        (k) => k in WEBHOOK_COLUMNS && patch[k] !== undefined,
+        (k) => k in WEBHOOK_PATCH_COLUMNS && patch[k] !== undefined,
       );
       if (keys.length > 0) {
-        const sets = keys.map((k) => `${WEBHOOK_COLUMNS[k]} = ?`).join(', ');
+        const sets = keys.map((k) => `${WEBHOOK_PATCH_COLUMNS[k]} = ?`).join(', ');
         db.prepare(`UPDATE webhooks SET ${sets} WHERE id = ?`).run(
           ...keys.map((k) => webhookValue(k, patch[k])),
           webhookId,
