@@ -50,6 +50,20 @@ describe('SegmentWebhookSetup', () => {
     expect(fake.requests).toHaveLength(1); // only GET /fields
   });
 
+  it('clears a Test validation error while the user types, before the field loses focus', async () => {
+    const { user, fake } = renderWithKit(<SegmentWebhookSetup />);
+    await user.type(screen.getByLabelText('Track event name'), 'Order placed');
+    await user.click(screen.getByRole('button', { name: 'Test' }));
+    const key = screen.getByLabelText('Write key');
+    await waitFor(() => expect(key).toHaveAttribute('aria-invalid', 'true'));
+    expect(key).toHaveFocus();
+    await user.type(key, 'wk_123456');
+    // Still focused: the error must already be gone, so the Test button does not move under the pointer.
+    expect(key).toHaveFocus();
+    await waitFor(() => expect(key).not.toHaveAttribute('aria-invalid', 'true'));
+    expect(fake.requestsTo('POST /webhooks/test')).toHaveLength(0);
+  });
+
   it('Test needs no name and sends the unsaved configuration', async () => {
     const { user, fake } = renderWithKit(<SegmentWebhookSetup />);
     await fill(user, { name: '' });

@@ -119,10 +119,15 @@ export function SegmentWebhookSetup({
 
   const onTest = async () => {
     // Test needs everything but the name.
-    const valid = await form.trigger(['trackEventName', 'writeKey', 'region', 'sendActivityPayload', 'fields'], {
-      shouldFocus: true,
-    });
-    if (!valid) return;
+    const checked = ['trackEventName', 'writeKey', 'region', 'sendActivityPayload', 'fields'] as const;
+    const valid = await form.trigger(checked, { shouldFocus: true });
+    if (!valid) {
+      // Mark the checked fields touched so that, in `onTouched` mode, their errors clear while the user
+      // types: cleared only on blur, the message would vanish under the pointer as the user clicks Test
+      // again, moving the button away and losing the click.
+      for (const name of checked) form.setValue(name, form.getValues(name), { shouldTouch: true });
+      return;
+    }
     const { name, ...config } = form.getValues();
     const body: TestWebhookRequest = name.trim() ? { name, ...config } : config;
     setTestState({ status: 'pending' });
