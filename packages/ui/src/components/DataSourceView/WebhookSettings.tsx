@@ -14,6 +14,7 @@ import { isApiError } from '../../api/errors';
 import { testWebhookMutationOptions, updateWebhookMutationOptions } from '../../api/queries';
 import { Button, Callout, CodeBlock, EyeIcon, EyeOffIcon, Field, TextInput } from '../../primitives';
 import { useMessages, useSegmentWebhookApi } from '../../provider';
+import { RegionFieldset, SendActivityPayloadField } from '../DeliveryOptions';
 import { FieldsEditor } from '../FieldsEditor';
 
 /** The values of the settings form. `writeKey` blank means "keep the current key". */
@@ -164,36 +165,8 @@ export function WebhookSettings({ webhook, onSaved, className, ...rest }: Webhoo
           </div>
         )}
       </Field>
-      <fieldset className="swk-fieldset" aria-describedby={`${ids}-region-hint`}>
-        <legend className="swk-legend">{m.regionLabel}</legend>
-        <p id={`${ids}-region-hint`} className="swk-field__hint">
-          {m.regionHint}
-        </p>
-        <div className="swk-choice-row">
-          <label className="swk-choice">
-            <input type="radio" className="swk-radio" value="us" {...register('region')} />
-            {m.regionUs}
-          </label>
-          <label className="swk-choice">
-            <input type="radio" className="swk-radio" value="eu" {...register('region')} />
-            {m.regionEu}
-          </label>
-        </div>
-      </fieldset>
-      <div className="swk-field">
-        <label className="swk-choice">
-          <input
-            type="checkbox"
-            className="swk-checkbox"
-            aria-describedby={`${ids}-payload-hint`}
-            {...register('sendActivityPayload')}
-          />
-          {m.sendActivityPayloadLabel}
-        </label>
-        <p id={`${ids}-payload-hint`} className="swk-field__hint">
-          {m.sendActivityPayloadHint}
-        </p>
-      </div>
+      <RegionFieldset registration={register('region')} />
+      <SendActivityPayloadField registration={register('sendActivityPayload')} />
       <div className="swk-field">
         <p id={`${ids}-fields`} className="swk-field__label">
           {m.fieldsLabel}

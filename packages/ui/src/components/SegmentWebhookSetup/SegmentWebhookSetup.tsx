@@ -17,6 +17,7 @@ import {
 } from '../../api/queries';
 import { Button, Callout, cx, EyeIcon, EyeOffIcon, Field, TextInput } from '../../primitives';
 import { useMessages, useSegmentWebhookApi } from '../../provider/SegmentWebhookProvider';
+import { RegionFieldset, SendActivityPayloadField } from '../DeliveryOptions';
 import { FieldsEditor } from '../FieldsEditor';
 import { PayloadPreview } from './PayloadPreview';
 import { type TestPanelState, TestResultPanel } from './TestResultPanel';
@@ -75,7 +76,6 @@ export function SegmentWebhookSetup({
   const api = useSegmentWebhookApi();
   const queryClient = useQueryClient();
   const fieldsLabelId = useId();
-  const regionHintId = useId();
   const writeKeyId = useId();
   const [showKey, setShowKey] = useState(false);
   const [testState, setTestState] = useState<TestPanelState>({ status: 'idle' });
@@ -206,37 +206,9 @@ export function SegmentWebhookSetup({
           )}
         </Field>
 
-        <div className="swk-field">
-          <label className="swk-choice">
-            <input
-              type="checkbox"
-              className="swk-checkbox"
-              aria-describedby={`${regionHintId}-payload`}
-              {...register('sendActivityPayload')}
-            />
-            <span className="swk-field__label">{m.sendActivityPayloadLabel}</span>
-          </label>
-          <p className="swk-field__hint" id={`${regionHintId}-payload`}>
-            {m.sendActivityPayloadHint}
-          </p>
-        </div>
+        <SendActivityPayloadField registration={register('sendActivityPayload')} />
 
-        <fieldset className="swk-fieldset" aria-describedby={regionHintId}>
-          <legend className="swk-legend">{m.regionLabel}</legend>
-          <p className="swk-field__hint" id={regionHintId}>
-            {m.regionHint}
-          </p>
-          <div className="swk-choice-row">
-            <label className="swk-choice">
-              <input type="radio" className="swk-radio" value="us" {...register('region')} />
-              {m.regionUs}
-            </label>
-            <label className="swk-choice">
-              <input type="radio" className="swk-radio" value="eu" {...register('region')} />
-              {m.regionEu}
-            </label>
-          </div>
-        </fieldset>
+        <RegionFieldset registration={register('region')} />
 
         <div className="swk-field">
           <span className="swk-field__label" id={fieldsLabelId}>

@@ -1,0 +1,1 @@
+export { RegionFieldset, SendActivityPayloadField } from './DeliveryOptions';
