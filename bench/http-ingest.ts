@@ -14,7 +14,7 @@
  *    without queueing behind other requests).
  * Prints the median of several rounds and the ratios. Targets: ≥ 20,000 events/s ingested, p99 ≤ 20 ms
  * for a page. Environment: BENCH_ROUNDS (default 3), BENCH_DURATION seconds (5), BENCH_CONNECTIONS (8),
- * BENCH_DELIVERY_ROWS (1,000,000).
+ * BENCH_DELIVERY_ROWS (1,000,000), BENCH_CPU_PROF (a directory: profile the server there).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
@@ -48,7 +48,12 @@ interface Figures {
 
 function startServer(): Promise<{ child: ChildProcess; ready: Ready }> {
   const child = fork(path.join(import.meta.dirname, 'http-server.ts'), {
-    execArgv: ['--import', 'tsx'],
+    // BENCH_CPU_PROF=<dir>: write a CPU profile of the server (node --cpu-prof) there.
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+    ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {

@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import fs, { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { deliveryFixture, webhookFixture } from '@segment-webhook/core/testing';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { sqliteStore } from './sqlite-store';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'store-sqlite-group-'));
@@ -65,6 +65,77 @@ describe('sqliteStore group commit of insertDeliveries', () => {
       'fulfilled',
     ]);
     expect(await store.listDeliveries(webhook.accountId, webhook.id, {}, null, 50)).toHaveLength(6);
+    await store.close();
+  });
+
+  it('resolves a call only once an fsync that began after its commit has returned', async () => {
+    const filename = path.join(dir, 'fsync.db');
+    const store = sqliteStore({ filename });
+    await store.migrate();
+    const webhook = webhookFixture();
+    await store.insertWebhook(webhook);
+    // Hold every fsync until released, to see what waits for what.
+    const held: (() => void)[] = [];
+    const fsync = vi.spyOn(fs, 'fsync').mockImplementation(((_fd: number, callback: (error: Error | null) => void) => {
+      held.push(() => callback(null));
+    }) as typeof fs.fsync);
+    const settled: string[] = [];
+    const insert = (id: string) =>
+      store.insertDeliveries([deliveryFixture(webhook, { id, eventId: id })]).then(() => {
+        settled.push(id);
+      });
+    try {
+      const first = insert('first');
+      await new Promise((resolve) => setImmediate(resolve));
+      // Committed (another connection reads it), but not acknowledged: its fsync is in flight.
+      expect(fsync).toHaveBeenCalledTimes(1);
+      const reader = sqliteStore({ filename });
+      expect(await reader.getDeliveries(['first'])).toHaveLength(1);
+      await reader.close();
+      expect(settled).toEqual([]);
+      // Two more commits while the first fsync runs: they wait for the next one, together.
+      const second = insert('second');
+      await new Promise((resolve) => setImmediate(resolve));
+      const third = insert('third');
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(fsync).toHaveBeenCalledTimes(1);
+      held.shift()!();
+      await first;
+      expect(settled).toEqual(['first']);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(fsync).toHaveBeenCalledTimes(2);
+      expect(settled).toEqual(['first']);
+      held.shift()!();
+      await Promise.all([second, third]);
+      expect(settled).toEqual(['first', 'second', 'third']);
+      expect(fsync).toHaveBeenCalledTimes(2);
+    } finally {
+      fsync.mockRestore();
+    }
+    await store.close();
+  });
+
+  it('rejects the calls whose fsync failed, and keeps serving the next ones', async () => {
+    const store = sqliteStore({ filename: path.join(dir, 'fsync-error.db') });
+    await store.migrate();
+    const webhook = webhookFixture();
+    await store.insertWebhook(webhook);
+    const fsync = vi.spyOn(fs, 'fsync').mockImplementationOnce(((
+      _fd: number,
+      callback: (error: Error | null) => void,
+    ) => {
+      callback(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
+    }) as typeof fs.fsync);
+    try {
+      await expect(store.insertDeliveries([deliveryFixture(webhook, { id: 'a', eventId: 'a' })])).rejects.toThrow(
+        /could not be synced to disk/,
+      );
+      await expect(store.insertDeliveries([deliveryFixture(webhook, { id: 'b', eventId: 'b' })])).resolves.toEqual([
+        { id: 'b', messageId: `${webhook.id}:b`, created: true },
+      ]);
+    } finally {
+      fsync.mockRestore();
+    }
     await store.close();
   });
 

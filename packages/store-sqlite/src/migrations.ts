@@ -128,4 +128,27 @@ DROP INDEX deliveries_status_page;
 CREATE INDEX deliveries_status_page ON deliveries (webhook_id, status, created_at DESC, id DESC, person_id);
 `,
   },
+  {
+    version: 5,
+    sql: `
+-- Attempts inline, as a JSON array on the delivery: a completion rewrites the delivery's row anyway, so
+-- recording its attempt there costs no extra B-tree insert (one per delivered event before).
+ALTER TABLE deliveries ADD COLUMN attempts TEXT NOT NULL DEFAULT '[]';
+UPDATE deliveries SET attempts = (
+  SELECT json_group_array(json_object('number', a.number, 'at', a.at, 'httpStatus', a.http_status,
+    'latencyMs', a.latency_ms, 'outcome', a.outcome, 'error', a.error, 'responseBody', a.response_body) ORDER BY a.number)
+  FROM attempts a WHERE a.delivery_id = deliveries.id)
+WHERE id IN (SELECT delivery_id FROM attempts);
+DROP TABLE attempts;
+-- Leases are found through the claim queue (every leased delivery is pending or retrying): one index less
+-- to update at every insert and completion.
+DROP INDEX deliveries_lease;
+-- The status filter's index leaves pending rows out: a new delivery no longer enters it at ingest and
+-- leaves it at delivery (one entry per event instead of three). Pending rows are found through the claim
+-- queue or the page order (see listDeliveries).
+DROP INDEX deliveries_status_page;
+CREATE INDEX deliveries_status_page ON deliveries (webhook_id, status, created_at DESC, id DESC, person_id)
+  WHERE status != 'pending';
+`,
+  },
 ];

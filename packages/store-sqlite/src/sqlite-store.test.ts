@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describeStoreContract, webhookFixture } from '@segment-webhook/core/testing';
+import { deliveryFixture, describeStoreContract, webhookFixture } from '@segment-webhook/core/testing';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from './migrations';
 import { sqliteStore } from './sqlite-store';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'store-sqlite-'));
@@ -35,6 +36,7 @@ describe('sqliteStore specifics', () => {
       { version: 2 },
       { version: 3 },
       { version: 4 },
+      { version: 5 },
     ]);
     raw.close();
   });
@@ -110,6 +112,175 @@ describe('sqliteStore specifics', () => {
       /SEARCH d USING (COVERING )?INDEX deliveries_page \(webhook_id=\? AND \(created_at,id\)<\(\?,\?\)\)/,
     );
     expect(page).not.toContain('TEMP B-TREE');
+    // The status index leaves pending rows out; other statuses page through it without sorting.
+    const failed = plan(
+      `SELECT d.id FROM deliveries d INDEXED BY deliveries_status_page WHERE d.webhook_id = 'x' AND d.status = 'failed'
+       AND d.status != 'pending' ORDER BY d.created_at DESC, d.id DESC LIMIT 51`,
+    );
+    expect(failed).toMatch(/SEARCH d USING (COVERING )?INDEX deliveries_status_page \(webhook_id=\? AND status=\?\)/);
+    expect(failed).not.toContain('TEMP B-TREE');
+    // A completion updates its run of deliveries by rowid; a graceful stop reads only the claim queue.
+    const complete = plan(
+      `UPDATE deliveries SET status = 'delivered', attempts = json_insert(attempts, '$[#]', json_set('{}', '$.number', attempt_count + 1))
+       WHERE seq IN (SELECT value FROM json_each('[1,2]'))`,
+    );
+    expect(complete).toContain('SEARCH deliveries USING INTEGER PRIMARY KEY (rowid=?)');
+    const release = plan(
+      `UPDATE deliveries INDEXED BY deliveries_due_webhook SET lease_owner = NULL, next_attempt_at = 1
+       WHERE lease_owner = 'w' AND status IN ('pending', 'retrying')`,
+    );
+    expect(release).toContain('deliveries_due_webhook');
+    expect(release).not.toMatch(/SCAN deliveries$/);
     raw.close();
+  });
+
+  it('moves the attempts of a version-4 database into their deliveries (migration 5), in order', async () => {
+    const filename = nextFile();
+    const raw = new Database(filename);
+    raw.pragma('journal_mode = WAL');
+    raw.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+    for (const migration of MIGRATIONS.filter((m) => m.version <= 4)) {
+      raw.exec(migration.sql);
+      raw.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, 0)').run(migration.version);
+    }
+    const webhook = webhookFixture();
+    raw
+      .prepare(
+        `INSERT INTO webhooks (id, account_id, name, track_event_name, region, send_activity_payload, fields, status,
+         health_state, refused_batches, write_key_ciphertext, write_key_hint, write_key_fingerprint, created_at, updated_at)
+         VALUES (?, ?, 'W', 'E', 'us', 1, '[]', 'active', 'healthy', 0, 'c', 'hint', 'f', 0, 0)`,
+      )
+      .run(webhook.id, webhook.accountId);
+    const insertDelivery = raw.prepare(
+      `INSERT INTO deliveries (id, account_id, webhook_id, source, event_id, person_id, status, message_id, message,
+         attempt_count, occurred_at, created_at, updated_at, cycle_started_at)
+       VALUES (?, ?, ?, 'activity', ?, 'p', ?, ?, '{}', ?, 0, 0, 0, 0)`,
+    );
+    insertDelivery.run('tried', webhook.accountId, webhook.id, 'e1', 'delivered', 'm1', 2);
+    insertDelivery.run('untried', webhook.accountId, webhook.id, 'e2', 'pending', 'm2', 0);
+    const insertAttempt = raw.prepare(
+      `INSERT INTO attempts (delivery_id, number, at, http_status, latency_ms, outcome, error, response_body)
+       VALUES ('tried', ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    // Inserted out of order: the migration orders them by number.
+    insertAttempt.run(2, 2000, 200, 12.5, 'delivered', null, '{"success":true}');
+    insertAttempt.run(1, 1000, 503, 30, 'retry', 'HTTP 503', 'busy');
+    raw.close();
+
+    const store = sqliteStore({ filename });
+    await store.migrate();
+    const tried = await store.getDelivery(webhook.accountId, webhook.id, 'tried');
+    expect(tried?.attempts).toEqual([
+      {
+        number: 1,
+        at: 1000,
+        httpStatus: 503,
+        latencyMs: 30,
+        outcome: 'retry',
+        error: 'HTTP 503',
+        responseBody: 'busy',
+      },
+      {
+        number: 2,
+        at: 2000,
+        httpStatus: 200,
+        latencyMs: 12.5,
+        outcome: 'delivered',
+        error: null,
+        responseBody: '{"success":true}',
+      },
+    ]);
+    expect((await store.getDelivery(webhook.accountId, webhook.id, 'untried'))?.attempts).toEqual([]);
+    await store.close();
+    const after = new Database(filename, { readonly: true });
+    expect(
+      after.prepare("SELECT name FROM sqlite_master WHERE name IN ('attempts', 'deliveries_lease')").all(),
+    ).toEqual([]);
+    after.close();
+  });
+
+  it('pages pending deliveries of a large held backlog newest first, skipping the delivered ones', async () => {
+    const store = sqliteStore({ filename: nextFile(), synchronous: 'NORMAL' });
+    await store.migrate();
+    const webhook = webhookFixture();
+    await store.insertWebhook(webhook);
+    // More pending rows than a pending page sorts from the claim queue: it walks the page order instead.
+    const total = 20_010;
+    const T = 1_800_000_000_000;
+    const inputs = Array.from({ length: total }, (_, i) =>
+      deliveryFixture(webhook, { id: `dlv_${String(i).padStart(6, '0')}`, eventId: `e${i}`, createdAt: T + i }),
+    );
+    await store.insertDeliveries(inputs);
+    // The 5 oldest are delivered.
+    const claimed = await store.claimDeliveries('w', T + total, 60_000, 5);
+    await store.completeAttempts(
+      'w',
+      claimed.map((d) => ({
+        deliveryId: d.id,
+        attempt: {
+          number: 1,
+          at: T + total,
+          httpStatus: 200,
+          latencyMs: 1,
+          outcome: 'delivered' as const,
+          error: null,
+          responseBody: null,
+        },
+        counted: true,
+        status: 'delivered' as const,
+        nextAttemptAt: null,
+        lastError: null,
+      })),
+      T + total,
+    );
+    const first = await store.listDeliveries(webhook.accountId, webhook.id, { status: 'pending' }, null, 3);
+    expect(first.map((d) => d.id)).toEqual(['dlv_020009', 'dlv_020008', 'dlv_020007']);
+    const tail = await store.listDeliveries(
+      webhook.accountId,
+      webhook.id,
+      { status: 'pending' },
+      { createdAt: T + 8, id: 'dlv_000008' },
+      50,
+    );
+    expect(tail.map((d) => [d.id, d.status])).toEqual([
+      ['dlv_000007', 'pending'],
+      ['dlv_000006', 'pending'],
+      ['dlv_000005', 'pending'],
+    ]);
+    const delivered = await store.listDeliveries(webhook.accountId, webhook.id, { status: 'delivered' }, null, 50);
+    expect(delivered.map((d) => d.id)).toEqual(['dlv_000004', 'dlv_000003', 'dlv_000002', 'dlv_000001', 'dlv_000000']);
+    await store.close();
+  });
+
+  it('serves ingest’s route lookups from a cache that every write, here or in another connection, clears', async () => {
+    const filename = nextFile();
+    const a = sqliteStore({ filename });
+    const b = sqliteStore({ filename });
+    await a.migrate();
+    await b.migrate();
+    const webhook = webhookFixture();
+    const other = webhookFixture({ accountId: webhook.accountId });
+    await a.insertWebhook(webhook);
+    await a.insertWebhook(other);
+    const resolve = async (store: typeof a) =>
+      (await store.resolveRoutes(webhook.accountId, ['order-placed'])).get('order-placed');
+
+    expect(await resolve(a)).toBeUndefined();
+    // Another connection routes the activity: the next lookup sees it.
+    await b.setRoute(webhook.accountId, 'order-placed', webhook.id, 10);
+    expect((await resolve(a))?.id).toBe(webhook.id);
+    // This connection re-routes it.
+    await a.setRoute(webhook.accountId, 'order-placed', other.id, 10);
+    expect((await resolve(a))?.id).toBe(other.id);
+    // Another connection disconnects the webhook: the cached record's status is not served stale.
+    await b.updateWebhook(webhook.accountId, other.id, { status: 'disconnected' });
+    expect((await resolve(a))?.status).toBe('disconnected');
+    await a.updateWebhook(webhook.accountId, other.id, { status: 'active' });
+    expect((await resolve(a))?.status).toBe('active');
+    // Unrouted in another connection.
+    await b.deleteRoute(webhook.accountId, 'order-placed');
+    expect(await resolve(a)).toBeUndefined();
+    await a.close();
+    await b.close();
   });
 });

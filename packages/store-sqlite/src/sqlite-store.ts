@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type {
   AttemptCompletion,
@@ -44,6 +45,12 @@ type Row = Record<string, unknown>;
 
 /** Lag percentiles are computed over at most this many of the latest deliveries of the range. */
 const LAG_SAMPLE_SIZE = 10_000;
+
+/** Up to this many pending deliveries, a pending page reads them all from the claim queue and sorts them. */
+const PENDING_SORT_LIMIT = 20_000;
+
+/** Route lookups cached per store until the next write (see `routeCache`). */
+const ROUTE_CACHE_LIMIT = 10_000;
 
 /** In-process listeners per database file, so several stores on one file (e.g. service and worker) hear each other. */
 const workListeners = new Map<string, Set<() => void>>();
@@ -143,15 +150,34 @@ function toDeliveryFromArray(r: unknown[]): DeliveryRecord {
   };
 }
 
-function toAttempt(row: Row): AttemptRecord {
+/** Whether two completions record the same outcome (everything but the delivery and the attempt number). */
+function sameOutcome(a: AttemptCompletion, b: AttemptCompletion): boolean {
+  const x = a.attempt;
+  const y = b.attempt;
+  return (
+    a.status === b.status &&
+    a.counted === b.counted &&
+    a.lastError === b.lastError &&
+    a.nextAttemptAt === b.nextAttemptAt &&
+    x.at === y.at &&
+    x.httpStatus === y.httpStatus &&
+    x.latencyMs === y.latencyMs &&
+    x.outcome === y.outcome &&
+    x.error === y.error &&
+    x.responseBody === y.responseBody
+  );
+}
+
+/** An attempt of the `attempts` JSON column, with exactly the fields of {@link AttemptRecord}. */
+function toAttempt(a: AttemptRecord): AttemptRecord {
   return {
-    number: row.number as number,
-    at: row.at as number,
-    httpStatus: (row.http_status as number | null) ?? null,
-    latencyMs: row.latency_ms as number,
-    outcome: row.outcome as AttemptRecord['outcome'],
-    error: (row.error as string | null) ?? null,
-    responseBody: (row.response_body as string | null) ?? null,
+    number: a.number,
+    at: a.at,
+    httpStatus: a.httpStatus ?? null,
+    latencyMs: a.latencyMs,
+    outcome: a.outcome,
+    error: a.error ?? null,
+    responseBody: a.responseBody ?? null,
   };
 }
 
@@ -236,6 +262,30 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     return statement;
   }
 
+  /**
+   * The routes `ingest` resolves, with their webhooks, cached between writes: this store's writes to
+   * webhooks or routes clear it, and so does any commit by another connection (`PRAGMA data_version`
+   * changes), whichever process it is in. Reading data_version costs one statement per call instead of a
+   * join per activity.
+   */
+  const routeCache = {
+    routes: new Map<string, Map<string, WebhookRecord | null>>(),
+    version: -1,
+    size: 0,
+    current(): Map<string, Map<string, WebhookRecord | null>> {
+      const version = stmt('PRAGMA data_version').pluck().get() as number;
+      if (version !== this.version) {
+        this.version = version;
+        this.clear();
+      }
+      return this.routes;
+    },
+    clear(): void {
+      this.routes.clear();
+      this.size = 0;
+    },
+  };
+
   const migrate = db.transaction(() => {
     db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
     const applied = new Set(
@@ -283,7 +333,6 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     (accountId: string, webhookId: string, ifStatus: readonly WebhookStatus[]): boolean => {
       const row = getWebhookRow(accountId, webhookId);
       if (!row || !ifStatus.includes(row.status as WebhookStatus)) return false;
-      stmt('DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE webhook_id = ?)').run(webhookId);
       stmt('DELETE FROM deliveries WHERE webhook_id = ?').run(webhookId);
       stmt('DELETE FROM delivery_counts WHERE webhook_id = ?').run(webhookId);
       stmt('DELETE FROM routes WHERE webhook_id = ?').run(webhookId);
@@ -300,10 +349,14 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
         | undefined;
       if (!row) continue;
       if (!result.refused) {
-        if (row.refused_batches !== 0)
+        if (row.refused_batches !== 0) {
           stmt('UPDATE webhooks SET refused_batches = 0 WHERE id = ?').run(result.webhookId);
+          routeCache.clear();
+        }
         continue;
       }
+      // The webhook's row changes below: the cached routes hold it.
+      routeCache.clear();
       const refused = (row.refused_batches as number) + 1;
       if (refused >= threshold && row.health_state === 'healthy') {
         stmt(
@@ -403,7 +456,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       const results: InsertedDelivery[] = [];
       for (const d of call.deliveries) {
         const webhook = lease && room > 0 ? eligible(d.webhookId, lease.now) : undefined;
-        const message = JSON.stringify(d.message);
+        const message = d.messageJson ?? JSON.stringify(d.message);
         const info = insert.run(
           d.id,
           d.accountId,
@@ -473,6 +526,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
         ...toDelivery(row),
         nextAttemptAt: expires,
         message: JSON.parse(row.message as string) as TrackMessage,
+        messageJson: row.message as string,
         writeKeyCiphertext: row.write_key_ciphertext as string,
         writeKeyFingerprint: row.write_key_fingerprint as string,
         region: row.region as ClaimedDelivery['region'],
@@ -481,7 +535,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   });
 
   const completeTx = db.transaction((owner: string, completions: readonly AttemptCompletion[], now: number) => {
-    // One statement finds every delivery still held by `owner`; the updates then go by rowid.
+    // One statement finds every delivery still held by `owner`.
     const held = new Map<string, Row>();
     for (const row of stmt(
       `SELECT d.seq, d.id, d.webhook_id, d.status FROM json_each(?) j CROSS JOIN deliveries d ON d.id = j.value
@@ -489,26 +543,22 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     ).all(JSON.stringify(completions.map((c) => c.deliveryId)), owner) as Row[]) {
       held.set(row.id as string, row);
     }
-    const insertAttempt = stmt(
-      `INSERT INTO attempts (delivery_id, number, at, http_status, latency_ms, outcome, error, response_body)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id, number) DO NOTHING`,
-    );
+    // Then one UPDATE per run of completions with the same outcome — a batch request's deliveries share
+    // its answer, so usually one per batch. The attempt's number is the row's attempt count + 1 (the
+    // contract of AttemptCompletion), so the rows of a run differ only in their rowid.
     const update = stmt(
       `UPDATE deliveries SET status = ?, attempt_count = attempt_count + 1, counted_attempts = counted_attempts + ?,
-         last_error = ?, last_http_status = ?, updated_at = ?, next_attempt_at = ?, delivered_at = ?, lease_owner = NULL
-       WHERE seq = ?`,
+         last_error = ?, last_http_status = ?, updated_at = ?, next_attempt_at = ?, delivered_at = ?, lease_owner = NULL,
+         attempts = json_insert(attempts, '$[#]', json_set(?, '$.number', attempt_count + 1))
+       WHERE seq IN (SELECT value FROM json_each(?))`,
     );
     const applied: { webhookId: string; id: string }[] = [];
     const counts = new CountDeltas();
-    for (const c of completions) {
-      const row = held.get(c.deliveryId);
-      if (!row) continue;
-      // A delivery completed twice in one call counts once, as one after the other would.
-      held.delete(c.deliveryId);
-      counts.add(row.webhook_id as string, row.status as string, -1);
-      counts.add(row.webhook_id as string, c.status, 1);
+    let run: { c: AttemptCompletion; seqs: number[] } | null = null;
+    const flush = () => {
+      if (!run) return;
+      const { c, seqs } = run;
       const a = c.attempt;
-      insertAttempt.run(c.deliveryId, a.number, a.at, a.httpStatus, a.latencyMs, a.outcome, a.error, a.responseBody);
       update.run(
         c.status,
         c.counted ? 1 : 0,
@@ -517,10 +567,34 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
         now,
         c.status === 'retrying' ? (c.nextAttemptAt ?? now) : null,
         c.status === 'delivered' ? a.at : null,
-        row.seq,
+        JSON.stringify({
+          number: a.number,
+          at: a.at,
+          httpStatus: a.httpStatus,
+          latencyMs: a.latencyMs,
+          outcome: a.outcome,
+          error: a.error,
+          responseBody: a.responseBody,
+        }),
+        JSON.stringify(seqs),
       );
+      run = null;
+    };
+    for (const c of completions) {
+      const row = held.get(c.deliveryId);
+      if (!row) continue;
+      // A delivery completed twice in one call counts once, as one after the other would.
+      held.delete(c.deliveryId);
+      counts.add(row.webhook_id as string, row.status as string, -1);
+      counts.add(row.webhook_id as string, c.status, 1);
+      if (!run || !sameOutcome(run.c, c)) {
+        flush();
+        run = { c, seqs: [] };
+      }
+      run.seqs.push(row.seq as number);
       applied.push({ webhookId: row.webhook_id as string, id: c.deliveryId });
     }
+    flush();
     counts.apply();
     return applied;
   });
@@ -557,11 +631,9 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     const ids = stmt(
       "SELECT seq, id, webhook_id, status FROM deliveries WHERE created_at < ? AND status IN ('delivered', 'failed') ORDER BY seq LIMIT ?",
     ).all(olderThan, limit) as Row[];
-    const deleteAttempts = stmt('DELETE FROM attempts WHERE delivery_id = ?');
     const deleteDelivery = stmt('DELETE FROM deliveries WHERE seq = ?');
     const counts = new CountDeltas();
     for (const row of ids) {
-      deleteAttempts.run(row.id);
       deleteDelivery.run(row.seq);
       counts.add(row.webhook_id as string, row.status as string, -1);
     }
@@ -572,30 +644,95 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   let pendingInserts: InsertCall[] = [];
 
   /**
-   * Group commit: the insertDeliveries calls made in one turn of the event loop share one transaction, so a
-   * host reporting events one by one pays one commit (WAL write and, with synchronous=FULL, one fsync) per
-   * burst instead of per event. Each call still resolves only after the commit that holds its deliveries;
-   * a lone call waits only for setImmediate. Merged in call order, so keys repeated across calls resolve as
-   * they would one call after another.
+   * Durable commits without blocking the event loop. Accepted events commit with `synchronous = NORMAL`
+   * (the WAL frames reach the OS, not yet the disk), then one `fsync` of the WAL file runs on libuv's
+   * thread pool, and the calls resolve only when it returns: the same guarantee as `FULL`, but the
+   * process keeps working meanwhile, and every commit made while one fsync is in flight shares the next
+   * one (group commit). A checkpoint under NORMAL syncs the WAL before copying it into the database, so
+   * nothing acknowledged can be lost to one. `:memory:` and `synchronous: 'NORMAL'` resolve at commit.
+   */
+  const syncsWal = durableSync === 'FULL' && options.filename !== ':memory:' && options.filename !== '';
+  let walFd: number | null = null;
+  let syncing: Promise<void> | null = null;
+  let awaitingSync: (() => void)[] = [];
+  let failedSync: ((error: unknown) => void)[] = [];
+
+  function afterSync(resolve: () => void, reject: (error: unknown) => void): void {
+    if (!syncsWal) {
+      resolve();
+      return;
+    }
+    awaitingSync.push(resolve);
+    failedSync.push(reject);
+    syncing ??= syncLoop();
+  }
+
+  async function syncLoop(): Promise<void> {
+    try {
+      while (awaitingSync.length > 0) {
+        const done = awaitingSync;
+        const failed = failedSync;
+        awaitingSync = [];
+        failedSync = [];
+        try {
+          walFd ??= fs.openSync(`${key}-wal`, 'r');
+          const fd = walFd;
+          await new Promise<void>((resolve, reject) => {
+            fs.fsync(fd, (error) => (error ? reject(error) : resolve()));
+          });
+        } catch (error) {
+          const failure = new Error('The accepted events were committed but could not be synced to disk.', {
+            cause: error,
+          });
+          for (const reject of failed) reject(failure);
+          continue;
+        }
+        for (const resolve of done) resolve();
+      }
+    } finally {
+      syncing = null;
+    }
+  }
+
+  /**
+   * Group commit: the insertDeliveries calls made in one turn of the event loop share one transaction, and
+   * the transactions committed while an fsync is in flight share the next fsync (see {@link afterSync}),
+   * so a host reporting events one by one pays one commit per burst instead of per event. Each call still
+   * resolves only after its deliveries are on disk; a lone call waits only for setImmediate and one fsync.
+   * Merged in call order, so keys repeated across calls resolve as they would one call after another.
    */
   function flushInserts(): void {
     const calls = pendingInserts;
     pendingInserts = [];
     if (calls.length === 0) return;
     const run = (list: readonly InsertCall[]) => {
-      const { perCall, created, due } = durably(() => insertDeliveriesTx.immediate(list));
-      if (created.length > 0) {
-        // Deliveries leased at insert are already in their worker's hands: no wake-up for them.
-        if (due > 0) emitWork();
-        emitChanges(group(created));
-      }
-      return perCall;
+      const { perCall, created, due } = syncsWal
+        ? insertDeliveriesTx.immediate(list)
+        : durably(() => insertDeliveriesTx.immediate(list));
+      return () => {
+        if (created.length > 0) {
+          // Deliveries leased at insert are already in their worker's hands: no wake-up for them.
+          if (due > 0) emitWork();
+          emitChanges(group(created));
+        }
+        return perCall;
+      };
+    };
+    const settle = (list: readonly InsertCall[], committed: () => InsertedDelivery[][]) => {
+      afterSync(
+        () => {
+          const results = committed();
+          list.forEach((call, index) => {
+            call.resolve(results[index]!);
+          });
+        },
+        (error) => {
+          for (const call of list) call.reject(error);
+        },
+      );
     };
     try {
-      const results = run(calls);
-      calls.forEach((call, index) => {
-        call.resolve(results[index]!);
-      });
+      settle(calls, run(calls));
     } catch (error) {
       if (calls.length === 1) {
         calls[0]!.reject(error);
@@ -604,7 +741,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       // One bad call must not fail the others: run them one by one.
       for (const call of calls) {
         try {
-          call.resolve(run([call])[0]!);
+          settle([call], run([call]));
         } catch (callError) {
           call.reject(callError);
         }
@@ -612,19 +749,40 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     }
   }
 
+  /**
+   * How to page a webhook's pending deliveries (the status index leaves them out). Every pending row is in
+   * the claim queue: while there are few, reading and sorting them all is cheapest. Many pending rows are a
+   * held backlog (a webhook that needs attention), and those are the newest: walking the page order finds
+   * a page of them at once.
+   */
+  function pendingIndex(webhookId: string): string {
+    const pending =
+      (stmt("SELECT n FROM delivery_counts WHERE webhook_id = ? AND status = 'pending'").pluck().get(webhookId) as
+        | number
+        | undefined) ?? 0;
+    return pending <= PENDING_SORT_LIMIT ? 'INDEXED BY deliveries_due_webhook' : 'INDEXED BY deliveries_page';
+  }
+
   const store: Store = {
     async migrate() {
       migrate.immediate();
+      routeCache.clear();
     },
 
     async close() {
       flushInserts();
+      while (syncing) await syncing;
+      if (walFd !== null) {
+        fs.closeSync(walFd);
+        walFd = null;
+      }
       for (const listener of ownWork) listenersOf(workListeners, key).delete(listener);
       for (const listener of ownChanges) listenersOf(changeListeners, key).delete(listener);
       if (db.open) db.close();
     },
 
     async insertWebhook(webhook) {
+      routeCache.clear();
       durably(() =>
         stmt(
           `INSERT INTO webhooks (id, account_id, name, track_event_name, region, send_activity_payload, fields, status,
@@ -671,10 +829,12 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async updateWebhook(accountId, webhookId, patch, ifStatus) {
+      routeCache.clear();
       return durably(() => updateWebhookTx.immediate(accountId, webhookId, patch, ifStatus));
     },
 
     async deleteWebhook(accountId, webhookId, ifStatus) {
+      routeCache.clear();
       const deleted = durably(() => deleteWebhookTx.immediate(accountId, webhookId, ifStatus));
       return deleted;
     },
@@ -697,10 +857,12 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async setRoute(accountId, activityId, webhookId, limit) {
+      routeCache.clear();
       return durably(() => setRouteTx.immediate(accountId, activityId, webhookId, limit));
     },
 
     async deleteRoute(accountId, activityId) {
+      routeCache.clear();
       return (
         durably(() => stmt('DELETE FROM routes WHERE account_id = ? AND activity_id = ?').run(accountId, activityId))
           .changes > 0
@@ -712,13 +874,23 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async resolveRoutes(accountId, activityIds) {
+      const routes = routeCache.current();
+      let perAccount = routes.get(accountId);
+      if (!perAccount) {
+        perAccount = new Map();
+        routes.set(accountId, perAccount);
+      }
       const result = new Map<string, WebhookRecord>();
-      const lookup = stmt(
-        'SELECT w.* FROM routes r JOIN webhooks w ON w.id = r.webhook_id WHERE r.account_id = ? AND r.activity_id = ? AND w.account_id = r.account_id',
-      );
-      for (const activityId of new Set(activityIds)) {
-        const row = lookup.get(accountId, activityId) as Row | undefined;
-        if (row) result.set(activityId, toWebhook(row));
+      for (const activityId of activityIds) {
+        let webhook = perAccount.get(activityId);
+        if (webhook === undefined) {
+          const row = stmt(
+            'SELECT w.* FROM routes r JOIN webhooks w ON w.id = r.webhook_id WHERE r.account_id = ? AND r.activity_id = ? AND w.account_id = r.account_id',
+          ).get(accountId, activityId) as Row | undefined;
+          webhook = row ? Object.freeze(toWebhook(row)) : null;
+          if (routeCache.size++ < ROUTE_CACHE_LIMIT) perAccount.set(activityId, webhook);
+        }
+        if (webhook) result.set(activityId, webhook);
       }
       return result;
     },
@@ -745,7 +917,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
 
     async releaseLeases(owner, now) {
       return stmt(
-        "UPDATE deliveries SET lease_owner = NULL, next_attempt_at = ? WHERE lease_owner = ? AND status IN ('pending', 'retrying')",
+        "UPDATE deliveries INDEXED BY deliveries_due_webhook SET lease_owner = NULL, next_attempt_at = ? WHERE lease_owner = ? AND status IN ('pending', 'retrying')",
       ).run(now, owner).changes;
     },
 
@@ -779,6 +951,9 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       if (filter.status) {
         where.push('d.status = ?');
         params.push(filter.status);
+        // The status index holds every status but pending (the term lets SQLite use the partial index).
+        if (filter.status !== 'pending') where.push("d.status != 'pending'");
+        else where.push("d.status IN ('pending', 'retrying')");
       }
       if (filter.personId) {
         where.push('d.person_id = ?');
@@ -805,9 +980,11 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       // An event id matches at most one row per source: look it up directly instead of walking the page order.
       const index = filter.eventId
         ? 'INDEXED BY deliveries_event'
-        : filter.status
-          ? 'INDEXED BY deliveries_status_page'
-          : 'INDEXED BY deliveries_page';
+        : filter.status === 'pending'
+          ? pendingIndex(webhookId)
+          : filter.status
+            ? 'INDEXED BY deliveries_status_page'
+            : 'INDEXED BY deliveries_page';
       // Raw arrays (this SQL text is only ever run here, so switching its cached statement to raw is safe).
       const rows = stmt(
         `SELECT ${DELIVERY_COLUMNS} FROM deliveries d ${index} WHERE ${where.join(' AND ')} ORDER BY d.created_at DESC, d.id DESC LIMIT ?`,
@@ -819,12 +996,10 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
 
     async getDelivery(accountId, webhookId, deliveryId): Promise<DeliveryDetailRecord | null> {
       const row = stmt(
-        `SELECT ${DELIVERY_COLUMNS}, d.message FROM deliveries d WHERE d.id = ? AND d.account_id = ? AND d.webhook_id = ?`,
+        `SELECT ${DELIVERY_COLUMNS}, d.message, d.attempts FROM deliveries d WHERE d.id = ? AND d.account_id = ? AND d.webhook_id = ?`,
       ).get(deliveryId, accountId, webhookId) as Row | undefined;
       if (!row) return null;
-      const attempts = (
-        stmt('SELECT * FROM attempts WHERE delivery_id = ? ORDER BY number').all(deliveryId) as Row[]
-      ).map(toAttempt);
+      const attempts = (JSON.parse(row.attempts as string) as AttemptRecord[]).map(toAttempt);
       return { ...toDelivery(row), message: JSON.parse(row.message as string) as TrackMessage, attempts };
     },
 
@@ -867,7 +1042,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       }
       for (const row of stmt(
         `SELECT CAST((updated_at - ?) / ? AS INTEGER) AS k, COUNT(*) AS n FROM deliveries INDEXED BY deliveries_status_page
-         WHERE webhook_id = ? AND status = 'failed' AND updated_at >= ? AND updated_at < ? GROUP BY k`,
+         WHERE webhook_id = ? AND status = 'failed' AND status != 'pending' AND updated_at >= ? AND updated_at < ? GROUP BY k`,
       ).all(since, bucketMs, webhookId, since, until) as { k: number; n: number }[]) {
         bucket(since + row.k * bucketMs).failed += row.n;
       }

@@ -4,6 +4,7 @@ import { MAX_MESSAGE_BYTES, MAX_MESSAGE_ID_LENGTH } from './limits';
 import {
   type BuildTrackMessageInput,
   buildTrackMessage,
+  buildTrackMessageJson,
   type EventSnapshot,
   LIBRARY_NAME,
   LIBRARY_VERSION,
@@ -37,6 +38,17 @@ function input(overrides: Partial<BuildTrackMessageInput> = {}): BuildTrackMessa
     ...overrides,
   };
 }
+
+describe('buildTrackMessageJson', () => {
+  it('returns the message with the exact JSON text it measured and the event time in ms', () => {
+    const built = buildTrackMessageJson(input({ event: event({ occurredAt: '2026-11-27T10:00:00.123456+01:00' }) }));
+    expect(built.message).toEqual(
+      buildTrackMessage(input({ event: event({ occurredAt: '2026-11-27T10:00:00.123456+01:00' }) })),
+    );
+    expect(built.json).toBe(JSON.stringify(built.message));
+    expect(built.occurredAt).toBe(Date.parse('2026-11-27T09:00:00.123Z'));
+  });
+});
 
 describe('buildTrackMessage', () => {
   it('builds a track message with event, userId, messageId, timestamp and library', () => {

@@ -59,6 +59,20 @@ const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
  * (Segment would refuse it with `400 Exceed payload limit`).
  */
 export function buildTrackMessage(input: BuildTrackMessageInput): TrackMessage {
+  return buildTrackMessageJson(input).message;
+}
+
+/** A built message with what building it measured: its JSON text and the event's time in ms. */
+export interface BuiltTrackMessage {
+  message: TrackMessage;
+  /** `JSON.stringify(message)`: what is stored and sent. */
+  json: string;
+  /** `event.occurredAt` in milliseconds since the epoch. */
+  occurredAt: number;
+}
+
+/** {@link buildTrackMessage}, also returning the JSON text it measured (so nobody serializes it again). */
+export function buildTrackMessageJson(input: BuildTrackMessageInput): BuiltTrackMessage {
   const { webhookId, config, event } = input;
   const occurredAt = parseIsoDateTime(event.occurredAt);
   if (Number.isNaN(occurredAt)) {
@@ -100,7 +114,7 @@ export function buildTrackMessage(input: BuildTrackMessageInput): TrackMessage {
       `The Segment message for event ${event.id} is ${bytes} bytes; Segment accepts at most ${MAX_MESSAGE_BYTES} bytes per message.`,
     );
   }
-  return message;
+  return { message, json, occurredAt };
 }
 
 /** Reads `person.<x>` or `activity.<x>` (own keys only); undefined when absent. */

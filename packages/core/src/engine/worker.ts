@@ -367,6 +367,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       writeKey,
       region: first.region,
       messages: group.map((d) => d.message),
+      json: group.map((d) => d.messageJson),
       retryCount: Math.max(...group.map((d) => d.attemptCount)),
     });
 

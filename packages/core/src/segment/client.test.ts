@@ -101,6 +101,19 @@ describe('delivering', () => {
     expect(eu.count()).toBe(0);
   });
 
+  it('sends the JSON texts it is given as they are, measured in bytes for the 500 KB plan', async () => {
+    // Each text is what the caller stored (its own serialization of the message); the client must not
+    // serialize the message again, and must measure the text's UTF-8 bytes, not its characters.
+    const messages = Array.from({ length: 17 }, (_, i) => messageOfBytes(`j${i}`, 31_000));
+    const json = messages.map((m) => JSON.stringify({ ...m, properties: { ...m.properties, stored: true } }));
+    const report = await client.send({ writeKey: KEY, region: 'us', messages, json });
+    expect(report.results.every((result) => result.outcome.kind === 'delivered')).toBe(true);
+    const received = us.received(KEY).map((entry) => entry.message as TrackMessage);
+    expect(received.map((m) => [m.messageId, m.properties.stored])).toEqual(messages.map((m) => [m.messageId, true]));
+    // 17 × ~31 KB of mostly 3- and 4-byte characters is over 500 KB in bytes: two requests.
+    expect(us.requests.map((request) => request.messageCount)).toEqual([16, 1]);
+  });
+
   it('sends the EU region to the EU endpoint', async () => {
     const report = await client.send({ writeKey: KEY, region: 'eu', messages: [message('eu-1')] });
     expect(report.results[0]!.outcome.kind).toBe('delivered');

@@ -218,8 +218,9 @@ export function createSegmentClient(options: SegmentClientOptions = {}): Segment
     const sendable: Prepared[] = [];
 
     request.messages.forEach((message, index) => {
-      const json = JSON.stringify(message);
-      const bytes = utf8ByteLength(json);
+      const json = request.json?.[index] ?? JSON.stringify(message);
+      // Exact UTF-8 size (the batch plan adds them up against 500 KB); JSON.stringify leaves no lone surrogate.
+      const bytes = Buffer.byteLength(json, 'utf8');
       if (bytes <= MAX_MESSAGE_BYTES) {
         sendable.push({ index, message, json, bytes });
         return;

@@ -27,6 +27,11 @@ export interface SendRequest {
   region: Region;
   /** Messages to deliver, in order. */
   messages: TrackMessage[];
+  /**
+   * The messages' JSON texts where the caller has them (`json[i]` must be `JSON.stringify(messages[i])`):
+   * sent as they are instead of serializing each message again.
+   */
+  json?: readonly (string | undefined)[];
   /** How many times these messages were tried before; sent as `X-Retry-Count` when > 0. Default 0. */
   retryCount?: number;
   /** Cancels the requests in flight and those not yet sent (their outcome is `retry`). */

@@ -24,7 +24,13 @@ import {
   type WebhookConfig,
   type WebhookStatus,
 } from '../contract/index';
-import { buildTrackMessage, type EventSnapshot, sampleEvent } from '../contract/payload';
+import {
+  type BuiltTrackMessage,
+  buildTrackMessage,
+  buildTrackMessageJson,
+  type EventSnapshot,
+  sampleEvent,
+} from '../contract/payload';
 import { createWriteKeyCipher } from '../crypto/write-key-cipher';
 import type { DeliveryWorker } from '../engine/worker';
 import { createSegmentClient } from '../segment/client';
@@ -277,9 +283,9 @@ export function createSegmentWebhookService(options: SegmentWebhookServiceOption
     return 'events' in parsed ? parsed.events : [parsed];
   }
 
-  function buildMessage(webhook: WebhookRecord, event: EventSnapshot, path: (string | number)[]): TrackMessage {
+  function buildMessage(webhook: WebhookRecord, event: EventSnapshot, path: (string | number)[]): BuiltTrackMessage {
     try {
-      return buildTrackMessage({ webhookId: webhook.id, config: webhook, event });
+      return buildTrackMessageJson({ webhookId: webhook.id, config: webhook, event });
     } catch (error) {
       if (error instanceof SegmentWebhookError && error.issues.length === 0) {
         throw new SegmentWebhookError(error.code, error.message, { issues: [{ path, message: error.message }] });
@@ -464,7 +470,7 @@ export function createSegmentWebhookService(options: SegmentWebhookServiceOption
       events.forEach((event, index) => {
         const webhook = routes.get(event.activityId);
         if (webhook?.status !== 'active') return;
-        const message = buildMessage(webhook, event, ['events', index]);
+        const { message, json, occurredAt } = buildMessage(webhook, event, ['events', index]);
         deliveries.push({
           id: generateDeliveryId(),
           accountId,
@@ -475,7 +481,8 @@ export function createSegmentWebhookService(options: SegmentWebhookServiceOption
           source: 'activity',
           messageId: message.messageId,
           message,
-          occurredAt: parseIsoDateTime(event.occurredAt),
+          messageJson: json,
+          occurredAt,
           createdAt,
         });
       });
@@ -496,7 +503,7 @@ export function createSegmentWebhookService(options: SegmentWebhookServiceOption
       const eventId = request.id ?? generateId();
       const occurredAt = request.activity?.occurredAt ?? new Date(at).toISOString();
       // `send:` keeps a send's messageId apart from an activity event that has the same id.
-      const message = buildMessage(
+      const { message, json } = buildMessage(
         webhook,
         {
           id: `send:${eventId}`,
@@ -518,6 +525,7 @@ export function createSegmentWebhookService(options: SegmentWebhookServiceOption
             source: 'send',
             messageId: message.messageId,
             message,
+            messageJson: json,
             occurredAt: parseIsoDateTime(occurredAt),
             createdAt: at,
           },

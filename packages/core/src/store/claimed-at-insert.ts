@@ -40,6 +40,7 @@ export function claimedAtInsert(
     lastHttpStatus: null,
     // The caller's own message object: nothing in the store refers to it.
     message: delivery.message,
+    ...(delivery.messageJson !== undefined ? { messageJson: delivery.messageJson } : {}),
     writeKeyCiphertext: webhook.writeKeyCiphertext,
     writeKeyFingerprint: webhook.writeKeyFingerprint,
     region: webhook.region,

@@ -93,6 +93,11 @@ export interface NewDelivery {
   messageId: string;
   /** The Segment message, built at ingest (a snapshot). */
   message: TrackMessage;
+  /**
+   * `JSON.stringify(message)`, when the caller already has it (the service measured the message with it):
+   * a store that keeps the message as text writes it as is instead of serializing the message again.
+   */
+  messageJson?: string;
   occurredAt: number;
   /** When the kit accepted it; also the first `nextAttemptAt` (due at once). */
   createdAt: number;
@@ -190,6 +195,8 @@ export interface DeliveryDetailRecord extends DeliveryRecord {
 /** A claimed delivery with what the worker needs to send it, read at claim time. */
 export interface ClaimedDelivery extends DeliveryRecord {
   message: TrackMessage;
+  /** `JSON.stringify(message)` when the store has it at hand (the client then sends it as is). */
+  messageJson?: string;
   /** The webhook's current encrypted write key (read now, not at ingest: fixing a key rescues retries). */
   writeKeyCiphertext: string;
   writeKeyFingerprint: string;
