@@ -8,7 +8,7 @@
  * 1. Burst: N events as fast as the host can report them → every one arrived at the sink. Throughput
  *    (events / time from the first report to the last arrival) and p50/p99 of report → arrival, for the
  *    kit with the SQLite store (service + worker in this process; `ingest` resolves only after the events
- *    are committed with `synchronous = FULL`), for analytics-node with its defaults (in memory), for the kit
+ *    are committed and the WAL is fsynced), for analytics-node with its defaults (in memory), for the kit
  *    with the PostgreSQL store, and for the SQLite kit with a host that reports 100 events per `ingest`
  *    call. The kit's host otherwise reports one event per `ingest` call, 64 calls outstanding at most (like
  *    concurrent HTTP requests); analytics-node gets one `track()` per event.
@@ -510,7 +510,7 @@ async function main(): Promise<void> {
     const baseline = b.get('analytics-node')!;
     const ratio = (kind: SystemKind) => (b.get(kind) ? b.get(kind)!.perSecond / baseline.perSecond : Number.NaN);
     const label: Record<SystemKind, string> = {
-      sqlite: 'kit + SQLite (each event committed, `synchronous=FULL`)',
+      sqlite: 'kit + SQLite (each event committed and fsynced before `ingest` resolves)',
       postgres: 'kit + PostgreSQL (each event committed)',
       'analytics-node': '@segment/analytics-node 3.1.0, defaults (in memory)',
       'sqlite-batched': `kit + SQLite (committed), host reports ${HOST_BATCH} events per \`ingest\``,
@@ -562,28 +562,28 @@ ${steadyRows.join('\n')}
 
 ${verdict.join('\n')}
 
-What changed since the previous run (4,106 events/s = 0.8× one event per call, 5,513 = 1.1× with 100 per
-call; p99 27.1 ms steady): **claim at insert**. The service is given the delivery worker running in its process
-(\`createSegmentWebhookService({ worker })\`); new deliveries whose webhook is active and healthy and whose write
-key is not paused are inserted already leased to that worker (\`store.insertDeliveries(rows, { lease })\`:
-lease owner and expiry set by the INSERT itself, which on PostgreSQL also returns the webhook's key and region)
-and handed to it in memory with the webhook's key and region, read once per commit — no claim
-query, no re-read, no wake-up. The worker takes at most \`batchSize × concurrency\` this way (the rest is
-inserted due and claimed as before) and still asks the store whenever it signals work or a poll interval passes.
-A crash loses nothing: the leases expire and any worker claims the rows. Completions on SQLite find the held
-deliveries with one statement and update them by rowid (no per-row lookup by id); decrypted write keys are
-cached per ciphertext for a minute. Same tree and load, \`BENCH_HANDOFF=0\` (claims only): 3,913 events/s one per
-call, 6,840 with 100 per call (5 rounds, load 3.7 → 3.5); PostgreSQL one per call (3,000 events × 3 rounds, load
-~4): 1,738 claims only, 1,599 and 1,731 with the hand-off (no gain there: its claims were already one statement
-per 500 rows; p99 lower).
+What changed since the previous run (5,092 events/s = 1.1× one event per call, 9,189 = 1.9× with 100 per
+call, load 3.5–4.8; steady p99 28.6 ms), all in the SQLite store and the message path:
+- **fsync off the event loop.** Accepted events commit with \`synchronous = NORMAL\` (WAL frames handed to the
+  OS), then one \`fsync\` of the WAL file runs on libuv's thread pool and the calls resolve only when it
+  returns — the guarantee of \`FULL\`, without blocking the process for the disk; every commit made while
+  an fsync is in flight shares the next one. (A checkpoint under NORMAL syncs the WAL first, so nothing
+  acknowledged is lost to one.)
+- **Route cache:** ingest's route lookups are served from memory until a write; this store's writes clear it,
+  and so does any other connection's commit (\`PRAGMA data_version\`, one cheap statement per call).
+- **Completions:** attempts are stored inline on the delivery (migration 5 moves the old rows), so a
+  completion is one UPDATE per run of deliveries with the same outcome — one per batch request as a rule —
+  instead of an UPDATE and an attempt INSERT per delivery. The lease index is gone (a graceful stop reads the
+  claim queue), and pending rows stay out of the status index (they are found through the claim queue or
+  the page order): one index entry per event instead of three.
+- **One serialization:** the message's JSON text, measured at ingest, is what is stored and what is sent.
 
-Where the time goes now (CPU profile of the SQLite burst, \`node --cpu-prof\`, load ~3.5): the claim is gone;
-sending and recording (the worker's rounds) ~24 % of which the completions ~15 % (a status update plus an
-attempt row per delivery, each moving entries in several \`deliveries\` indexes) and the HTTP client ~6 %;
-\`ingest\` ~21 % (route lookup ~8 %, zod validation ~6 %, building the message ~4 %); the grouped outbox
-commits with \`synchronous=FULL\` ~17 % (one fsync per group of calls); GC ~3 %. Left to cut: attempts stored
-inline for a first-try success (a schema change), a route cache in the service, and one statement for all of a
-batch's delivered rows.
+Where the time goes now (CPU profile of the SQLite burst, one event per call, load ~1): completions ~16 %
+(the UPDATE ~7 %, its commit ~5 %, finding the held rows ~3 %), the rest of sending ~6 %; \`ingest\` ~15 %
+(zod ~7 %, building the message ~4.5 %); outbox inserts ~4 % and their commits ~7 %; GC ~3 %; the main
+thread idles ~11 % (64 calls outstanding, all waiting for the same fsync), and the sink's thread ~90 %. What
+is left is SQLite's own per-row work on one thread: a writer thread for the store would use the second core,
+which this process leaves mostly idle.
 
 Rounds (events/s): ${kinds
       .map(

@@ -34,9 +34,11 @@ export interface SqliteStoreOptions {
   /** How long a writer waits for another connection's lock, in ms. Default 5000. */
   busyTimeoutMs?: number;
   /**
-   * SQLite's `synchronous` setting for commits that must survive a power loss: accepted events, webhook
-   * and route changes, manual retries. `FULL` (default) makes each of them durable against power loss;
-   * `NORMAL` (WAL) survives a process crash but may lose the last commits on power loss, and is faster.
+   * How commits that must survive a power loss are made durable: accepted events, webhook and route
+   * changes, manual retries. `FULL` (default): on disk before the call resolves — accepted events through
+   * an fsync of the WAL run off the event loop and shared by every commit made meanwhile, the rare others
+   * with SQLite's `synchronous = FULL`. `NORMAL` (WAL): survives a process crash but may lose the last
+   * commits on power loss, and answers sooner.
    */
   synchronous?: 'FULL' | 'NORMAL';
 }
@@ -193,7 +195,9 @@ function toAttempt(a: AttemptRecord): AttemptRecord {
 export function sqliteStore(options: SqliteStoreOptions): Store {
   const db = new Database(options.filename);
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
-  db.pragma('journal_mode = WAL');
+  // WAL, unless the file system cannot do it (then SQLite keeps a rollback journal, and every durable
+  // commit syncs inline: see `syncsWal`).
+  const wal = db.pragma('journal_mode = WAL', { simple: true }) === 'wal';
   const durableSync = options.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL';
   // The engine's bookkeeping (claims, leases, attempts, pauses, health) commits with NORMAL: losing its
   // last commits to a power cut only means a delivery is sent again, with the same messageId, which Segment
@@ -268,12 +272,14 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
    * changes), whichever process it is in. Reading data_version costs one statement per call instead of a
    * join per activity.
    */
+  let dataVersion: Database.Statement | null = null;
   const routeCache = {
     routes: new Map<string, Map<string, WebhookRecord | null>>(),
     version: -1,
     size: 0,
     current(): Map<string, Map<string, WebhookRecord | null>> {
-      const version = stmt('PRAGMA data_version').pluck().get() as number;
+      dataVersion ??= db.prepare('PRAGMA data_version').pluck();
+      const version = dataVersion.get() as number;
       if (version !== this.version) {
         this.version = version;
         this.clear();
@@ -651,7 +657,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
    * one (group commit). A checkpoint under NORMAL syncs the WAL before copying it into the database, so
    * nothing acknowledged can be lost to one. `:memory:` and `synchronous: 'NORMAL'` resolve at commit.
    */
-  const syncsWal = durableSync === 'FULL' && options.filename !== ':memory:' && options.filename !== '';
+  const syncsWal = wal && durableSync === 'FULL' && options.filename !== ':memory:' && options.filename !== '';
   let walFd: number | null = null;
   let syncing: Promise<void> | null = null;
   let awaitingSync: (() => void)[] = [];
