@@ -1,6 +1,7 @@
 import { QueryClient, QueryClientContext, QueryClientProvider } from '@tanstack/react-query';
 import { createContext, type ReactNode, useContext, useMemo, useState } from 'react';
 import { createSegmentWebhookApi, type HeadersOption, type SegmentWebhookApi } from '../api/client';
+import { type Formatters, formattersFor } from '../components/format';
 import { defaultMessages, type SegmentWebhookMessages } from '../messages';
 
 /** Colour scheme of the kit. `system` follows `prefers-color-scheme`. */
@@ -32,6 +33,11 @@ export interface SegmentWebhookProviderProps {
   messages?: SegmentWebhookMessagesOverride;
   /** Colour scheme. Default: `'system'`. */
   theme?: SegmentWebhookTheme;
+  /**
+   * The BCP 47 locale of numbers and dates, e.g. `'de-DE'` (pair it with translated `messages`).
+   * Default: `'en-US'`, matching the default English messages.
+   */
+  locale?: string;
   children?: ReactNode;
 }
 
@@ -39,6 +45,7 @@ interface SegmentWebhookContextValue {
   api: SegmentWebhookApi;
   messages: SegmentWebhookMessages;
   theme: SegmentWebhookTheme;
+  format: Formatters;
 }
 
 const SegmentWebhookContext = createContext<SegmentWebhookContextValue | null>(null);
@@ -68,6 +75,7 @@ export function SegmentWebhookProvider({
   queryClient,
   messages,
   theme = 'system',
+  locale = 'en-US',
   children,
 }: SegmentWebhookProviderProps) {
   const hostClient = useContext(QueryClientContext);
@@ -75,7 +83,8 @@ export function SegmentWebhookProvider({
   const client = queryClient ?? hostClient ?? ownClient;
   const api = useMemo(() => createSegmentWebhookApi({ baseUrl, fetch, headers }), [baseUrl, fetch, headers]);
   const mergedMessages = useMemo(() => mergeMessages(messages), [messages]);
-  const value = useMemo(() => ({ api, messages: mergedMessages, theme }), [api, mergedMessages, theme]);
+  const format = useMemo(() => formattersFor(locale), [locale]);
+  const value = useMemo(() => ({ api, messages: mergedMessages, theme, format }), [api, mergedMessages, theme, format]);
   return (
     <QueryClientProvider client={client}>
       <SegmentWebhookContext.Provider value={value}>
@@ -100,6 +109,11 @@ function useSegmentWebhookContext(hook: string): SegmentWebhookContextValue {
 /** The API client of the nearest provider. Throws a clear error outside a provider. */
 export function useSegmentWebhookApi(): SegmentWebhookApi {
   return useSegmentWebhookContext('useSegmentWebhookApi').api;
+}
+
+/** Number and date formatting in the provider's `locale` (internal to the kit's components). */
+export function useFormatters(): Formatters {
+  return useSegmentWebhookContext('useFormatters').format;
 }
 
 /** The kit's messages (defaults merged with the provider's overrides). */

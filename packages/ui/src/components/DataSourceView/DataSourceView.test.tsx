@@ -24,6 +24,26 @@ async function startRename(user: ReturnType<typeof userEvent.setup>, name = 'Ord
   return screen.getByRole('textbox', { name: 'Webhook name' });
 }
 
+describe('DataSourceView tabs', () => {
+  it('keeps the Logs filters when the user switches to another tab and back', async () => {
+    const { fake, user } = setup(<DataSourceView webhookId="wh_orders" />);
+    await user.click(await screen.findByRole('tab', { name: 'Logs' }));
+    await user.selectOptions(await screen.findByRole('combobox', { name: 'Status' }), 'failed');
+    await user.type(screen.getByRole('searchbox', { name: 'Person id' }), 'p_1');
+    // The first page, then one per filter (the search applies after its debounce).
+    await waitFor(() => expect(fake.requestsTo('GET /webhooks/:id/deliveries').length).toBeGreaterThanOrEqual(3));
+    const listed = fake.requestsTo('GET /webhooks/:id/deliveries').length;
+
+    await user.click(screen.getByRole('tab', { name: 'Overview' }));
+    expect(screen.queryByRole('searchbox', { name: 'Person id' })).toBeNull();
+    await user.click(screen.getByRole('tab', { name: 'Logs' }));
+    expect(screen.getByRole('combobox', { name: 'Status' })).toHaveValue('failed');
+    expect(screen.getByRole('searchbox', { name: 'Person id' })).toHaveValue('p_1');
+    // Nothing was fetched again for the same filters.
+    expect(fake.requestsTo('GET /webhooks/:id/deliveries')).toHaveLength(listed);
+  });
+});
+
 describe('DataSourceView rename in place', () => {
   it('saves the new name on Enter with a PATCH of the name only', async () => {
     const { fake, user } = setup(<DataSourceView webhookId="wh_orders" />);

@@ -24,8 +24,8 @@ import {
   VisuallyHidden,
 } from '../../primitives';
 import { useMessages, useSegmentWebhookApi } from '../../provider';
+import { useFormatters } from '../../provider/SegmentWebhookProvider';
 import { DeliveryLogs } from '../DeliveryLogs/DeliveryLogs';
-import { formatDateTime } from '../format';
 import {
   allowedLifecycleActions,
   LifecycleDialog,
@@ -75,6 +75,7 @@ export function DataSourceView({
   ...rest
 }: DataSourceViewProps) {
   const m = useMessages();
+  const format = useFormatters();
   const api = useSegmentWebhookApi();
   const queryClient = useQueryClient();
   const [ownTab, setOwnTab] = useState<DataSourceViewTab>(defaultTab);
@@ -88,6 +89,10 @@ export function DataSourceView({
   const resume = useMutation(lifecycleMutationOptions(api, queryClient));
   const remove = useMutation(deleteWebhookMutationOptions(api, queryClient));
   const currentTab = tab ?? ownTab;
+  // The Logs tab stays mounted once opened (hidden while another tab shows), so its filters, selection
+  // and live tail survive a switch to Overview or Settings and back.
+  const [logsOpened, setLogsOpened] = useState(currentTab === 'logs');
+  if (currentTab === 'logs' && !logsOpened) setLogsOpened(true);
   const rootClass = ['swk-root swk-view', className].filter(Boolean).join(' ');
 
   if (deleted) {
@@ -206,7 +211,7 @@ export function DataSourceView({
       {needsAttention && (
         <Callout tone="danger" className="swk-view__attention" title={m.healthNeedsAttention}>
           {webhook.health.reason && <p>{webhook.health.reason}</p>}
-          {webhook.health.since && <p>{m.viewNeedsAttentionSince(formatDateTime(webhook.health.since))}</p>}
+          {webhook.health.since && <p>{m.viewNeedsAttentionSince(format.dateTime(webhook.health.since))}</p>}
           <p>{m.viewResumeHint}</p>
           <Button
             variant="primary"
@@ -239,7 +244,7 @@ export function DataSourceView({
         <TabsContent value="overview">
           <WebhookOverview webhookId={webhook.id} />
         </TabsContent>
-        <TabsContent value="logs">
+        <TabsContent value="logs" forceMount={logsOpened || undefined} hidden={currentTab !== 'logs'}>
           <DeliveryLogs webhookId={webhook.id} now={now} />
         </TabsContent>
         <TabsContent value="settings">

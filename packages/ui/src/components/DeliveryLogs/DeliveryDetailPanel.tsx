@@ -2,7 +2,7 @@ import { DEDUPLICATION_WINDOW_MS, type DeliveryDetail } from '@segment-webhook/c
 import { type ComponentPropsWithoutRef, useId, useState } from 'react';
 import { Badge, Button, Callout, CodeBlock } from '../../primitives';
 import { useMessages } from '../../provider';
-import { formatDateTime, formatDuration } from '../format';
+import { useFormatters } from '../../provider/SegmentWebhookProvider';
 import { deliveryStatusLabel, deliveryTone } from './DeliveryList';
 
 /** True when a delivery was first accepted longer ago than Segment's de-duplication window (24 h). */
@@ -40,6 +40,7 @@ export function DeliveryDetailPanel({
   ...rest
 }: DeliveryDetailPanelProps) {
   const m = useMessages();
+  const format = useFormatters();
   const headingId = useId();
   const [retrying, setRetrying] = useState(false);
   const [retryError, setRetryError] = useState<string | null>(null);
@@ -132,11 +133,11 @@ export function DeliveryDetailPanel({
               label={m.deliverySource}
               value={delivery.source === 'send' ? m.deliverySourceSend : m.deliverySourceActivity}
             />
-            <Fact label={m.deliveryOccurred} value={formatDateTime(delivery.occurredAt)} />
-            <Fact label={m.deliveryAccepted} value={formatDateTime(delivery.createdAt)} />
-            {delivery.deliveredAt && <Fact label={m.deliveryDelivered} value={formatDateTime(delivery.deliveredAt)} />}
+            <Fact label={m.deliveryOccurred} value={format.dateTime(delivery.occurredAt)} />
+            <Fact label={m.deliveryAccepted} value={format.dateTime(delivery.createdAt)} />
+            {delivery.deliveredAt && <Fact label={m.deliveryDelivered} value={format.dateTime(delivery.deliveredAt)} />}
             {delivery.nextAttemptAt && (
-              <Fact label={m.deliveryNextAttempt} value={formatDateTime(delivery.nextAttemptAt)} />
+              <Fact label={m.deliveryNextAttempt} value={format.dateTime(delivery.nextAttemptAt)} />
             )}
             {delivery.lastError && <Fact label={m.deliveryLastError} value={delivery.lastError} />}
           </dl>
@@ -153,8 +154,8 @@ export function DeliveryDetailPanel({
                       {m.deliveryAttemptOutcome[attempt.outcome]}
                     </Badge>
                     <span>{attempt.httpStatus === null ? m.deliveryNoResponse : m.logsHttp(attempt.httpStatus)}</span>
-                    <span>{formatDuration(attempt.latencyMs)}</span>
-                    <time dateTime={attempt.at}>{formatDateTime(attempt.at)}</time>
+                    <span>{format.duration(attempt.latencyMs)}</span>
+                    <time dateTime={attempt.at}>{format.dateTime(attempt.at)}</time>
                   </div>
                   {attempt.error && <p className="swk-attempt__error">{attempt.error}</p>}
                   {attempt.responseBody !== null && (

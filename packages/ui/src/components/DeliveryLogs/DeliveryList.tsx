@@ -13,9 +13,10 @@ import {
 } from 'react';
 import { Badge, type BadgeTone } from '../../primitives';
 import { useMessages } from '../../provider';
-import { formatCompactDateTime } from '../format';
+import { useFormatters } from '../../provider/SegmentWebhookProvider';
 
 type Messages = ReturnType<typeof useMessages>;
+type Formatters = ReturnType<typeof useFormatters>;
 
 /** Height of one row, in CSS pixels (fixed, so 100,000 rows need no measuring). */
 export const DELIVERY_ROW_HEIGHT = 52;
@@ -90,6 +91,7 @@ const Row = memo(function Row({
   setSize,
   onPick,
   m,
+  format,
 }: {
   delivery: DeliverySummary;
   index: number;
@@ -100,6 +102,7 @@ const Row = memo(function Row({
   setSize: number;
   onPick: (index: number) => void;
   m: Messages;
+  format: Formatters;
 }) {
   const held = delivery.status === 'pending' && delivery.heldReason !== null;
   return (
@@ -129,7 +132,7 @@ const Row = memo(function Row({
       <span className="swk-logs__outcome">{outcomeOf(delivery, m)}</span>
       <span className="swk-logs__attempts">{m.logsAttempts(delivery.attemptCount)}</span>
       <time className="swk-logs__time" dateTime={delivery.createdAt}>
-        {formatCompactDateTime(delivery.createdAt)}
+        {format.compactDateTime(delivery.createdAt)}
       </time>
     </div>
   );
@@ -155,6 +158,7 @@ export function DeliveryList({
   ...rest
 }: DeliveryListProps) {
   const m = useMessages();
+  const format = useFormatters();
   const baseId = useId();
   const scrollRef = useRef<HTMLDivElement>(null);
   const [activeIndex, setActiveIndex] = useState(() => {
@@ -272,6 +276,7 @@ export function DeliveryList({
                 setSize={setSize}
                 onPick={pick}
                 m={m}
+                format={format}
               />
             );
           })}

@@ -7,7 +7,7 @@ import { createFakeApi, createTestQueryClient, FAKE_NOW, type FakeSeed } from '.
 import { SegmentWebhookProvider } from '../../provider';
 import { isOutsideDeduplicationWindow } from './DeliveryDetailPanel';
 import { DELIVERY_ROW_HEIGHT } from './DeliveryList';
-import { applyDeliveryChange, DeliveryLogs } from './DeliveryLogs';
+import { applyDeliveryChange, DeliveryLogs, liveRetryDelay } from './DeliveryLogs';
 
 function setup(ui: ReactNode, seed: FakeSeed = {}) {
   const fake = createFakeApi(seed);
@@ -205,5 +205,20 @@ describe('applyDeliveryChange', () => {
       { status: 'failed' },
     );
     expect(next?.pages.map((page) => page.items.map((d) => d.id))).toEqual([['a'], []]);
+  });
+});
+
+describe('liveRetryDelay', () => {
+  it('doubles per failure in a row up to the cap, drawn in the upper half of each step', () => {
+    const low = () => 0;
+    const high = () => 0.999_999;
+    expect([1, 2, 3, 4, 5, 6, 7].map((n) => liveRetryDelay(n, 1_000, 30_000, low))).toEqual([
+      500, 1_000, 2_000, 4_000, 8_000, 15_000, 15_000,
+    ]);
+    expect([1, 2, 3, 4, 5, 6, 7].map((n) => liveRetryDelay(n, 1_000, 30_000, high))).toEqual([
+      1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000,
+    ]);
+    // A long outage stays at the cap (no overflow).
+    expect(liveRetryDelay(10_000, 1_000, 30_000, high)).toBe(30_000);
   });
 });

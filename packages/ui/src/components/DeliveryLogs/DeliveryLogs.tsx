@@ -17,7 +17,7 @@ import {
 } from '../../api/queries';
 import { Button, Callout } from '../../primitives';
 import { useMessages, useSegmentWebhookApi } from '../../provider';
-import { formatCount } from '../format';
+import { useFormatters } from '../../provider/SegmentWebhookProvider';
 import { ConfirmDialog } from '../LifecycleDialogs/LifecycleDialogs';
 import { DeliveryDetailPanel } from './DeliveryDetailPanel';
 import { DeliveryList } from './DeliveryList';
@@ -39,10 +39,25 @@ export interface DeliveryLogsProps extends Omit<ComponentPropsWithoutRef<'sectio
   defaultLive?: boolean;
   /** Delay before a typed search is applied, in ms. Default: 300. */
   searchDelayMs?: number;
-  /** Delay before a dropped live feed reconnects, in ms. Default: 5,000. */
+  /**
+   * Delay before a dropped live feed first reconnects, in ms; each failure in a row doubles it (with
+   * jitter, so many tabs do not come back at once) up to `liveRetryMaxMs`. Default: 1,000.
+   */
   liveRetryMs?: number;
+  /** The longest wait between reconnection attempts, in ms. Default: 30,000. */
+  liveRetryMaxMs?: number;
   /** "Now" for the de-duplication warnings (stories and tests pin it). Default: `Date.now()`. */
   now?: number;
+}
+
+/**
+ * The wait before reconnection attempt `failures` (1 for the first) of a dropped live feed: `baseMs`
+ * doubled per failure in a row, capped at `maxMs`, then drawn in its upper half ("equal jitter") so that
+ * many clients dropped together spread out. `random` returns [0, 1).
+ */
+export function liveRetryDelay(failures: number, baseMs: number, maxMs: number, random: () => number = Math.random) {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, Math.min(30, failures - 1)));
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
 function matches(delivery: DeliverySummary, filters: DeliveryFilters): boolean {
@@ -94,12 +109,14 @@ export function DeliveryLogs({
   defaultSelectedId = null,
   defaultLive = false,
   searchDelayMs = 300,
-  liveRetryMs = 5_000,
+  liveRetryMs = 1_000,
+  liveRetryMaxMs = 30_000,
   now,
   className,
   ...rest
 }: DeliveryLogsProps) {
   const m = useMessages();
+  const format = useFormatters();
   const api = useSegmentWebhookApi();
   const queryClient = useQueryClient();
   const ids = useId();
@@ -146,25 +163,29 @@ export function DeliveryLogs({
     enabled: retryAllOpen,
   });
 
-  // Live tail over Server-Sent Events, merged into the loaded pages. A dropped feed reconnects
-  // after `liveRetryMs` and then reloads the list, since changes may have been missed meanwhile.
+  // Live tail over Server-Sent Events, merged into the loaded pages. A dropped feed reconnects with
+  // a growing, jittered delay (see liveRetryDelay) and then reloads the list, since changes may have
+  // been missed meanwhile.
   useEffect(() => {
     if (!live) return;
     const key = segmentWebhookKeys.deliveryList(webhookId, filters);
     let stop = () => {};
     let timer: ReturnType<typeof setTimeout> | undefined;
     let dropped = false;
+    let failures = 0;
     const connect = () => {
       setLiveState('connecting');
       stop = api.streamDeliveries(webhookId, {
         onOpen: () => {
+          failures = 0;
           setLiveState('open');
           if (dropped) void queryClient.invalidateQueries({ queryKey: key });
         },
         onError: () => {
           dropped = true;
+          failures += 1;
           setLiveState('error');
-          timer = setTimeout(connect, liveRetryMs);
+          timer = setTimeout(connect, liveRetryDelay(failures, liveRetryMs, liveRetryMaxMs));
         },
         onChange: (change) => {
           queryClient.setQueryData<InfiniteData<DeliveryPage, string | null>>(key, (data) =>
@@ -180,7 +201,7 @@ export function DeliveryLogs({
       clearTimeout(timer);
       stop();
     };
-  }, [live, api, webhookId, filters, queryClient, liveRetryMs]);
+  }, [live, api, webhookId, filters, queryClient, liveRetryMs, liveRetryMaxMs]);
 
   const state = list.isPending ? 'loading' : list.isError ? 'error' : items.length === 0 ? 'empty' : 'ready';
   const filtered = Boolean(status || search);
@@ -317,7 +338,7 @@ export function DeliveryLogs({
         destructive={false}
         onConfirm={async () => {
           const result = await retryAll.mutateAsync(webhookId);
-          setNotice(m.logsRetriedAll(formatCount(result.retried), result.retried === 1));
+          setNotice(m.logsRetriedAll(format.count(result.retried), result.retried === 1));
         }}
       >
         {staleFailed.data && staleFailed.data.items.length > 0 && (

@@ -1,5 +1,5 @@
 import type { Overview } from '@segment-webhook/core/contract';
-import { render, screen, waitFor } from '@testing-library/react';
+import { cleanup, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { ReactNode } from 'react';
 import { describe, expect, it, vi } from 'vitest';
@@ -36,6 +36,34 @@ describe('OverviewPanel', () => {
     expect(screen.getByRole('img', { name: /90 delivered and 10 failed over 2 hours/ })).toBeInTheDocument();
     expect(container.querySelectorAll('rect[data-series="delivered"]')).toHaveLength(2);
     expect(container.querySelectorAll('rect[data-series="failed"]')).toHaveLength(1);
+  });
+
+  it('formats numbers and dates in the provider’s locale', () => {
+    const big: Overview = {
+      ...overview,
+      counts: { ...overview.counts, delivered: 12_345 },
+      lagMs: { p50: 420, p95: 2_345 },
+    };
+    const fake = createFakeApi();
+    render(
+      <SegmentWebhookProvider baseUrl="/x" fetch={fake} queryClient={createTestQueryClient()} locale="de-DE">
+        <OverviewPanel overview={big} range="24h" onRangeChange={() => {}} />
+      </SegmentWebhookProvider>,
+    );
+    expect(screen.getByText('12.345')).toBeInTheDocument();
+    expect(screen.getByText('2,3 s')).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        new Intl.DateTimeFormat('de-DE', { dateStyle: 'medium', timeStyle: 'medium' }).format(
+          Date.parse(overview.lastDeliveredAt!),
+        ),
+      ),
+    ).toBeInTheDocument();
+    // The default stays en-US, matching the default English messages.
+    cleanup();
+    wrap(<OverviewPanel overview={big} range="24h" onRangeChange={() => {}} />);
+    expect(screen.getByText('12,345')).toBeInTheDocument();
+    expect(screen.getByText('2.3 s')).toBeInTheDocument();
   });
 
   it('reports a range change', async () => {

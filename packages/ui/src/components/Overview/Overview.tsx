@@ -5,7 +5,7 @@ import { type ComponentPropsWithoutRef, useId, useState } from 'react';
 import { overviewQueryOptions } from '../../api/queries';
 import { Button, Callout } from '../../primitives';
 import { useMessages, useSegmentWebhookApi } from '../../provider';
-import { formatCount, formatDateTime, formatDuration, formatPercent } from '../format';
+import { useFormatters } from '../../provider/SegmentWebhookProvider';
 import { OverviewChart } from './OverviewChart';
 
 const RANGES: OverviewRange[] = ['24h', '7d', '30d'];
@@ -42,6 +42,7 @@ export function OverviewPanel({
   ...rest
 }: OverviewPanelProps) {
   const m = useMessages();
+  const format = useFormatters();
   const headingId = useId();
   const state = error ? 'error' : isLoading || !overview ? 'loading' : 'ready';
   return (
@@ -91,19 +92,19 @@ export function OverviewPanel({
       ) : (
         <>
           <dl className="swk-stats">
-            <Stat label={m.overviewDelivered} value={formatCount(overview.counts.delivered)} tone="success" />
-            <Stat label={m.overviewFailed} value={formatCount(overview.counts.failed)} tone="danger" />
-            <Stat label={m.overviewPending} value={formatCount(overview.counts.pending)} />
-            <Stat label={m.overviewRetrying} value={formatCount(overview.counts.retrying)} />
+            <Stat label={m.overviewDelivered} value={format.count(overview.counts.delivered)} tone="success" />
+            <Stat label={m.overviewFailed} value={format.count(overview.counts.failed)} tone="danger" />
+            <Stat label={m.overviewPending} value={format.count(overview.counts.pending)} />
+            <Stat label={m.overviewRetrying} value={format.count(overview.counts.retrying)} />
             <Stat
               label={m.overviewHeld}
-              value={formatCount(overview.counts.held)}
+              value={format.count(overview.counts.held)}
               tone={overview.counts.held > 0 ? 'warning' : undefined}
             />
-            <Stat label={m.overviewSuccessRate} value={formatPercent(overview.successRate)} />
-            <Stat label={m.overviewLagP50} value={formatDuration(overview.lagMs.p50)} />
-            <Stat label={m.overviewLagP95} value={formatDuration(overview.lagMs.p95)} />
-            <Stat label={m.overviewLastDelivery} value={formatDateTime(overview.lastDeliveredAt)} wide />
+            <Stat label={m.overviewSuccessRate} value={format.percent(overview.successRate)} />
+            <Stat label={m.overviewLagP50} value={format.duration(overview.lagMs.p50)} />
+            <Stat label={m.overviewLagP95} value={format.duration(overview.lagMs.p95)} />
+            <Stat label={m.overviewLastDelivery} value={format.dateTime(overview.lastDeliveredAt)} wide />
           </dl>
           <OverviewChart series={overview.series} range={overview.range} />
         </>

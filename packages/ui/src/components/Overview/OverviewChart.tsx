@@ -1,7 +1,7 @@
 import type { Overview, OverviewRange } from '@segment-webhook/core/contract';
 import { type ComponentPropsWithoutRef, useId } from 'react';
 import { useMessages } from '../../provider';
-import { formatBucket, formatCount } from '../format';
+import { useFormatters } from '../../provider/SegmentWebhookProvider';
 
 /** Props of {@link OverviewChart}. */
 export interface OverviewChartProps extends Omit<ComponentPropsWithoutRef<'figure'>, 'children'> {
@@ -33,6 +33,7 @@ function niceMax(value: number): number {
  */
 export function OverviewChart({ series, range, title, className, ...rest }: OverviewChartProps) {
   const m = useMessages();
+  const format = useFormatters();
   const id = useId();
   const chartTitle = title ?? m.overviewChartTitle;
   const hourly = range === '24h';
@@ -65,13 +66,13 @@ export function OverviewChart({ series, range, title, className, ...rest }: Over
       >
         <title id={`${id}-title`}>{chartTitle}</title>
         <desc id={`${id}-desc`}>
-          {m.overviewChartSummary(formatCount(totals.delivered), formatCount(totals.failed), series.length, hourly)}
+          {m.overviewChartSummary(format.count(totals.delivered), format.count(totals.failed), series.length, hourly)}
         </desc>
         {[0, 0.5, 1].map((fraction) => (
           <g key={fraction} className="swk-chart__grid">
             <line x1={PAD.left} x2={WIDTH - PAD.right} y1={y(max * fraction)} y2={y(max * fraction)} />
             <text x={PAD.left - 6} y={y(max * fraction)} dy="0.32em" textAnchor="end">
-              {formatCount(Math.round(max * fraction))}
+              {format.count(Math.round(max * fraction))}
             </text>
           </g>
         ))}
@@ -103,7 +104,7 @@ export function OverviewChart({ series, range, title, className, ...rest }: Over
               )}
               {index % labelEvery === 0 && (
                 <text className="swk-chart__label" x={x + barWidth / 2} y={HEIGHT - 8} textAnchor="middle">
-                  {formatBucket(bucket.start, hourly)}
+                  {format.bucket(bucket.start, hourly)}
                 </text>
               )}
             </g>
@@ -130,7 +131,7 @@ export function OverviewChart({ series, range, title, className, ...rest }: Over
         <tbody>
           {series.map((bucket) => (
             <tr key={bucket.start}>
-              <th scope="row">{formatBucket(bucket.start, hourly)}</th>
+              <th scope="row">{format.bucket(bucket.start, hourly)}</th>
               <td>{bucket.delivered}</td>
               <td>{bucket.failed}</td>
             </tr>
