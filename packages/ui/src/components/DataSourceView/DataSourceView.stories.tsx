@@ -35,8 +35,8 @@ export const Rename: Story = {
     const fake = loaded.fake as FakeApi;
     const canvas = within(canvasElement);
     await userEvent.click(await canvas.findByRole('button', { name: 'Rename Orders to Segment' }));
-    const input = canvas.getByRole('textbox', { name: 'Webhook name' });
-    await expect(input).toHaveFocus();
+    const input = await canvas.findByRole('textbox', { name: 'Webhook name' });
+    await waitFor(() => expect(input).toHaveFocus());
     await userEvent.clear(input);
     await userEvent.type(input, 'Orders (Segment prod){Enter}');
     await expect(await canvas.findByRole('heading', { level: 1, name: /Orders \(Segment prod\)/ })).toBeVisible();
@@ -44,8 +44,8 @@ export const Rename: Story = {
     await waitFor(() => expect(canvas.getByRole('button', { name: 'Rename Orders (Segment prod)' })).toHaveFocus());
 
     await userEvent.click(canvas.getByRole('button', { name: 'Rename Orders (Segment prod)' }));
-    await userEvent.type(canvas.getByRole('textbox', { name: 'Webhook name' }), ' draft{Escape}');
-    await expect(canvas.getByRole('heading', { level: 1, name: /Orders \(Segment prod\)$/ })).toBeVisible();
+    await userEvent.type(await canvas.findByRole('textbox', { name: 'Webhook name' }), ' draft{Escape}');
+    await expect(await canvas.findByRole('heading', { level: 1, name: /Orders \(Segment prod\)$/ })).toBeVisible();
     await expect(fake.requestsTo('PATCH /webhooks/:id')).toHaveLength(1);
   },
 };
