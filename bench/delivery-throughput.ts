@@ -19,7 +19,8 @@
  *
  * Environment: BENCH_EVENTS (10005; a multiple of 15 so analytics-node's last batch is full instead of
  * waiting its 10 s flush interval), BENCH_ROUNDS (5), BENCH_RATE (500), BENCH_STEADY_SECONDS (8),
- * BENCH_STEADY_ROUNDS (3), BENCH_HOST_CONCURRENCY (64), DATABASE_URL (postgres://postgres@127.0.0.1:5432/test;
+ * BENCH_STEADY_ROUNDS (3), BENCH_HOST_CONCURRENCY (64), BENCH_SINK_LATENCY (0 ms: how long the sink waits
+ * before answering each request, e.g. 30 for Segment over the internet), DATABASE_URL (postgres://postgres@127.0.0.1:5432/test;
  * the PostgreSQL rows are skipped with a note when it is unreachable), BENCH_WRITE (1: update BENCHMARKS.md),
  * BENCH_HANDOFF (1: the service hands new deliveries to the in-process worker; 0: claims only),
  * BENCH_SYSTEMS (comma-separated subset of sqlite, analytics-node, postgres, sqlite-batched: a partial run
@@ -45,6 +46,8 @@ const STEADY_ROUNDS = Number(process.env.BENCH_STEADY_ROUNDS ?? 3);
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const WRITE = (process.env.BENCH_WRITE ?? '1') !== '0';
 const HOST_CONCURRENCY = Number(process.env.BENCH_HOST_CONCURRENCY ?? 64);
+/** Milliseconds the sink waits before answering each request (0: in the same machine, the default). */
+const SINK_LATENCY = Number(process.env.BENCH_SINK_LATENCY ?? 0);
 /** Comma-separated subset of sqlite, analytics-node, postgres (default: all). */
 const HANDOFF = (process.env.BENCH_HANDOFF ?? '1') !== '0';
 const SYSTEMS = process.env.BENCH_SYSTEMS?.split(',').map((s) => s.trim());
@@ -63,6 +66,8 @@ interface Sink {
   /** Starts tracking a run: resolves with the arrival time of each expected key once all arrived. */
   expect(keys: readonly string[], timeoutMs?: number): Promise<Map<string, number>>;
   close(): Promise<void>;
+  /** Delays every answer of the sink by `ms` (Segment over a network instead of in the same machine). */
+  latency(ms: number): void;
 }
 
 async function startSinkThread(): Promise<Sink> {
@@ -102,6 +107,9 @@ async function startSinkThread(): Promise<Sink> {
           },
         };
       });
+    },
+    latency(ms) {
+      worker.postMessage({ latency: ms });
     },
     async close() {
       worker.postMessage({ close: true });
@@ -453,6 +461,7 @@ async function main(): Promise<void> {
     ['sqlite', 'analytics-node', ...(pgVersion ? (['postgres'] as const) : []), 'sqlite-batched'] as SystemKind[]
   ).filter(wanted);
   const sink = await startSinkThread();
+  if (SINK_LATENCY > 0) sink.latency(SINK_LATENCY);
   // Interrupted: still drop the PostgreSQL schemas and the SQLite files.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
