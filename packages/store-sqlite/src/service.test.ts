@@ -241,6 +241,27 @@ describe('ingest and send', () => {
     expect((await service.listDeliveries('acct_a', webhook.id)).items).toEqual([]);
   });
 
+  it('reports the errors of the shape the caller sent: one event, or {events}', async () => {
+    const paths = async (input: unknown) => {
+      const error = await service.ingest('acct_a', input).catch((e) => e);
+      expect(error).toBeInstanceOf(SegmentWebhookError);
+      expect(error.code).toBe('validation_error');
+      return error.issues.map((i: { path: unknown[] }) => i.path);
+    };
+    // One event: its own fields are named.
+    expect(await paths({ ...event('one'), occurredAt: 'yesterday' })).toEqual([['occurredAt']]);
+    expect(await paths({ ...event('one'), person: {} })).toEqual([['person', 'id']]);
+    // A batch: the path goes through `events`.
+    expect(await paths({ events: 'x' })).toEqual([['events']]);
+    const batch = await paths({ events: [event('a'), { ...event('b'), activityId: '' }] });
+    expect(batch.length).toBeGreaterThan(0);
+    for (const path of batch) expect(path).toEqual(['events', 1, 'activityId']);
+    // `events` beside an event's fields is neither shape.
+    expect((await paths({ ...event('c'), events: [] })).length).toBeGreaterThan(0);
+    expect(await codeOf(service.ingest('acct_a', null))).toBe('validation_error');
+    expect(await codeOf(service.ingest('acct_a', 'x'))).toBe('validation_error');
+  });
+
   it('creates nothing for disconnected webhooks', async () => {
     const webhook = await service.createWebhook('acct_a', config);
     await service.setDestination('acct_a', 'order-placed', webhook.id);

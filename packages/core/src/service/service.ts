@@ -99,6 +99,8 @@ export interface SegmentWebhookServiceInstance extends SegmentWebhookService {
 }
 
 const eventListSchema = z.array(activityEventSchema).min(1).max(MAX_INGEST_EVENTS);
+/** The `{events: [...]}` shape of {@link ingestRequestSchema}. */
+const eventBatchSchema = ingestRequestSchema.options[0];
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -279,8 +281,13 @@ export function createSegmentWebhookService(options: SegmentWebhookServiceOption
 
   function normalizeEvents(input: unknown): ActivityEvent[] {
     if (Array.isArray(input)) return parseOrThrow(eventListSchema, input, 'The events are invalid.');
-    const parsed = parseOrThrow(ingestRequestSchema, input, 'The events are invalid.');
-    return 'events' in parsed ? parsed.events : [parsed];
+    // The two shapes of ingestRequestSchema, told apart by their `events` key: parsing the one that
+    // applies skips the union's failed first try (and its error objects) for every single event, and
+    // reports the errors of the shape the caller meant.
+    if (input !== null && typeof input === 'object' && Object.hasOwn(input, 'events')) {
+      return parseOrThrow(eventBatchSchema, input, 'The events are invalid.').events;
+    }
+    return [parseOrThrow(activityEventSchema, input, 'The events are invalid.')];
   }
 
   function buildMessage(webhook: WebhookRecord, event: EventSnapshot, path: (string | number)[]): BuiltTrackMessage {
