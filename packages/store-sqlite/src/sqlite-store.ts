@@ -573,15 +573,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
         now,
         c.status === 'retrying' ? (c.nextAttemptAt ?? now) : null,
         c.status === 'delivered' ? a.at : null,
-        JSON.stringify({
-          number: a.number,
-          at: a.at,
-          httpStatus: a.httpStatus,
-          latencyMs: a.latencyMs,
-          outcome: a.outcome,
-          error: a.error,
-          responseBody: a.responseBody,
-        }),
+        JSON.stringify(toAttempt(a)),
         JSON.stringify(seqs),
       );
       run = null;
@@ -894,7 +886,10 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
             'SELECT w.* FROM routes r JOIN webhooks w ON w.id = r.webhook_id WHERE r.account_id = ? AND r.activity_id = ? AND w.account_id = r.account_id',
           ).get(accountId, activityId) as Row | undefined;
           webhook = row ? Object.freeze(toWebhook(row)) : null;
-          if (routeCache.size++ < ROUTE_CACHE_LIMIT) perAccount.set(activityId, webhook);
+          if (routeCache.size < ROUTE_CACHE_LIMIT) {
+            perAccount.set(activityId, webhook);
+            routeCache.size += 1;
+          }
         }
         if (webhook) result.set(activityId, webhook);
       }

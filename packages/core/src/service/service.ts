@@ -508,13 +508,12 @@ export function createSegmentWebhookService(options: SegmentWebhookServiceOption
       }
       const at = now();
       const eventId = request.id ?? generateId();
-      const occurredAt = request.activity?.occurredAt ?? new Date(at).toISOString();
       // `send:` keeps a send's messageId apart from an activity event that has the same id.
-      const { message, json } = buildMessage(
+      const { message, json, occurredAt } = buildMessage(
         webhook,
         {
           id: `send:${eventId}`,
-          occurredAt,
+          occurredAt: request.activity?.occurredAt ?? new Date(at).toISOString(),
           person: request.person,
           attributes: request.activity?.attributes ?? {},
         },
@@ -533,7 +532,7 @@ export function createSegmentWebhookService(options: SegmentWebhookServiceOption
             messageId: message.messageId,
             message,
             messageJson: json,
-            occurredAt: parseIsoDateTime(occurredAt),
+            occurredAt,
             createdAt: at,
           },
         ],

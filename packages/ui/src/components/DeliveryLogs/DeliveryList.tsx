@@ -14,9 +14,9 @@ import {
 import { Badge, type BadgeTone } from '../../primitives';
 import { useMessages } from '../../provider';
 import { useFormatters } from '../../provider/SegmentWebhookProvider';
+import type { Formatters } from '../format';
 
 type Messages = ReturnType<typeof useMessages>;
-type Formatters = ReturnType<typeof useFormatters>;
 
 /** Height of one row, in CSS pixels (fixed, so 100,000 rows need no measuring). */
 export const DELIVERY_ROW_HEIGHT = 52;
