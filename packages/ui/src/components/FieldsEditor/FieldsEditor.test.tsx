@@ -145,10 +145,13 @@ describe('FieldsEditor (in a react-hook-form form)', () => {
     await user.click(screen.getByRole('button', { name: 'Save' }));
     expect(onSubmit).not.toHaveBeenCalled();
     const rows = screen.getAllByRole('listitem');
-    expect(within(rows[1]!).getByLabelText('Property name')).toHaveAccessibleDescription(
-      'This property name is already used',
+    // The resolver's errors render as the validation settles: wait for both.
+    await waitFor(() =>
+      expect(within(rows[1]!).getByLabelText('Property name')).toHaveAccessibleDescription(
+        'This property name is already used',
+      ),
     );
-    expect(within(rows[1]!).getByText('Choose a person or activity field')).toBeInTheDocument();
+    expect(await within(rows[1]!).findByText('Choose a person or activity field')).toBeInTheDocument();
 
     await user.clear(within(rows[1]!).getByLabelText('Property name'));
     await user.type(within(rows[1]!).getByLabelText('Property name'), 'city');
