@@ -482,6 +482,25 @@ describe('claim at insert (the service’s `worker` option)', () => {
     await withWorker.close();
   });
 
+  it('fills one request with what arrives while a write key waits for its rate budget', async () => {
+    const webhook = await webhookRoutedTo('order-placed');
+    // Two requests at once, then one every 500 ms.
+    const { handing, withWorker } = embedded({ requestsPerSecondPerKey: 2 });
+    handing.start();
+    await withWorker.ingest('acct', [event('e1')]);
+    await sink.waitFor(1);
+    await withWorker.ingest('acct', [event('e2')]);
+    await sink.waitFor(2);
+    // Out of budget: e3 waits for the next token, and e4…e10, reported one by one meanwhile, join it.
+    for (let i = 3; i <= 10; i += 1) await withWorker.ingest('acct', [event(`e${i}`)]);
+    await sink.waitFor(10);
+    expect(sink.requests.map((r) => r.messageCount)).toEqual([1, 1, 8]);
+    await expect.poll(() => statusesOf(webhook.id)).toEqual(Array(10).fill('delivered'));
+    const attempts = (await deliveries(webhook.id)).map((d) => d.attempts.length);
+    expect(attempts).toEqual(Array(10).fill(1));
+    await withWorker.close();
+  });
+
   it('inserts due deliveries when the worker is stopped, and a stopped worker gives leases back', async () => {
     const webhook = await webhookRoutedTo('order-placed');
     const { handing, withWorker } = embedded();

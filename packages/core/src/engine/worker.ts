@@ -178,6 +178,8 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   /** When this worker last asked the store for due deliveries (the hand-off never starves the store). */
   let lastStoreClaim = Number.NEGATIVE_INFINITY;
   let storeHadMore = false;
+  /** Per write key and region, the group waiting for that key's rate budget (see `sendGroup`). */
+  const waitingForBudget = new Map<string, ClaimedDelivery[]>();
   /** Decrypted write keys by ciphertext, briefly (a key fixed in the store has a new ciphertext). */
   const keyCache = new Map<string, { key: string; until: number }>();
   const KEY_CACHE_MS = 60_000;
@@ -361,7 +363,20 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       return;
     }
 
-    await budget.acquire(fingerprint);
+    // A key out of rate budget: what is dispatched for it while one group waits joins that group (up to
+    // a batch), so the wait fills one request instead of queueing more small ones behind it.
+    const waitKey = `${fingerprint}\u0000${first.region}`;
+    const waiting = waitingForBudget.get(waitKey);
+    if (waiting && waiting.length + group.length <= batchSize) {
+      for (const delivery of group) waiting.push(delivery);
+      return;
+    }
+    waitingForBudget.set(waitKey, group);
+    try {
+      await budget.acquire(fingerprint);
+    } finally {
+      if (waitingForBudget.get(waitKey) === group) waitingForBudget.delete(waitKey);
+    }
     const sentAt = now();
     const report = await client.send({
       writeKey,
