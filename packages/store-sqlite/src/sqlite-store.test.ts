@@ -283,4 +283,30 @@ describe('sqliteStore specifics', () => {
     await a.close();
     await b.close();
   });
+
+  it('sees route and webhook changes committed by another process from the next turn of the event loop', async () => {
+    const filename = nextFile();
+    const store = sqliteStore({ filename });
+    await store.migrate();
+    const webhook = webhookFixture();
+    await store.insertWebhook(webhook);
+    const resolve = async () => (await store.resolveRoutes(webhook.accountId, ['order-placed'])).get('order-placed');
+    const nextTurn = () => new Promise((done) => setImmediate(done));
+    expect(await resolve()).toBeUndefined();
+    // A bare connection stands in for another process: nothing but the database tells this store.
+    const other = new Database(filename);
+    other
+      .prepare('INSERT INTO routes (account_id, activity_id, webhook_id) VALUES (?, ?, ?)')
+      .run(webhook.accountId, 'order-placed', webhook.id);
+    await nextTurn();
+    expect((await resolve())?.id).toBe(webhook.id);
+    other.prepare("UPDATE webhooks SET status = 'disconnected' WHERE id = ?").run(webhook.id);
+    await nextTurn();
+    expect((await resolve())?.status).toBe('disconnected');
+    other.prepare('DELETE FROM routes WHERE webhook_id = ?').run(webhook.id);
+    await nextTurn();
+    expect(await resolve()).toBeUndefined();
+    other.close();
+    await store.close();
+  });
 });

@@ -57,6 +57,8 @@ const ROUTE_CACHE_LIMIT = 10_000;
 /** In-process listeners per database file, so several stores on one file (e.g. service and worker) hear each other. */
 const workListeners = new Map<string, Set<() => void>>();
 const changeListeners = new Map<string, Set<(notice: DeliveryChangeNotice) => void>>();
+/** Per database file, bumped by every store on it that writes webhooks or routes (see `routeCache`). */
+const routeEpochs = new Map<string, number>();
 
 function listenersOf<T>(map: Map<string, Set<T>>, key: string): Set<T> {
   let set = map.get(key);
@@ -267,24 +269,44 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   }
 
   /**
-   * The routes `ingest` resolves, with their webhooks, cached between writes: this store's writes to
-   * webhooks or routes clear it, and so does any commit by another connection (`PRAGMA data_version`
-   * changes), whichever process it is in. Reading data_version costs one statement per call instead of a
-   * join per activity.
+   * The routes `ingest` resolves, with their webhooks, cached between writes. A store's own writes to
+   * webhooks or routes invalidate it, and so do those of any other store on the file in this process (the
+   * file's epoch). Commits by other processes change `PRAGMA data_version`, which is read at most once per
+   * turn of the event loop: a change made elsewhere reaches this process through I/O, i.e. in a later turn,
+   * and the calls of one turn see the database as of one instant. Reading data_version takes a WAL read
+   * lock (system calls), so per call it cost more than the lookups it saves.
    */
   let dataVersion: Database.Statement | null = null;
   const routeCache = {
     routes: new Map<string, Map<string, WebhookRecord | null>>(),
     version: -1,
+    epoch: -1,
+    checkedThisTurn: false,
     size: 0,
     current(): Map<string, Map<string, WebhookRecord | null>> {
-      dataVersion ??= db.prepare('PRAGMA data_version').pluck();
-      const version = dataVersion.get() as number;
-      if (version !== this.version) {
-        this.version = version;
+      const epoch = routeEpochs.get(key) ?? 0;
+      if (epoch !== this.epoch) {
+        this.epoch = epoch;
         this.clear();
       }
+      if (!this.checkedThisTurn) {
+        this.checkedThisTurn = true;
+        setImmediate(() => {
+          this.checkedThisTurn = false;
+        }).unref();
+        dataVersion ??= db.prepare('PRAGMA data_version').pluck();
+        const version = dataVersion.get() as number;
+        if (version !== this.version) {
+          this.version = version;
+          this.clear();
+        }
+      }
       return this.routes;
+    },
+    /** After this store wrote webhooks or routes: every store on the file drops its cached routes. */
+    invalidate(): void {
+      routeEpochs.set(key, (routeEpochs.get(key) ?? 0) + 1);
+      this.clear();
     },
     clear(): void {
       this.routes.clear();
@@ -357,12 +379,12 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       if (!result.refused) {
         if (row.refused_batches !== 0) {
           stmt('UPDATE webhooks SET refused_batches = 0 WHERE id = ?').run(result.webhookId);
-          routeCache.clear();
+          routeCache.invalidate();
         }
         continue;
       }
       // The webhook's row changes below: the cached routes hold it.
-      routeCache.clear();
+      routeCache.invalidate();
       const refused = (row.refused_batches as number) + 1;
       if (refused >= threshold && row.health_state === 'healthy') {
         stmt(
@@ -764,7 +786,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   const store: Store = {
     async migrate() {
       migrate.immediate();
-      routeCache.clear();
+      routeCache.invalidate();
     },
 
     async close() {
@@ -780,7 +802,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async insertWebhook(webhook) {
-      routeCache.clear();
+      routeCache.invalidate();
       durably(() =>
         stmt(
           `INSERT INTO webhooks (id, account_id, name, track_event_name, region, send_activity_payload, fields, status,
@@ -827,12 +849,12 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async updateWebhook(accountId, webhookId, patch, ifStatus) {
-      routeCache.clear();
+      routeCache.invalidate();
       return durably(() => updateWebhookTx.immediate(accountId, webhookId, patch, ifStatus));
     },
 
     async deleteWebhook(accountId, webhookId, ifStatus) {
-      routeCache.clear();
+      routeCache.invalidate();
       const deleted = durably(() => deleteWebhookTx.immediate(accountId, webhookId, ifStatus));
       return deleted;
     },
@@ -855,12 +877,12 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
 
     async setRoute(accountId, activityId, webhookId, limit) {
-      routeCache.clear();
+      routeCache.invalidate();
       return durably(() => setRouteTx.immediate(accountId, activityId, webhookId, limit));
     },
 
     async deleteRoute(accountId, activityId) {
-      routeCache.clear();
+      routeCache.invalidate();
       return (
         durably(() => stmt('DELETE FROM routes WHERE account_id = ? AND activity_id = ?').run(accountId, activityId))
           .changes > 0
