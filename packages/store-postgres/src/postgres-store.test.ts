@@ -118,6 +118,49 @@ describe('postgresStore specifics', () => {
     await waitUntil(() => woken > before);
   });
 
+  it('sends change notices of many commits in few NOTIFY statements, and a wake-up at once', async () => {
+    const schema = freshSchema();
+    const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4 });
+    const notifyStatements: number[] = [];
+    const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+    (pool as { query: unknown }).query = (...args: unknown[]) => {
+      const config = args[0] as string | { text?: string };
+      const text = typeof config === 'string' ? config : (config.text ?? '');
+      if (text.includes('pg_notify')) notifyStatements.push(Date.now());
+      return query(...args);
+    };
+    const writer = postgresStore({ pool, schema, onError: () => {} });
+    const reader = make(schema);
+    try {
+      await writer.migrate();
+      const notices: string[] = [];
+      reader.onChanges((notice) => notices.push(...notice.deliveryIds));
+      await reader.listening();
+      const webhook = webhookFixture();
+      await writer.insertWebhook(webhook);
+      // Twenty commits in a row, leased at insert (no wake-ups): their notices share statements.
+      const lease = { owner: 'w1', now: T0, until: T0 + 60_000, max: 1 };
+      for (let i = 0; i < 20; i += 1) {
+        await writer.insertDeliveries([deliveryFixture(webhook, { id: `dlv_${i}`, eventId: `evt_${i}` })], { lease });
+      }
+      await waitUntil(() => notices.length >= 20);
+      expect(new Set(notices).size).toBe(20);
+      expect(notifyStatements.length).toBeLessThan(10);
+      // A due delivery wakes the other processes without waiting for company.
+      let woken = 0;
+      reader.onWork(() => {
+        woken += 1;
+      });
+      const before = notifyStatements.length;
+      await writer.insertDeliveries([deliveryFixture(webhook, { id: 'dlv_due', eventId: 'evt_due' })]);
+      expect(notifyStatements.length).toBe(before + 1);
+      await waitUntil(() => woken >= 1);
+    } finally {
+      await writer.close();
+      await pool.end();
+    }
+  });
+
   it('reconnects its LISTEN connection after it is killed, and wakes the workers when it is back', async () => {
     const schema = freshSchema();
     const writer = make(schema);

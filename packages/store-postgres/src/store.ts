@@ -60,6 +60,11 @@ const MAX_INSERT_STATEMENTS = 2;
 const MAX_ROWS_PER_INSERT = 5000;
 /** PostgreSQL rejects NOTIFY payloads of 8,000 bytes or more; stay well below. */
 const MAX_NOTIFY_PAYLOAD = 7000;
+/**
+ * Change notices (the logs' live feed in other processes) wait this long for more to share their NOTIFY
+ * statement; wake-ups go at once. Under load this turns a statement per commit into a few per second.
+ */
+const CHANGE_NOTICE_DELAY_MS = 25;
 
 /**
  * Creates a PostgreSQL {@link Store}: many processes on many machines share one database.
@@ -214,6 +219,7 @@ class PostgresStoreImpl implements PostgresStore {
   /** Payloads waiting for the notifier (see `notifyInBackground`). */
   private notifyBuffer: string[] = [];
   private notifying: Promise<void> | null = null;
+  private notifyTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly insertQueue: InsertCall[] = [];
   private readonly routeQueue: RouteCall[] = [];
   private routesRunning = 0;
@@ -267,6 +273,7 @@ class PostgresStoreImpl implements PostgresStore {
     while (this.insertsRunning + this.insertQueue.length + this.routesRunning + this.routeQueue.length > 0) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
+    this.drainNow();
     await this.notifying;
     await this.listener?.stop();
     this.listener = null;
@@ -1049,14 +1056,32 @@ class PostgresStoreImpl implements PostgresStore {
   /**
    * Sends the payloads to the other processes soon. Only they need them, and they are best effort (workers
    * also poll), so the caller's commit does not wait; one NOTIFY statement at a time carries everything
-   * buffered meanwhile, so notifications never take more than one pooled connection.
+   * buffered meanwhile, so notifications never take more than one pooled connection. A wake-up is sent at
+   * once; change notices alone wait up to {@link CHANGE_NOTICE_DELAY_MS} for company.
    */
   private notifyInBackground(payloads: string[]): void {
+    let wake = false;
     for (const payload of payloads) {
-      // Wake-ups are all alike: one per statement is enough.
-      if (payload === this.workPayload && this.notifyBuffer.includes(payload)) continue;
+      if (payload === this.workPayload) {
+        wake = true;
+        // Wake-ups are all alike: one per statement is enough.
+        if (this.notifyBuffer.includes(payload)) continue;
+      }
       this.notifyBuffer.push(payload);
     }
+    if (this.notifying || this.notifyBuffer.length === 0) return; // The running drain takes them.
+    if (wake) this.drainNow();
+    else {
+      this.notifyTimer ??= setTimeout(() => {
+        this.notifyTimer = null;
+        this.drainNow();
+      }, CHANGE_NOTICE_DELAY_MS);
+    }
+  }
+
+  private drainNow(): void {
+    if (this.notifyTimer) clearTimeout(this.notifyTimer);
+    this.notifyTimer = null;
     this.notifying ??= this.drainNotifications();
   }
 
@@ -1184,7 +1209,12 @@ function buildStatements(s: string, schemaName: string) {
            lease_owner = NULL
          FROM c
          WHERE d.id = c.delivery_id AND d.lease_owner = $1 AND d.status IN ('pending', 'retrying')
-         RETURNING d.id, d.webhook_id
+         RETURNING d.id, d.webhook_id, d.status
+       ),
+       reset AS (
+         -- A delivered batch ends a run of refused ones (rows already at 0 are neither written nor locked).
+         UPDATE ${s}.webhooks w SET refused_batches = 0
+         WHERE w.refused_batches <> 0 AND w.id IN (SELECT upd.webhook_id FROM upd WHERE upd.status = 'delivered')
        ),
        ins AS (
          INSERT INTO ${s}.attempts (delivery_id, number, at, http_status, latency_ms, outcome, error, response_body)

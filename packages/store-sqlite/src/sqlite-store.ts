@@ -581,6 +581,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
        WHERE seq IN (SELECT value FROM json_each(?))`,
     );
     const applied: { webhookId: string; id: string }[] = [];
+    const deliveredWebhooks = new Set<string>();
     const counts = new CountDeltas();
     let run: { c: AttemptCompletion; seqs: number[] } | null = null;
     const flush = () => {
@@ -613,9 +614,15 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       }
       run.seqs.push(row.seq as number);
       applied.push({ webhookId: row.webhook_id as string, id: c.deliveryId });
+      if (c.status === 'delivered') deliveredWebhooks.add(row.webhook_id as string);
     }
     flush();
     counts.apply();
+    // A delivered batch ends a run of refused ones.
+    const resetRefused = stmt('UPDATE webhooks SET refused_batches = 0 WHERE id = ? AND refused_batches != 0');
+    for (const webhookId of deliveredWebhooks) {
+      if (resetRefused.run(webhookId).changes > 0) routeCache.invalidate();
+    }
     return applied;
   });
 

@@ -418,10 +418,10 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     }
     await store.completeAttempts(id, completions, now());
 
+    // Delivered batches reset the refused count in completeAttempts; only refusals are recorded here.
     const batches: BatchResult[] = [];
     for (const [webhookId, stats] of perWebhook) {
-      if (stats.delivered > 0) batches.push({ webhookId, refused: false, reason: null });
-      else if (stats.failed === stats.total) {
+      if (stats.delivered === 0 && stats.failed === stats.total) {
         batches.push({
           webhookId,
           refused: true,

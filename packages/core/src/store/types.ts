@@ -390,8 +390,10 @@ export interface Store {
    * deleted or requeued) is skipped. For each applied completion: the attempt row is added;
    * `attemptCount += 1`; `countedAttempts += 1` when `counted`; `status`, `lastError`, `updatedAt = now`,
    * `lastHttpStatus = attempt.httpStatus`; `nextAttemptAt` = the given time for `retrying`, null otherwise;
-   * `deliveredAt = attempt.at` for `delivered`; the lease is cleared. Returns the ids applied. After the
-   * commit, signals changes ({@link Store.onChanges}).
+   * `deliveredAt = attempt.at` for `delivered`; the lease is cleared. A webhook with an applied `delivered`
+   * completion has its `refusedBatches` reset to 0 in the same transaction (a delivered batch ends a run of
+   * refused ones, as a non-refused {@link Store.recordBatches} result does; the worker records only refused
+   * batches there). Returns the ids applied. After the commit, signals changes ({@link Store.onChanges}).
    */
   completeAttempts(owner: string, completions: readonly AttemptCompletion[], now: number): Promise<string[]>;
 

@@ -626,6 +626,32 @@ export function describeStoreContract(
         expect((await store.getDelivery('acct_a', webhook.id, d!.id))?.status).toBe('pending');
       });
 
+      it('resets the refused-batch count of webhooks with a delivered completion, not of others', async () => {
+        const webhook = await addWebhook();
+        const other = await addWebhook();
+        const refused = (webhookId: string) => ({ webhookId, refused: true, reason: 'Segment answered 400' });
+        await store.recordBatches([refused(webhook.id), refused(webhook.id), refused(other.id)], 5, T0);
+        const [d, e] = await addDeliveries(webhook, [{}, {}]);
+        const [f] = await addDeliveries(other, [{}]);
+        await store.claimDeliveries('w1', T0, 30_000, 10);
+        // A retry and a failure do not end a run of refused batches.
+        await store.completeAttempts(
+          'w1',
+          [completion(d!.id, 1, 'retrying', T0 + 1), completion(f!.id, 1, 'failed', T0 + 1)],
+          T0 + 1,
+        );
+        expect((await store.getWebhook('acct_a', webhook.id))?.refusedBatches).toBe(2);
+        expect(await store.completeAttempts('w1', [completion(e!.id, 1, 'delivered', T0 + 2)], T0 + 2)).toEqual([
+          e!.id,
+        ]);
+        expect((await store.getWebhook('acct_a', webhook.id))?.refusedBatches).toBe(0);
+        expect((await store.getWebhook('acct_a', other.id))?.refusedBatches).toBe(1);
+        // A completion the worker does not hold changes nothing.
+        await store.recordBatches([refused(other.id)], 5, T0 + 3);
+        await store.completeAttempts('w2', [completion(f!.id, 2, 'delivered', T0 + 3)], T0 + 3);
+        expect((await store.getWebhook('acct_a', other.id))?.refusedBatches).toBe(2);
+      });
+
       it('requeues failed deliveries with the same messageId and message, resetting counted attempts', async () => {
         const webhook = await addWebhook();
         const [a, b, c] = await addDeliveries(webhook, [{}, {}, {}]);
