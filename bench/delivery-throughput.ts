@@ -81,37 +81,34 @@ async function startSinkThread(): Promise<Sink> {
   const bootstrap = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
     .then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./sink-thread.ts', import.meta.url).href)}); })`;
   const worker = new Worker(bootstrap, { eval: true });
-  let tracking: { pending: Set<string>; arrivals: Map<string, number>; done: () => void } | null = null;
+  // The thread tracks arrivals itself (see sink-thread.ts): this thread only hears the end of each run.
+  let runs = 0;
+  const waiting = new Map<number, (message: { times?: Float64Array; arrived?: number }) => void>();
   const url = await new Promise<string>((resolve, reject) => {
     worker.once('error', reject);
-    worker.on('message', (message: { ready?: true; url?: string; keys?: string[]; at?: number }) => {
-      if (message.ready) return resolve(message.url!);
-      const current = tracking;
-      if (!current || !message.keys) return;
-      for (const key of message.keys) {
-        if (current.pending.delete(key)) current.arrivals.set(key, message.at!);
-      }
-      if (current.pending.size === 0) current.done();
-    });
+    worker.on(
+      'message',
+      (message: { ready?: true; url?: string; run?: number; times?: Float64Array; arrived?: number }) => {
+        if (message.ready) return resolve(message.url!);
+        const done = waiting.get(message.run!);
+        waiting.delete(message.run!);
+        done?.(message);
+      },
+    );
   });
   return {
     url,
     expect(keys, timeoutMs = 120_000) {
+      const run = ++runs;
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`Only ${keys.length - (tracking?.pending.size ?? 0)}/${keys.length} arrived`)),
-          timeoutMs,
-        );
-        tracking = {
-          pending: new Set(keys),
-          arrivals: new Map(),
-          done: () => {
-            clearTimeout(timer);
-            const arrivals = tracking!.arrivals;
-            tracking = null;
-            resolve(arrivals);
-          },
-        };
+        const timer = setTimeout(() => worker.postMessage({ abandon: run }), timeoutMs);
+        waiting.set(run, (message) => {
+          clearTimeout(timer);
+          if (!message.times) return reject(new Error(`Only ${message.arrived}/${keys.length} arrived`));
+          const times = message.times;
+          resolve(new Map(keys.map((key, i) => [key, times[i]!])));
+        });
+        worker.postMessage({ expect: keys, run });
       });
     },
     latency(ms) {
@@ -709,6 +706,12 @@ async function main(): Promise<void> {
     }
     const baseline = b.get('analytics-node')!;
     const ratio = (kind: SystemKind) => (b.get(kind) ? b.get(kind)!.perSecond / baseline.perSecond : Number.NaN);
+    /** The median of each round's ratio (the two ran back to back), steadier than a ratio of medians. */
+    const roundRatio = (kind: SystemKind) => {
+      const runs = bursts.get(kind);
+      const base = bursts.get('analytics-node')!;
+      return runs ? median(runs.map((r, i) => r.perSecond / base[i]!.perSecond)) : Number.NaN;
+    };
     const label: Record<SystemKind, string> = {
       sqlite: 'kit + SQLite (each event committed and fsynced before `ingest` resolves)',
       postgres: 'kit + PostgreSQL (each event committed)',
@@ -728,7 +731,7 @@ async function main(): Promise<void> {
     const target = 5 * baseline.perSecond;
     const budgetUs = (cpus().length * 1e6) / target;
     const verdict = [
-      `- Throughput target (≥ 5× analytics-node, every event durable): **${fmt(ratio('sqlite'), 1)}×** with SQLite and one event per call — ${ratio('sqlite') >= 5 ? 'met' : 'missed'}${
+      `- Throughput target (≥ 5× analytics-node, every event durable): **${fmt(ratio('sqlite'), 1)}×** with SQLite and one event per call (median of the rounds' own ratios: ${fmt(roundRatio('sqlite'), 1)}×) — ${ratio('sqlite') >= 5 ? 'met' : 'missed'}${
         b.get('sqlite-batched') ? `; **${fmt(ratio('sqlite-batched'), 1)}×** with ${HOST_BATCH} events per call` : ''
       }.`,
       `- Latency target (p99 ≤ 100 ms at a steady ${RATE} events/s): **${fmt(sqliteSteady.p99, 1)} ms** with SQLite — ${sqliteSteady.p99 <= 100 ? 'met' : 'missed'}${
@@ -771,7 +774,7 @@ the same rounds on the store's real schema, ${HOST_CONCURRENCY} events per trans
 | per event | µs |
 |---|---:|
 | the whole machine at 5× analytics-node (${fmt(target)} events/s on ${cpus().length} cores) | **${fmt(budgetUs, 1)}** |
-| the sink's thread (Segment's stand-in; the kit's burst) | ${fmt(kit.sinkUs, 1)} |
+| the sink's thread (Segment's stand-in and the benchmark's arrival bookkeeping; the kit's burst) | ${fmt(kit.sinkUs, 1)} |
 | bare SQL: the outbox insert and the completion UPDATE, their commits (no fsync, no JavaScript) | ${fmt(floorSqlUs, 1)} |
 | the same through the store's calls (\`insertDeliveries\` leased + \`completeAttempts\`) | ${fmt(floorStoreUs, 1)} |
 | the kit's main thread, everything (validation, building, store, HTTP, bookkeeping) | ${fmt(kit.mainUs, 1)} |
