@@ -272,9 +272,9 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
    * The routes `ingest` resolves, with their webhooks, cached between writes. A store's own writes to
    * webhooks or routes invalidate it, and so do those of any other store on the file in this process (the
    * file's epoch). Commits by other processes change `PRAGMA data_version`, which is read at most once per
-   * turn of the event loop: a change made elsewhere reaches this process through I/O, i.e. in a later turn,
-   * and the calls of one turn see the database as of one instant. Reading data_version takes a WAL read
-   * lock (system calls), so per call it cost more than the lookups it saves.
+   * turn of the event loop (reading it takes a WAL read lock, i.e. system calls: per call it cost more than
+   * the lookups it saves). So another process's route change is seen from the next turn on: the calls of
+   * one turn see the routes as of that turn's first lookup, a few milliseconds at most.
    */
   let dataVersion: Database.Statement | null = null;
   const routeCache = {
