@@ -781,6 +781,9 @@ the same rounds on the store's real schema, ${HOST_CONCURRENCY} events per trans
 | analytics-node's main thread (no storage) | ${fmt(baseline.mainUs, 1)} |
 
 - The bare SQL alone, on a core of its own, tops out at **${fmt(1e6 / floorSqlUs)} events/s = ${fmt(1e6 / floorSqlUs / baseline.perSecond, 1)}×** analytics-node.
+- At 5×, the sink and the bare SQL leave **${fmt(budgetUs - kit.sinkUs - floorSqlUs, 1)} µs** per event for everything else (validation, building the
+  message, HTTP, promises, the host's calls), which takes ${fmt(kit.mainUs - floorStoreUs, 1)} µs in the kit today (its main thread minus its store
+  calls) and ${fmt(baseline.mainUs, 1)} µs in analytics-node.
 - Splitting today's work perfectly over both cores (main thread + sink): at most **${fmt(2e6 / (kit.mainUs + kit.sinkUs))} events/s = ${fmt(2e6 / (kit.mainUs + kit.sinkUs) / baseline.perSecond, 1)}×**;
   with the store's share cut to the bare SQL: **${fmt(2e6 / (kit.mainUs - floorStoreUs + floorSqlUs + kit.sinkUs))} events/s = ${fmt(2e6 / (kit.mainUs - floorStoreUs + floorSqlUs + kit.sinkUs) / baseline.perSecond, 1)}×**.
 
