@@ -3,6 +3,7 @@ import { fireEvent, render, screen, waitFor, within } from '@testing-library/rea
 import userEvent from '@testing-library/user-event';
 import type { ReactNode } from 'react';
 import { describe, expect, it } from 'vitest';
+import { segmentWebhookKeys } from '../../api/queries';
 import { createFakeApi, createTestQueryClient, FAKE_NOW, type FakeSeed } from '../../fake';
 import { SegmentWebhookProvider } from '../../provider';
 import { isOutsideDeduplicationWindow } from './DeliveryDetailPanel';
@@ -137,6 +138,61 @@ describe('DeliveryLogs', () => {
   });
 });
 
+describe('DeliveryLogs live tail', () => {
+  it('keeps a change that arrives while the list is being fetched, even when the page read it earlier', async () => {
+    const fake = createFakeApi();
+    const queryClient = createTestQueryClient();
+    // Holds the answers of list requests (not the live stream) until released, like a slow server that
+    // read the rows before a change and answers after the change reached the live feed.
+    let release: (() => void) | null = null;
+    let gate: Promise<void> | null = null;
+    const fetchWithGate = async (input: RequestInfo | URL, init?: RequestInit) => {
+      const response = await fake(input, init);
+      const url = input instanceof Request ? input.url : String(input);
+      if (gate && /\/deliveries(\?|$)/.test(url)) await gate;
+      return response;
+    };
+    render(
+      <SegmentWebhookProvider baseUrl="/api/segment-webhooks" fetch={fetchWithGate} queryClient={queryClient}>
+        <DeliveryLogs webhookId="wh_orders" now={FAKE_NOW} defaultLive />
+      </SegmentWebhookProvider>,
+    );
+    await screen.findByText('Live: new deliveries appear as they happen.');
+    const queued = fake.emitDelivery('wh_orders', {
+      status: 'pending',
+      attemptCount: 0,
+      deliveredAt: null,
+      lastHttpStatus: null,
+    });
+    const row = async () =>
+      within(await list())
+        .getAllByRole('option')
+        .find((option) => option.textContent?.includes(queued.eventId));
+    await waitFor(async () => expect(await row()).toHaveAttribute('data-status', 'pending'));
+
+    // A refetch reads the delivery while it is pending; its answer is held back.
+    gate = new Promise((resolve) => {
+      release = resolve;
+    });
+    const refetch = queryClient.refetchQueries({ queryKey: segmentWebhookKeys.deliveries('wh_orders') });
+    await waitFor(() => expect(fake.requestsTo('GET /webhooks/:id/deliveries').length).toBeGreaterThan(1));
+    // Meanwhile the live feed reports it delivered.
+    fake.emitDelivery('wh_orders', {
+      ...queued,
+      status: 'delivered',
+      attemptCount: 1,
+      updatedAt: new Date(Date.parse(queued.updatedAt) + 5).toISOString(),
+      deliveredAt: queued.updatedAt,
+      lastHttpStatus: 200,
+    });
+    await waitFor(async () => expect(await row()).toHaveAttribute('data-status', 'delivered'));
+    // The held answer (pending) lands: the row stays delivered.
+    release!();
+    await refetch;
+    expect(await row()).toHaveAttribute('data-status', 'delivered');
+  });
+});
+
 describe('isOutsideDeduplicationWindow', () => {
   it('is true only past 24 hours', () => {
     const now = Date.parse('2026-11-27T12:00:00.000Z');
@@ -178,6 +234,17 @@ describe('applyDeliveryChange', () => {
       {},
     );
     expect(next?.pages[0]?.items.map((d) => `${d.id}:${d.status}`)).toEqual(['a:pending', 'b:delivered']);
+  });
+
+  it('ignores a change older than the loaded version of the delivery', () => {
+    const loaded = { ...base('b', 'delivered'), attemptCount: 1, updatedAt: '2026-11-27T10:00:01.000Z' };
+    const next = applyDeliveryChange(data([[base('a'), loaded]]), { webhookId: 'wh', delivery: base('b') }, {});
+    expect(next?.pages[0]?.items.map((d) => `${d.id}:${d.status}`)).toEqual(['a:pending', 'b:delivered']);
+    // Same time: the one with more attempts is the later one.
+    const tied = { ...base('b', 'retrying'), attemptCount: 1 };
+    expect(
+      applyDeliveryChange(data([[tied]]), { webhookId: 'wh', delivery: base('b') }, {})?.pages[0]?.items[0]?.status,
+    ).toBe('retrying');
   });
 
   it('puts a new matching delivery on top and ignores one outside the filters', () => {

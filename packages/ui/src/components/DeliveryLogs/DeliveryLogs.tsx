@@ -5,8 +5,15 @@ import {
   type DeliveryStatus,
   type DeliverySummary,
 } from '@segment-webhook/core/contract';
-import { type InfiniteData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type ComponentPropsWithoutRef, useEffect, useId, useMemo, useState } from 'react';
+import {
+  type InfiniteData,
+  replaceEqualDeep,
+  useInfiniteQuery,
+  useMutation,
+  useQuery,
+  useQueryClient,
+} from '@tanstack/react-query';
+import { type ComponentPropsWithoutRef, useEffect, useId, useMemo, useRef, useState } from 'react';
 import {
   type DeliveryFilters,
   deliveriesInfiniteQueryOptions,
@@ -68,9 +75,17 @@ function matches(delivery: DeliverySummary, filters: DeliveryFilters): boolean {
   );
 }
 
+/** Whether `a` is an older version of the same delivery than `b` (by `updatedAt`, then attempts). */
+function isOlder(a: DeliverySummary, b: DeliverySummary): boolean {
+  const at = Date.parse(a.updatedAt);
+  const bt = Date.parse(b.updatedAt);
+  return at < bt || (at === bt && a.attemptCount < b.attemptCount);
+}
+
 /**
  * Applies one live change to the loaded pages: an already loaded delivery is replaced in place
- * (or dropped when it no longer matches the filters); a new one that matches is put on top.
+ * (or dropped when it no longer matches the filters); a new one that matches is put on top. A change
+ * older than the loaded version (a page fetched meanwhile already had a later state) is ignored.
  */
 export function applyDeliveryChange(
   data: InfiniteData<DeliveryPage, string | null> | undefined,
@@ -85,6 +100,7 @@ export function applyDeliveryChange(
     const index = page.items.findIndex((item) => item.id === delivery.id);
     if (index === -1) return page;
     found = true;
+    if (isOlder(delivery, page.items[index]!)) return page;
     const items = fits
       ? page.items.map((item, i) => (i === index ? delivery : item))
       : page.items.filter((_, i) => i !== index);
@@ -142,7 +158,30 @@ export function DeliveryLogs({
     return next;
   }, [pageSize, status, search, searchField]);
 
-  const list = useInfiniteQuery(deliveriesInfiniteQueryOptions(api, webhookId, filters));
+  // Live changes received while a page is being fetched are re-applied to the page when it arrives:
+  // the server may have read the deliveries before those changes, and its answer must not undo them
+  // (a delivery seen Delivered on the live feed would turn back to Pending until the next change).
+  const liveChanges = useRef<{ at: number; change: DeliveryChange }[]>([]);
+  const fetchStartedAt = useRef(0);
+  /** True while a live change itself is being written to the cache (nothing to re-apply then). */
+  const applyingLive = useRef(false);
+  const listOptions = deliveriesInfiniteQueryOptions(api, webhookId, filters);
+  const list = useInfiniteQuery({
+    ...listOptions,
+    queryFn: (context) => {
+      fetchStartedAt.current = Date.now();
+      return listOptions.queryFn!(context);
+    },
+    structuralSharing: (previous, fetched) => {
+      let data = fetched as InfiniteData<DeliveryPage, string | null> | undefined;
+      if (!applyingLive.current) {
+        for (const { at, change } of liveChanges.current) {
+          if (at >= fetchStartedAt.current) data = applyDeliveryChange(data, change, filters);
+        }
+      }
+      return replaceEqualDeep(previous, data);
+    },
+  });
   const items = useMemo(() => list.data?.pages.flatMap((page) => page.items) ?? [], [list.data]);
   const detail = useQuery({
     ...deliveryQueryOptions(api, webhookId, selectedId ?? ''),
@@ -188,9 +227,16 @@ export function DeliveryLogs({
           timer = setTimeout(connect, liveRetryDelay(failures, liveRetryMs, liveRetryMaxMs));
         },
         onChange: (change) => {
-          queryClient.setQueryData<InfiniteData<DeliveryPage, string | null>>(key, (data) =>
-            applyDeliveryChange(data, change, filters),
-          );
+          liveChanges.current.push({ at: Date.now(), change });
+          if (liveChanges.current.length > 500) liveChanges.current.splice(0, 250);
+          applyingLive.current = true;
+          try {
+            queryClient.setQueryData<InfiniteData<DeliveryPage, string | null>>(key, (data) =>
+              applyDeliveryChange(data, change, filters),
+            );
+          } finally {
+            applyingLive.current = false;
+          }
           const detailKey = segmentWebhookKeys.delivery(webhookId, change.delivery.id);
           if (queryClient.getQueryData(detailKey)) void queryClient.invalidateQueries({ queryKey: detailKey });
         },
