@@ -102,33 +102,14 @@ const DELIVERY_COLUMNS =
   'd.attempt_count, d.counted_attempts, d.occurred_at, d.created_at, d.updated_at, d.cycle_started_at, ' +
   'd.next_attempt_at, d.delivered_at, d.last_error, d.last_http_status';
 
+/** A delivery of a row whose first columns are {@link DELIVERY_COLUMNS} (any others follow them). */
 function toDelivery(row: Row): DeliveryRecord {
-  return {
-    id: row.id as string,
-    accountId: row.account_id as string,
-    webhookId: row.webhook_id as string,
-    eventId: row.event_id as string,
-    personId: row.person_id as string,
-    activityId: (row.activity_id as string | null) ?? null,
-    source: row.source as DeliveryRecord['source'],
-    status: row.status as DeliveryStatus,
-    messageId: row.message_id as string,
-    attemptCount: row.attempt_count as number,
-    countedAttempts: row.counted_attempts as number,
-    occurredAt: row.occurred_at as number,
-    createdAt: row.created_at as number,
-    updatedAt: row.updated_at as number,
-    cycleStartedAt: row.cycle_started_at as number,
-    nextAttemptAt: (row.next_attempt_at as number | null) ?? null,
-    deliveredAt: (row.delivered_at as number | null) ?? null,
-    lastError: (row.last_error as string | null) ?? null,
-    lastHttpStatus: (row.last_http_status as number | null) ?? null,
-  };
+  return toDeliveryFromArray(Object.values(row));
 }
 
 /**
- * {@link toDelivery} of a row read with `.raw()` (an array in {@link DELIVERY_COLUMNS} order): the logs page
- * reads 51 rows per request, and building a keyed row object per row first costs as much as the query.
+ * A delivery of a row read with `.raw()` (an array in {@link DELIVERY_COLUMNS} order): the logs page reads 51
+ * rows per request, and building a keyed row object per row first costs as much as the query.
  */
 function toDeliveryFromArray(r: unknown[]): DeliveryRecord {
   return {

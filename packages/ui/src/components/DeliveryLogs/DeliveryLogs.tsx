@@ -162,29 +162,27 @@ export function DeliveryLogs({
   // the server may have read the deliveries before those changes, and its answer must not undo them
   // (a delivery seen Delivered on the live feed would turn back to Pending until the next change).
   const liveChanges = useRef<{ at: number; change: DeliveryChange }[]>([]);
-  /** When the fetch whose answer is awaited started (a refetch asks for each loaded page in turn). */
-  const fetchStartedAt = useRef(0);
-  const fetching = useRef(false);
+  /**
+   * When the fetch whose answer is awaited started, null when none is (a refetch asks for each loaded page
+   * in turn; a failed fetch leaves its start, so the next answer re-applies more, which is harmless).
+   */
+  const fetchStartedAt = useRef<number | null>(null);
   /** True while a live change itself is being written to the cache (nothing to re-apply then). */
   const applyingLive = useRef(false);
   const listOptions = deliveriesInfiniteQueryOptions(api, webhookId, filters);
   const list = useInfiniteQuery({
     ...listOptions,
     queryFn: (context) => {
-      if (!fetching.current) {
-        fetching.current = true;
-        fetchStartedAt.current = Date.now();
-      }
+      fetchStartedAt.current ??= Date.now();
       return listOptions.queryFn!(context);
     },
     structuralSharing: (previous, fetched) => {
       let data = fetched as InfiniteData<DeliveryPage, string | null> | undefined;
-      if (!applyingLive.current) {
-        // A fetched answer (a failed fetch never gets here and leaves the start earlier: more is re-applied,
-        // which is harmless since an older change never replaces a newer row).
-        fetching.current = false;
+      const since = fetchStartedAt.current;
+      if (!applyingLive.current && since !== null) {
+        fetchStartedAt.current = null;
         for (const { at, change } of liveChanges.current) {
-          if (at >= fetchStartedAt.current) data = applyDeliveryChange(data, change, filters);
+          if (at >= since) data = applyDeliveryChange(data, change, filters);
         }
       }
       return replaceEqualDeep(previous, data);
