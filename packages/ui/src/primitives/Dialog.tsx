@@ -66,6 +66,8 @@ export interface AlertDialogProps {
   error?: ReactNode;
   /** Default: `'danger'`. */
   tone?: 'danger' | 'primary';
+  /** Radix's `onCloseAutoFocus`: runs once the dialog has closed; `preventDefault()` to move focus yourself. */
+  onCloseAutoFocus?: (event: Event) => void;
   className?: string;
   /** Extra content between the description and the buttons (e.g. a confirmation input). */
   children?: ReactNode;
@@ -87,6 +89,7 @@ export function AlertDialog({
   confirmDisabled = false,
   error,
   tone = 'danger',
+  onCloseAutoFocus,
   className,
   children,
 }: AlertDialogProps) {
@@ -95,7 +98,11 @@ export function AlertDialog({
     <RadixAlertDialog.Root open={open} onOpenChange={(next) => (pending ? undefined : onOpenChange(next))}>
       <RadixAlertDialog.Portal>
         <RadixAlertDialog.Overlay className="swk-theme swk-dialog__overlay" {...theme} />
-        <RadixAlertDialog.Content className={cx('swk-theme swk-dialog', className)} {...theme}>
+        <RadixAlertDialog.Content
+          className={cx('swk-theme swk-dialog', className)}
+          {...(onCloseAutoFocus ? { onCloseAutoFocus } : {})}
+          {...theme}
+        >
           <RadixAlertDialog.Title className="swk-dialog__title">{title}</RadixAlertDialog.Title>
           <RadixAlertDialog.Description className="swk-dialog__description">{description}</RadixAlertDialog.Description>
           {children}

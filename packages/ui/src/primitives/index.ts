@@ -27,4 +27,5 @@ export { Spinner } from './Spinner';
 export { Tabs, TabsContent, TabsList, TabsTrigger } from './Tabs';
 export { TextInput, type TextInputProps } from './TextInput';
 export { usePortalThemeProps } from './theme';
+export { type FocusTarget, useFocusAfterRender } from './use-focus-after-render';
 export { VisuallyHidden } from './VisuallyHidden';

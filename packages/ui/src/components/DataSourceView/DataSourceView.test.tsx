@@ -76,6 +76,24 @@ describe('DataSourceView rename in place', () => {
     expect(fake.requestsTo('PATCH /webhooks/:id')).toHaveLength(0);
   });
 
+  it('returns focus to the pencil after saving, even when a frame runs before React commits', async () => {
+    // The race CI hit under load: an animation frame that comes before React has put the pencil back.
+    // Frames run at once here, so focus must not depend on one.
+    vi.stubGlobal('requestAnimationFrame', (callback: FrameRequestCallback) => {
+      callback(performance.now());
+      return 0;
+    });
+    try {
+      const { user } = setup(<DataSourceView webhookId="wh_orders" />);
+      const input = await startRename(user);
+      await user.clear(input);
+      await user.type(input, 'Orders v3{Enter}');
+      await waitFor(() => expect(screen.getByRole('button', { name: 'Rename Orders v3' })).toHaveFocus());
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('sends nothing when the name is unchanged', async () => {
     const { fake, user } = setup(<DataSourceView webhookId="wh_orders" />);
     const input = await startRename(user);
@@ -118,6 +136,15 @@ describe('DataSourceView lifecycle', () => {
     const items = (await screen.findAllByRole('menuitem')).map((item) => item.textContent);
     expect(items).toEqual(['Disconnect', 'Delete (archive first)']);
     expect(screen.getByRole('menuitem', { name: 'Delete (archive first)' })).toHaveAttribute('aria-disabled', 'true');
+  });
+
+  it('returns focus to the Actions button when a dialog closes', async () => {
+    const { user } = setup(<DataSourceView webhookId="wh_orders" />);
+    const dialog = await chooseAction(user, 'Disconnect');
+    await waitFor(() => expect(within(dialog).getByRole('button', { name: 'Cancel' })).toHaveFocus());
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument());
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Actions' })).toHaveFocus());
   });
 
   it('disconnects, archives and deletes, asking for the name before deleting', async () => {

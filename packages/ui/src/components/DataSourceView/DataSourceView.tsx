@@ -255,9 +255,11 @@ export function DataSourceView({
         action={dialog}
         webhookName={webhook.name}
         open={dialogOpen}
-        onOpenChange={(open) => {
-          setDialogOpen(open);
-          if (!open) requestAnimationFrame(() => actionsRef.current?.focus());
+        onOpenChange={setDialogOpen}
+        onCloseAutoFocus={(event) => {
+          // The dialog was opened from a menu item, which is gone: back to the Actions button.
+          event.preventDefault();
+          actionsRef.current?.focus();
         }}
         onConfirm={() => confirm(dialog!)}
       />

@@ -1,6 +1,6 @@
 import { webhookNameSchema } from '@segment-webhook/core/contract';
 import { type ComponentPropsWithoutRef, type KeyboardEvent, useId, useRef, useState } from 'react';
-import { Button, PencilIcon, TextInput } from '../../primitives';
+import { Button, PencilIcon, TextInput, useFocusAfterRender } from '../../primitives';
 import { useMessages } from '../../provider';
 
 /** Props of {@link WebhookName}. */
@@ -29,6 +29,7 @@ export function WebhookName({ name, onRename, readOnly = false, className, ...re
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const pencilRef = useRef<HTMLButtonElement>(null);
+  const focusAfterRender = useFocusAfterRender();
   // Enter, Escape and blur can follow one another; only the first one decides.
   const settledRef = useRef(false);
 
@@ -42,8 +43,8 @@ export function WebhookName({ name, onRename, readOnly = false, className, ...re
   function finish() {
     setEditing(false);
     setError(null);
-    // Back to the pencil once the input is gone, so keyboard users keep their place.
-    requestAnimationFrame(() => pencilRef.current?.focus());
+    // Back to the pencil once it replaces the input, so keyboard users keep their place.
+    focusAfterRender(() => pencilRef.current);
   }
 
   function cancel() {

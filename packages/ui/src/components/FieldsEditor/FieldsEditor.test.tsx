@@ -37,6 +37,20 @@ describe('FieldsEditor (standalone)', () => {
     expect(onChange).toHaveBeenLastCalledWith([{ key: 'plan', from: 'person.company' }]);
   });
 
+  it('focuses a new row even when an animation frame runs before React commits', async () => {
+    vi.stubGlobal('requestAnimationFrame', (callback: FrameRequestCallback) => {
+      callback(performance.now());
+      return 0;
+    });
+    try {
+      const { user } = renderWithKit(<Standalone initial={[]} />);
+      await user.click(screen.getByRole('button', { name: 'Add field' }));
+      await waitFor(() => expect(screen.getByLabelText('Property name')).toHaveFocus());
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('switches a row to a constant value', async () => {
     const onChange = vi.fn();
     const { user } = renderWithKit(<Standalone initial={[{ key: 'src', from: 'person.email' }]} onChange={onChange} />);

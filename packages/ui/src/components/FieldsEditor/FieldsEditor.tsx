@@ -21,6 +21,7 @@ import {
   type SelectGroup,
   TextInput,
   TrashIcon,
+  useFocusAfterRender,
   VisuallyHidden,
 } from '../../primitives';
 import { useMessages, useSegmentWebhookApi } from '../../provider/SegmentWebhookProvider';
@@ -153,8 +154,9 @@ function FieldsEditorView({
   const [touched, setTouched] = useState<Set<string>>(() => new Set());
   const [announcement, setAnnouncement] = useState('');
 
+  const focusAfterRender = useFocusAfterRender();
   const focusLater = (selector: string) => {
-    requestAnimationFrame(() => root.current?.querySelector<HTMLElement>(selector)?.focus());
+    focusAfterRender(() => root.current?.querySelector<HTMLElement>(selector));
   };
 
   const update = (index: number, field: FieldMapping) => {

@@ -96,6 +96,11 @@ export interface ConfirmDialogProps {
    * inline (`role="alert"`) and the dialog stays open; success closes it.
    */
   onConfirm: () => Promise<unknown>;
+  /**
+   * Where focus goes once the dialog has closed (Radix's `onCloseAutoFocus`): call
+   * `event.preventDefault()` and focus an element yourself. Default: back to what had focus before.
+   */
+  onCloseAutoFocus?: (event: Event) => void;
   /** Class of the dialog content. */
   className?: string;
   /** Extra content under the description (e.g. a warning). */
@@ -116,6 +121,7 @@ export function ConfirmDialog({
   destructive = true,
   confirmText,
   onConfirm,
+  onCloseAutoFocus,
   className,
   children,
 }: ConfirmDialogProps) {
@@ -163,6 +169,7 @@ export function ConfirmDialog({
       confirmDisabled={!textMatches}
       error={error}
       tone={destructive ? 'danger' : 'primary'}
+      {...(onCloseAutoFocus ? { onCloseAutoFocus } : {})}
       className={className}
     >
       {children}
