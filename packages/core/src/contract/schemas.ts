@@ -12,13 +12,57 @@ export type Region = z.infer<typeof regionSchema>;
 /** Keys that could corrupt a plain object when used as a property name. */
 const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** Any JSON value. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Whether a string is text every system on the way accepts: no NUL character (PostgreSQL's `text` and
+ * `jsonb` refuse it) and no UTF-16 surrogate without its pair (not Unicode: it cannot be encoded as
+ * UTF-8, so PostgreSQL refuses it and a JSON pipeline or a warehouse mangles it into U+FFFD).
+ */
+export function isWellFormedText(value: string): boolean {
+  return !value.includes('\u0000') && !LONE_SURROGATE.test(value);
+}
+
+/** The message of a string that {@link isWellFormedText} refuses. */
+export const ILL_FORMED_TEXT_MESSAGE = 'Text cannot contain NUL characters or unpaired surrogates (invalid Unicode)';
+
+/** A string that is well-formed text (see {@link isWellFormedText}). */
+export const textSchema = z.string().refine(isWellFormedText, ILL_FORMED_TEXT_MESSAGE);
+
+/** The path of the first key or string value in `value` that is not well-formed text, or null. */
+function illFormedTextPath(value: unknown, path: (string | number)[] = []): (string | number)[] | null {
+  if (typeof value === 'string') return isWellFormedText(value) ? null : path;
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      const found = illFormedTextPath(value[index], [...path, index]);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      if (!isWellFormedText(key)) return [...path, key];
+      const found = illFormedTextPath(item, [...path, key]);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+/** Refuses a value with a key or string that is not well-formed text, naming where it is. */
+function refuseIllFormedText(value: unknown, ctx: z.RefinementCtx): void {
+  const path = illFormedTextPath(value);
+  if (path) ctx.addIssue({ code: 'custom', path, message: ILL_FORMED_TEXT_MESSAGE });
+}
+
+/** Any JSON value. (Inputs that carry JSON check its text: see {@link attributesSchema}.) */
 export const jsonValueSchema = z.json();
 export type JsonValue = z.infer<typeof jsonValueSchema>;
 
-/** A flat-or-nested attribute bag: string keys (no prototype keys) to JSON values. */
+/** A flat-or-nested attribute bag: string keys (no prototype keys) to JSON values, all well-formed text. */
 export const attributesSchema = z
   .record(z.string().max(200), jsonValueSchema)
+  .superRefine(refuseIllFormedText)
   .refine((record) => Object.keys(record).every((key) => !RESERVED_KEYS.has(key)), {
     message: 'Attribute names __proto__, constructor and prototype are not allowed',
   });
@@ -29,7 +73,8 @@ export const idSchema = z
   .string()
   .min(1, 'Required')
   .max(200, 'At most 200 characters')
-  .regex(/^[\x21-\x7e\u00a0-\uffff]+$/, 'No spaces or control characters');
+  .regex(/^[\x21-\x7e\u00a0-\uffff]+$/, 'No spaces or control characters')
+  .refine(isWellFormedText, ILL_FORMED_TEXT_MESSAGE);
 
 /** An ISO 8601 date-time; more than millisecond precision and any offset are accepted. */
 export const isoDateTimeSchema = z
@@ -66,7 +111,8 @@ export const propertyKeySchema = z
 /** Where a field takes its value from: `person.<attribute>` or `activity.<attribute>`. */
 export const fieldSourceSchema = z
   .string()
-  .regex(/^(person|activity)\.[^\s]{1,100}$/, 'Choose a person or activity field');
+  .regex(/^(person|activity)\.[^\s]{1,100}$/, 'Choose a person or activity field')
+  .refine(isWellFormedText, ILL_FORMED_TEXT_MESSAGE);
 
 /** An additional attribute copied from the person or the activity into `properties`. */
 export const mappedFieldSchema = z.strictObject({
@@ -76,7 +122,7 @@ export const mappedFieldSchema = z.strictObject({
 /** An additional attribute with a constant value. */
 export const constantFieldSchema = z.strictObject({
   key: propertyKeySchema,
-  value: z.union([z.string().max(1000), z.number(), z.boolean()]),
+  value: z.union([textSchema.max(1000), z.number(), z.boolean()]),
 });
 /** One additional attribute of the webhook's payload (the setup page's **Fields**). */
 export const fieldMappingSchema = z.union([mappedFieldSchema, constantFieldSchema]);
@@ -96,19 +142,22 @@ export const fieldsSchema = z
     });
   });
 
-/** Segment source write key: 1–200 characters without whitespace. Never returned by the API. */
+/**
+ * Segment source write key: 1–200 printable ASCII characters, no whitespace and no colon (the key is the
+ * user name of HTTP Basic auth, which ends at the first colon: Segment would see only what precedes it).
+ * Never returned by the API.
+ */
 export const writeKeySchema = z
   .string()
   .trim()
   .min(1, 'Enter the write key of your Segment source')
   .max(200, 'At most 200 characters')
-  .regex(/^[\x21-\x7e]+$/, 'A write key has no spaces or special characters');
+  .regex(/^[\x21-\x39\x3b-\x7e]+$/, 'A write key has no spaces, colons or special characters');
 
 /** The webhook's name (the data source's name in the host). */
-export const webhookNameSchema = z.string().trim().min(1, 'Enter a webhook name').max(100, 'At most 100 characters');
+export const webhookNameSchema = textSchema.trim().min(1, 'Enter a webhook name').max(100, 'At most 100 characters');
 /** The Segment `event` of every track call the webhook sends. */
-export const trackEventNameSchema = z
-  .string()
+export const trackEventNameSchema = textSchema
   .trim()
   .min(1, 'Enter a track event name')
   .max(200, 'At most 200 characters');
@@ -197,7 +246,8 @@ export const personSchema = z
   .looseObject({ id: idSchema })
   .refine((person) => Object.keys(person).every((key) => !RESERVED_KEYS.has(key)), {
     message: 'Attribute names __proto__, constructor and prototype are not allowed',
-  });
+  })
+  .superRefine(refuseIllFormedText);
 export type Person = z.infer<typeof personSchema>;
 
 /** One activity event reported by the host. */
@@ -337,8 +387,8 @@ export type DeliveryDetail = z.infer<typeof deliveryDetailSchema>;
 /** `GET /webhooks/:id/deliveries` query. Newest first; `cursor` is opaque. */
 export const listDeliveriesQuerySchema = z.strictObject({
   status: deliveryStatusSchema.optional(),
-  personId: z.string().min(1).max(200).optional(),
-  eventId: z.string().min(1).max(200).optional(),
+  personId: textSchema.min(1).max(200).optional(),
+  eventId: textSchema.min(1).max(200).optional(),
   /** Created at or after (ISO 8601). */
   from: isoDateTimeSchema.optional(),
   /** Created before (ISO 8601). */

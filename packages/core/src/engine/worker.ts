@@ -299,7 +299,8 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         const counted = !outcome.rateLimited;
         const attempts = delivery.countedAttempts + (counted ? 1 : 0);
         const delay = outcome.retryAfterMs ?? backoffDelay(policy, Math.max(0, attempts - 1), random);
-        const at = now();
+        // Whole milliseconds at the store boundary, whatever the clock, policy or header produced.
+        const at = Math.ceil(now());
         let giveUp: string | null = null;
         if (attempts >= policy.maxAttempts) giveUp = `Gave up after ${attempts} attempts: ${error}`;
         else if (at + delay - delivery.cycleStartedAt > policy.maxAgeMs) {
@@ -320,7 +321,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
           attempt: { ...attempt, outcome: 'retry', error },
           counted,
           status: 'retrying',
-          nextAttemptAt: at + delay,
+          nextAttemptAt: Math.ceil(at + delay),
           lastError: error,
         };
       }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TrackMessage } from '../contract/index';
 import {
@@ -43,6 +44,23 @@ describe('backoffDelay', () => {
         expect(delay).toBeLessThanOrEqual(Math.min(2 * exponential, 10_000));
       }
     }
+  });
+
+  it('is a whole number of milliseconds for any policy and jitter (the store keeps integers)', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0.001, max: 10_000, noNaN: true }),
+        fc.double({ min: 1, max: 5, noNaN: true }),
+        fc.integer({ min: 0, max: 40 }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        (baseDelayMs, factor, attempt, random) => {
+          const policy = { ...DEFAULT_RETRY_POLICY, baseDelayMs, factor };
+          const delay = backoffDelay(policy, attempt, () => random);
+          expect(Number.isSafeInteger(delay)).toBe(true);
+          expect(delay).toBeLessThanOrEqual(policy.maxDelayMs);
+        },
+      ),
+    );
   });
 
   it('uses Math.random by default', () => {

@@ -32,11 +32,13 @@ export const DEFAULT_RETRY_AFTER_CAP_MS = 300_000;
 
 /**
  * Delay before retry number `attempt` (0 for the first retry): `min((1 + random) · base · factor^attempt, max)`,
- * i.e. full jitter between 1× and 2× the exponential delay. `random` returns [0, 1); default `Math.random`.
+ * i.e. full jitter between 1× and 2× the exponential delay, rounded up to a whole millisecond (times at the
+ * store boundary are integers: PostgreSQL keeps them in `bigint` columns). `random` returns [0, 1); default
+ * `Math.random`.
  */
 export function backoffDelay(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
   const exponential = policy.baseDelayMs * policy.factor ** Math.max(0, attempt);
-  return Math.min((1 + random()) * exponential, policy.maxDelayMs);
+  return Math.ceil(Math.min((1 + random()) * exponential, policy.maxDelayMs));
 }
 
 /** How an HTTP status is handled. */

@@ -6,6 +6,7 @@ import {
   createWebhookRequestSchema,
   type DeliveryStatus,
   ingestRequestSchema,
+  isWellFormedText,
   listDeliveriesQuerySchema,
   listWebhooksQuerySchema,
   MAX_INGEST_EVENTS,
@@ -20,6 +21,7 @@ import {
   type TestResult,
   type TrackMessage,
   testWebhookRequestSchema,
+  textSchema,
   updateWebhookRequestSchema,
   type WebhookConfig,
   type WebhookStatus,
@@ -127,7 +129,8 @@ function decodeCursor(value: string): DeliveryCursor {
       Array.isArray(parsed) &&
       parsed.length === 2 &&
       Number.isSafeInteger(parsed[0]) &&
-      typeof parsed[1] === 'string'
+      typeof parsed[1] === 'string' &&
+      isWellFormedText(parsed[1])
     ) {
       return { createdAt: parsed[0] as number, id: parsed[1] };
     }
@@ -138,6 +141,13 @@ function decodeCursor(value: string): DeliveryCursor {
     issues: [{ path: ['cursor'], message: 'Use the nextCursor of a previous page' }],
   });
 }
+
+/**
+ * Whether a path parameter can name a stored row: a non-empty string that the stores can compare (a NUL
+ * or an unpaired surrogate is not text to PostgreSQL; no row has such an id, so it is simply not found).
+ */
+const isId = (value: unknown): value is string =>
+  typeof value === 'string' && value.length > 0 && isWellFormedText(value);
 
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -211,7 +221,7 @@ export function createSegmentWebhookService(options: SegmentWebhookServiceOption
 
   async function requireWebhook(accountId: string, webhookId: string): Promise<WebhookRecord> {
     await ready();
-    if (typeof webhookId !== 'string' || webhookId.length === 0) throw notFound();
+    if (!isId(webhookId)) throw notFound();
     const webhook = await store.getWebhook(accountId, webhookId);
     if (!webhook) throw notFound();
     return webhook;
@@ -435,13 +445,13 @@ export function createSegmentWebhookService(options: SegmentWebhookServiceOption
     },
 
     async setDestination(accountId, activityId, webhookId) {
-      parseOrThrow(z.string().min(1).max(200), activityId, 'The activity id is invalid.');
+      parseOrThrow(textSchema.min(1).max(200), activityId, 'The activity id is invalid.');
       await ready();
       if (webhookId === null) {
         await store.deleteRoute(accountId, activityId);
         return null;
       }
-      if (typeof webhookId !== 'string' || webhookId.length === 0) throw notFound();
+      if (!isId(webhookId)) throw notFound();
       const limit = await plan(accountId);
       const result = await store.setRoute(accountId, activityId, webhookId, limit);
       if (result.ok) return { activityId, webhookId };
@@ -570,15 +580,14 @@ export function createSegmentWebhookService(options: SegmentWebhookServiceOption
 
     async getDelivery(accountId, webhookId, deliveryId) {
       const webhook = await requireWebhook(accountId, webhookId);
-      const detail = typeof deliveryId === 'string' ? await store.getDelivery(accountId, webhookId, deliveryId) : null;
+      const detail = isId(deliveryId) ? await store.getDelivery(accountId, webhookId, deliveryId) : null;
       if (!detail) throw notFound('Delivery');
       return toDeliveryDetail(detail, heldReasonOf(webhook));
     },
 
     async retryDelivery(accountId, webhookId, deliveryId) {
       const webhook = await requireWebhook(accountId, webhookId);
-      const existing =
-        typeof deliveryId === 'string' ? await store.getDelivery(accountId, webhookId, deliveryId) : null;
+      const existing = isId(deliveryId) ? await store.getDelivery(accountId, webhookId, deliveryId) : null;
       if (!existing) throw notFound('Delivery');
       const requeued = await store.requeueFailed(accountId, webhookId, now(), [deliveryId]);
       if (requeued.length === 0) {
