@@ -45,7 +45,7 @@ describe('SegmentWebhookSetup', () => {
     await waitFor(() => expect(name).toHaveAttribute('aria-invalid', 'true'));
     expect(name).toHaveAccessibleDescription(/Enter a webhook name/);
     expect(screen.getByLabelText('Track event name')).toHaveAccessibleDescription(/Enter a track event name/);
-    expect(screen.getByLabelText('Write key')).toHaveAccessibleDescription(/no spaces or special characters/);
+    expect(screen.getByLabelText('Write key')).toHaveAccessibleDescription(/no spaces, colons or special characters/);
     expect(name).toHaveFocus();
     expect(fake.requests).toHaveLength(1); // only GET /fields
   });
