@@ -13,7 +13,6 @@ import {
   type Overview,
   type OverviewRange,
   overviewRangeSchema,
-  parseIsoDateTime,
   parseOrThrow,
   type Region,
   SegmentWebhookError,
@@ -33,6 +32,7 @@ import {
   type EventSnapshot,
   sampleEvent,
 } from '../contract/payload';
+import { deliveryFilterFromQuery, LIFECYCLE_TRANSITIONS, type LifecycleAction } from '../contract/rules';
 import { createWriteKeyCipher } from '../crypto/write-key-cipher';
 import type { DeliveryWorker } from '../engine/worker';
 import { createSegmentClient } from '../segment/client';
@@ -237,16 +237,16 @@ export function createSegmentWebhookService(options: SegmentWebhookServiceOption
     };
   }
 
-  /** One lifecycle step: `from` → `to`, atomically; `invalid_state` names the current status. */
+  /** One lifecycle step of {@link LIFECYCLE_TRANSITIONS}, atomically; `invalid_state` names the current status. */
   async function transition(
     accountId: string,
     webhookId: string,
-    from: WebhookStatus,
-    to: WebhookStatus,
+    step: Exclude<LifecycleAction, 'delete'>,
     action: string,
   ): Promise<WebhookRecord> {
+    const { from, to } = LIFECYCLE_TRANSITIONS[step];
     const current = await requireWebhook(accountId, webhookId);
-    const updated = await store.updateWebhook(accountId, webhookId, { status: to, updatedAt: now() }, [from]);
+    const updated = await store.updateWebhook(accountId, webhookId, { status: to!, updatedAt: now() }, [from]);
     if (updated) return updated;
     const latest = (await store.getWebhook(accountId, webhookId)) ?? current;
     throw new SegmentWebhookError(
@@ -382,13 +382,13 @@ export function createSegmentWebhookService(options: SegmentWebhookServiceOption
 
     // Lifecycle --------------------------------------------------------------------------------
     async disconnect(accountId, webhookId) {
-      const updated = await transition(accountId, webhookId, 'active', 'disconnected', 'disconnected');
+      const updated = await transition(accountId, webhookId, 'disconnect', 'disconnected');
       logger.info('Segment webhook disconnected: its queued deliveries are held', { accountId, webhookId });
       return toWebhook(updated);
     },
 
     async reconnect(accountId, webhookId) {
-      const updated = await transition(accountId, webhookId, 'disconnected', 'active', 'reconnected');
+      const updated = await transition(accountId, webhookId, 'reconnect', 'reconnected');
       logger.info('Segment webhook reconnected: deliveries held while it was disconnected go out now', {
         accountId,
         webhookId,
@@ -398,18 +398,18 @@ export function createSegmentWebhookService(options: SegmentWebhookServiceOption
     },
 
     async archive(accountId, webhookId) {
-      const updated = await transition(accountId, webhookId, 'disconnected', 'archived', 'archived');
+      const updated = await transition(accountId, webhookId, 'archive', 'archived');
       logger.info('Segment webhook archived: its outbound activity streams are released', { accountId, webhookId });
       return toWebhook(updated);
     },
 
     async unarchive(accountId, webhookId) {
-      return toWebhook(await transition(accountId, webhookId, 'archived', 'disconnected', 'unarchived'));
+      return toWebhook(await transition(accountId, webhookId, 'unarchive', 'unarchived'));
     },
 
     async deleteWebhook(accountId, webhookId) {
       const current = await requireWebhook(accountId, webhookId);
-      if (await store.deleteWebhook(accountId, webhookId, ['archived'])) {
+      if (await store.deleteWebhook(accountId, webhookId, [LIFECYCLE_TRANSITIONS.delete.from])) {
         logger.info('Segment webhook deleted', { accountId, webhookId });
         return;
       }
@@ -556,19 +556,7 @@ export function createSegmentWebhookService(options: SegmentWebhookServiceOption
       const q = parseOrThrow(listDeliveriesQuerySchema, query ?? {}, 'The query is invalid.');
       const after = q.cursor ? decodeCursor(q.cursor) : null;
       const webhook = await requireWebhook(accountId, webhookId);
-      const rows = await store.listDeliveries(
-        accountId,
-        webhookId,
-        {
-          ...(q.status ? { status: q.status } : {}),
-          ...(q.personId ? { personId: q.personId } : {}),
-          ...(q.eventId ? { eventId: q.eventId } : {}),
-          ...(q.from ? { from: parseIsoDateTime(q.from) } : {}),
-          ...(q.to ? { to: parseIsoDateTime(q.to) } : {}),
-        },
-        after,
-        q.limit + 1,
-      );
+      const rows = await store.listDeliveries(accountId, webhookId, deliveryFilterFromQuery(q), after, q.limit + 1);
       const page = rows.slice(0, q.limit);
       const last = page.at(-1);
       const held = heldReasonOf(webhook);

@@ -1,4 +1,4 @@
-import type { DeliverySummary } from '@segment-webhook/core/contract';
+import { type DeliverySummary, isHeld } from '@segment-webhook/core/contract';
 import { observeElementRect, useVirtualizer } from '@tanstack/react-virtual';
 import {
   type ComponentPropsWithoutRef,
@@ -45,12 +45,12 @@ export interface DeliveryListProps extends Omit<ComponentPropsWithoutRef<'div'>,
   emptyMessage?: ReactNode;
 }
 
-/** The label of a delivery's status badge: held deliveries (pending with a reason) say so. */
+/** The label of a delivery's status badge: held deliveries (core's `isHeld`) say so. */
 export function deliveryStatusLabel(delivery: Pick<DeliverySummary, 'status' | 'heldReason'>, m: Messages): string {
-  return delivery.status === 'pending' && delivery.heldReason ? m.logsHeld : m.deliveryStatus[delivery.status];
+  return isHeld(delivery) ? m.logsHeld : m.deliveryStatus[delivery.status];
 }
 
-/** Badge tone of a delivery status (`held` for pending deliveries with a reason). */
+/** Badge tone of a delivery status (`held` for held deliveries, see core's `isHeld`). */
 export function deliveryTone(status: DeliverySummary['status'] | 'held'): BadgeTone {
   switch (status) {
     case 'delivered':
@@ -72,7 +72,7 @@ export function deliveryTone(status: DeliverySummary['status'] | 'held'): BadgeT
 
 /** The one-line outcome of a delivery for the list. */
 function outcomeOf(delivery: DeliverySummary, m: Messages): string {
-  if (delivery.status === 'pending' && delivery.heldReason) {
+  if (isHeld(delivery) && delivery.heldReason) {
     return m.logsHeldBecause(m.logsHeldReason[delivery.heldReason]);
   }
   if (delivery.status === 'delivered') return m.logsHttp(delivery.lastHttpStatus ?? 200);
@@ -104,7 +104,7 @@ const Row = memo(function Row({
   m: Messages;
   format: Formatters;
 }) {
-  const held = delivery.status === 'pending' && delivery.heldReason !== null;
+  const held = isHeld(delivery);
   return (
     // biome-ignore lint/a11y/useKeyWithClickEvents: the listbox handles the keyboard (aria-activedescendant).
     <div

@@ -1,9 +1,12 @@
 import {
+  backoffDelay,
   DEDUPLICATION_WINDOW_MS,
   type DeliveryChange,
   type DeliveryPage,
   type DeliveryStatus,
   type DeliverySummary,
+  deliveryFilterFromQuery,
+  deliveryMatchesFilter,
 } from '@segment-webhook/core/contract';
 import {
   type InfiniteData,
@@ -47,8 +50,8 @@ export interface DeliveryLogsProps extends Omit<ComponentPropsWithoutRef<'sectio
   /** Delay before a typed search is applied, in ms. Default: 300. */
   searchDelayMs?: number;
   /**
-   * Delay before a dropped live feed first reconnects, in ms; each failure in a row doubles it (with
-   * jitter, so many tabs do not come back at once) up to `liveRetryMaxMs`. Default: 1,000.
+   * Delay before a dropped live feed first reconnects, in ms, before jitter; each failure in a row doubles
+   * it (drawn between 1× and 2×, so many tabs do not come back at once) up to `liveRetryMaxMs`. Default: 1,000.
    */
   liveRetryMs?: number;
   /** The longest wait between reconnection attempts, in ms. Default: 30,000. */
@@ -58,21 +61,12 @@ export interface DeliveryLogsProps extends Omit<ComponentPropsWithoutRef<'sectio
 }
 
 /**
- * The wait before reconnection attempt `failures` (1 for the first) of a dropped live feed: `baseMs`
- * doubled per failure in a row, capped at `maxMs`, then drawn in its upper half ("equal jitter") so that
- * many clients dropped together spread out. `random` returns [0, 1).
+ * The wait before reconnection attempt `failures` (1 for the first) of a dropped live feed: core's one
+ * backoff (`backoffDelay`: `baseMs` doubled per failure in a row, drawn between 1× and 2× so that many
+ * clients dropped together spread out, capped at `maxMs`). `random` returns [0, 1).
  */
 export function liveRetryDelay(failures: number, baseMs: number, maxMs: number, random: () => number = Math.random) {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, Math.min(30, failures - 1)));
-  return Math.round(ceiling / 2 + random() * (ceiling / 2));
-}
-
-function matches(delivery: DeliverySummary, filters: DeliveryFilters): boolean {
-  return (
-    (!filters.status || delivery.status === filters.status) &&
-    (!filters.personId || delivery.personId === filters.personId) &&
-    (!filters.eventId || delivery.eventId === filters.eventId)
-  );
+  return backoffDelay({ baseDelayMs: baseMs, factor: 2, maxDelayMs: maxMs }, failures - 1, random);
 }
 
 /** Whether `a` is an older version of the same delivery than `b` (by `updatedAt`, then attempts). */
@@ -94,7 +88,7 @@ export function applyDeliveryChange(
 ): InfiniteData<DeliveryPage, string | null> | undefined {
   if (!data) return data;
   const { delivery } = change;
-  const fits = matches(delivery, filters);
+  const fits = deliveryMatchesFilter(delivery, deliveryFilterFromQuery(filters));
   let found = false;
   const pages = data.pages.map((page) => {
     const index = page.items.findIndex((item) => item.id === delivery.id);
