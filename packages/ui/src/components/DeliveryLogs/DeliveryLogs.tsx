@@ -51,7 +51,8 @@ export interface DeliveryLogsProps extends Omit<ComponentPropsWithoutRef<'sectio
   searchDelayMs?: number;
   /**
    * Delay before a dropped live feed first reconnects, in ms, before jitter; each failure in a row doubles
-   * it (drawn between 1× and 2×, so many tabs do not come back at once) up to `liveRetryMaxMs`. Default: 1,000.
+   * it (drawn between 1× and 2×, so many tabs do not come back at once) up to `liveRetryMaxMs`. Default: the
+   * server's `retry:` hint when its stream sent one, else 1,000.
    */
   liveRetryMs?: number;
   /** The longest wait between reconnection attempts, in ms. Default: 30,000. */
@@ -119,7 +120,7 @@ export function DeliveryLogs({
   defaultSelectedId = null,
   defaultLive = false,
   searchDelayMs = 300,
-  liveRetryMs = 1_000,
+  liveRetryMs,
   liveRetryMaxMs = 30_000,
   now,
   className,
@@ -212,35 +213,48 @@ export function DeliveryLogs({
     let timer: ReturnType<typeof setTimeout> | undefined;
     let dropped = false;
     let failures = 0;
+    // What the server said on earlier connections: its reconnection delay and the last event seen
+    // (sent back as Last-Event-ID, as EventSource does).
+    let serverRetryMs: number | undefined;
+    let lastEventId: string | undefined;
     const connect = () => {
       setLiveState('connecting');
-      stop = api.streamDeliveries(webhookId, {
-        onOpen: () => {
-          failures = 0;
-          setLiveState('open');
-          if (dropped) void queryClient.invalidateQueries({ queryKey: key });
+      stop = api.streamDeliveries(
+        webhookId,
+        {
+          onOpen: () => {
+            failures = 0;
+            setLiveState('open');
+            if (dropped) void queryClient.invalidateQueries({ queryKey: key });
+          },
+          onRetry: (ms) => {
+            serverRetryMs = ms;
+          },
+          onError: () => {
+            dropped = true;
+            failures += 1;
+            setLiveState('error');
+            const baseMs = liveRetryMs ?? serverRetryMs ?? 1_000;
+            timer = setTimeout(connect, liveRetryDelay(failures, baseMs, liveRetryMaxMs));
+          },
+          onChange: (change, eventId) => {
+            lastEventId = eventId;
+            liveChanges.current.push({ at: Date.now(), change });
+            if (liveChanges.current.length > 500) liveChanges.current.splice(0, 250);
+            applyingLive.current = true;
+            try {
+              queryClient.setQueryData<InfiniteData<DeliveryPage, string | null>>(key, (data) =>
+                applyDeliveryChange(data, change, filters),
+              );
+            } finally {
+              applyingLive.current = false;
+            }
+            const detailKey = segmentWebhookKeys.delivery(webhookId, change.delivery.id);
+            if (queryClient.getQueryData(detailKey)) void queryClient.invalidateQueries({ queryKey: detailKey });
+          },
         },
-        onError: () => {
-          dropped = true;
-          failures += 1;
-          setLiveState('error');
-          timer = setTimeout(connect, liveRetryDelay(failures, liveRetryMs, liveRetryMaxMs));
-        },
-        onChange: (change) => {
-          liveChanges.current.push({ at: Date.now(), change });
-          if (liveChanges.current.length > 500) liveChanges.current.splice(0, 250);
-          applyingLive.current = true;
-          try {
-            queryClient.setQueryData<InfiniteData<DeliveryPage, string | null>>(key, (data) =>
-              applyDeliveryChange(data, change, filters),
-            );
-          } finally {
-            applyingLive.current = false;
-          }
-          const detailKey = segmentWebhookKeys.delivery(webhookId, change.delivery.id);
-          if (queryClient.getQueryData(detailKey)) void queryClient.invalidateQueries({ queryKey: detailKey });
-        },
-      });
+        lastEventId !== undefined ? { lastEventId } : undefined,
+      );
     };
     connect();
     return () => {
