@@ -1,13 +1,14 @@
 /**
  * The delivery worker: claims due deliveries from the store's outbox with a lease, sends them to Segment
  * in batches grouped per (write key, region), and records every outcome. Any number of workers, in any
- * number of processes, may share one store.
+ * number of processes, may share one store. Browser-safe: the platform's Segment client and write-key
+ * cipher are passed in (see `createDeliveryWorker` for Node and `@segment-webhook/core/browser`).
  */
-import { randomUUID } from 'node:crypto';
-import { createWriteKeyCipher } from '../crypto/write-key-cipher';
-import { createSegmentClient } from '../segment/client';
-import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy } from '../segment/retry';
-import type { MessageResult, SegmentClient, SegmentClientOptions } from '../segment/types';
+import { backoffDelay } from '../contract/rules';
+import type { WriteKeyCipherLike } from '../crypto/web-cipher';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../segment/retry';
+import type { MessageResult, SegmentClient } from '../segment/types';
+import { uuidv4 } from '../service/ids';
 import { type Logger, silentLogger } from '../service/logger';
 import type { AttemptCompletion, BatchResult, ClaimedDelivery, Store } from '../store/types';
 import { createRateBudget } from './rate-budget';
@@ -35,20 +36,13 @@ export const DEFAULT_WORKER_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 /** Default interval between two prunes: 1 hour. */
 export const DEFAULT_PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 
-/** Options of {@link createDeliveryWorker}. */
-export interface DeliveryWorkerOptions {
+/**
+ * Options of a delivery worker shared by every platform (see `createDeliveryWorker`, and the browser-safe
+ * one of `@segment-webhook/core/browser`, which adds the Segment client and the write-key cipher).
+ */
+export interface DeliveryWorkerBaseOptions {
   /** The store the service writes to. */
   store: Store;
-  /** The Segment client. Default: `createSegmentClient(clientOptions)`, closed by `stop()`. */
-  client?: SegmentClient;
-  /** Options of the default client. Ignored when `client` is given. */
-  clientOptions?: SegmentClientOptions;
-  /** Shortcut for `clientOptions.endpoints` (Segment base URL per region). */
-  endpoints?: SegmentClientOptions['endpoints'];
-  /** The key write keys were encrypted with (same as the service's). Required unless `allowInsecureDevelopmentKey`. */
-  encryptionKey?: string | Uint8Array | null;
-  /** Use the fixed, public development key when `encryptionKey` is missing. Never in production. Default false. */
-  allowInsecureDevelopmentKey?: boolean;
   /** Backoff and limits; missing fields come from `DEFAULT_RETRY_POLICY` (500 ms × 2ⁿ up to 60 s, 10 attempts, 12 h). */
   retryPolicy?: Partial<RetryPolicy>;
   /** Most deliveries claimed per round. Default 500. */
@@ -126,19 +120,32 @@ function describeAttempt(result: MessageResult): string {
   return 'No answer';
 }
 
+/** The platform's parts of a worker: the Segment client and how write keys are decrypted. */
+export interface WorkerParts {
+  client: SegmentClient;
+  /** Whether `stop()` closes the client (the worker made it). */
+  ownsClient: boolean;
+  cipher: WriteKeyCipherLike;
+}
+
+/** Lets the event loop run (between prune batches): `setImmediate` where there is one, else a 0 ms timer. */
+const yieldToEventLoop = (): Promise<void> =>
+  new Promise((resolve) => {
+    if (typeof setImmediate === 'function') setImmediate(resolve);
+    else setTimeout(resolve, 0);
+  });
+
 /**
- * Creates a delivery worker. Call `start()`; it wakes at once on new work (the store's `onWork`), so a
+ * Creates a delivery worker with the platform's parts (`createDeliveryWorker` for Node and the
+ * browser-safe one call it). Call `start()`; it wakes at once on new work (the store's `onWork`), so a
  * lone event goes out immediately, and under load each round claims what accumulated (adaptive batching).
  * Outcomes: delivered; retried with the policy's backoff or the server's `Retry-After`; failed when Segment
  * refuses permanently or the attempts or age run out. A 429 pauses the write key (for every webhook with
  * that key, in every process) without counting as an attempt. Write key and region are read at claim time.
  */
-export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
+export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: WorkerParts): DeliveryWorker {
   const { store } = options;
-  const cipher = createWriteKeyCipher({
-    encryptionKey: options.encryptionKey ?? null,
-    allowInsecureDevelopmentKey: options.allowInsecureDevelopmentKey ?? false,
-  });
+  const { cipher, client, ownsClient } = parts;
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retryPolicy };
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
@@ -148,15 +155,8 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
-  const id = options.workerId ?? `worker-${randomUUID()}`;
+  const id = options.workerId ?? `worker-${uuidv4()}`;
   const budget = createRateBudget(options.requestsPerSecondPerKey ?? DEFAULT_REQUESTS_PER_SECOND_PER_KEY);
-  const ownsClient = !options.client;
-  const client =
-    options.client ??
-    createSegmentClient({
-      ...options.clientOptions,
-      ...(options.endpoints ? { endpoints: { ...options.clientOptions?.endpoints, ...options.endpoints } } : {}),
-    });
 
   let running = false;
   let loopDone: Promise<void> | null = null;
@@ -184,14 +184,18 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   const keyCache = new Map<string, { key: string; until: number }>();
   const KEY_CACHE_MS = 60_000;
 
-  function decryptKey(ciphertext: string): string {
+  /** The write key, from the cache or the cipher; a promise only when an asynchronous cipher must decrypt. */
+  function decryptKey(ciphertext: string): string | Promise<string> {
     const at = now();
     const cached = keyCache.get(ciphertext);
     if (cached && cached.until > at) return cached.key;
+    const remember = (key: string) => {
+      if (keyCache.size >= 1000) keyCache.clear();
+      keyCache.set(ciphertext, { key, until: at + KEY_CACHE_MS });
+      return key;
+    };
     const key = cipher.decrypt(ciphertext);
-    if (keyCache.size >= 1000) keyCache.clear();
-    keyCache.set(ciphertext, { key, until: at + KEY_CACHE_MS });
-    return key;
+    return typeof key === 'string' ? remember(key) : key.then(remember);
   }
 
   /** Deletes old finished deliveries in bounded batches, yielding between them so deliveries keep flowing. */
@@ -205,7 +209,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         const removed = await store.pruneDeliveries(olderThan, 1000);
         total += removed;
         if (removed < 1000 || !running) break;
-        await new Promise((resolve) => setImmediate(resolve));
+        await yieldToEventLoop();
       }
       if (total > 0) logger.info('Old deliveries pruned', { count: total });
     })()
@@ -334,7 +338,9 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     const fingerprint = first.writeKeyFingerprint;
     let writeKey: string;
     try {
-      writeKey = decryptKey(first.writeKeyCiphertext);
+      // A synchronous cipher (Node's) keeps this step synchronous: no extra turn on the hot path.
+      const key = decryptKey(first.writeKeyCiphertext);
+      writeKey = typeof key === 'string' ? key : await key;
     } catch (error) {
       const reason = error instanceof Error ? error.message : 'The write key could not be decrypted.';
       logger.error('A webhook’s write key could not be decrypted; its deliveries failed', {

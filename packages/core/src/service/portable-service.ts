@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import {
   type ActivityEvent,
@@ -33,14 +32,14 @@ import {
   sampleEvent,
 } from '../contract/payload';
 import { deliveryFilterFromQuery, LIFECYCLE_TRANSITIONS, type LifecycleAction } from '../contract/rules';
-import { createWriteKeyCipher } from '../crypto/write-key-cipher';
-import type { DeliveryWorker } from '../engine/worker';
-import { createSegmentClient } from '../segment/client';
+import type { WriteKeyCipherLike } from '../crypto/web-cipher';
+import type { DeliveryWorker } from '../engine/portable-worker';
 import { writeKeyHint } from '../segment/redact';
 import type { RetryPolicy } from '../segment/retry';
-import type { SegmentClient, SegmentClientOptions } from '../segment/types';
+import type { SegmentClient } from '../segment/types';
 import type { DeliveryCursor, InsertedDelivery, NewDelivery, Store, WebhookPatch, WebhookRecord } from '../store/types';
-import { uuidv7 } from './ids';
+import { base64DecodeUtf8, base64UrlEncodeUtf8 } from '../util/base64';
+import { uuidv4, uuidv7 } from './ids';
 import { type Logger, silentLogger } from './logger';
 import { heldReasonOf, toDeliveryDetail, toDeliverySummary, toWebhook } from './mappers';
 import type { Route, SegmentWebhookService, Unsubscribe } from './types';
@@ -50,23 +49,13 @@ export const DEFAULT_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 /** Default number of deliveries deleted per prune batch: 1,000. */
 export const DEFAULT_PRUNE_BATCH_SIZE = 1000;
 
-/** Options of {@link createSegmentWebhookService}. */
-export interface SegmentWebhookServiceOptions {
-  /** Where webhooks, routes and deliveries live (`sqliteStore(...)`, `postgresStore(...)`). */
+/**
+ * Options of the service shared by every platform (see `createSegmentWebhookService`, and the browser-safe
+ * one of `@segment-webhook/core/browser`, which adds the Segment client and the write-key cipher).
+ */
+export interface SegmentWebhookServiceBaseOptions {
+  /** Where webhooks, routes and deliveries live (`sqliteStore(...)`, `postgresStore(...)`, `memoryStore()`). */
   store: Store;
-  /** The Segment client for the Test button. Default: `createSegmentClient(clientOptions)`, closed by `close()`. */
-  client?: SegmentClient;
-  /** Options of the default client. Ignored when `client` is given. */
-  clientOptions?: SegmentClientOptions;
-  /** Shortcut for `clientOptions.endpoints` (Segment base URL per region). */
-  endpoints?: SegmentClientOptions['endpoints'];
-  /**
-   * The 32-byte key that encrypts write keys at rest (base64 or hex). Required unless
-   * `allowInsecureDevelopmentKey` is true; see `createWriteKeyCipher`.
-   */
-  encryptionKey?: string | Uint8Array | null;
-  /** Use a fixed, public development key when `encryptionKey` is missing. Never in production. Default false. */
-  allowInsecureDevelopmentKey?: boolean;
   /** Outbound activity streams included in the account's plan. */
   plan: (accountId: string) => number | Promise<number>;
   /** Accepted so one options object can configure the service and the worker; the service does not retry. */
@@ -80,8 +69,8 @@ export interface SegmentWebhookServiceOptions {
   /** The clock, in ms since the epoch. Default `Date.now`. */
   now?: () => number;
   /**
-   * Id generator for webhooks and deliveries. Default: `crypto.randomUUID` for webhooks and a time-ordered
-   * UUID v7 for deliveries (so the store's indexes grow at the end).
+   * Id generator for webhooks and deliveries. Default: a random UUID (v4) for webhooks and a time-ordered,
+   * monotonic UUID v7 for deliveries (so the store's indexes grow at the end).
    */
   generateId?: () => string;
   /**
@@ -98,6 +87,15 @@ export interface SegmentWebhookServiceOptions {
 export interface SegmentWebhookServiceInstance extends SegmentWebhookService {
   /** Closes the default Segment client (not the store, which the host owns). */
   close(): Promise<void>;
+}
+
+/** The platform's parts of a service: how write keys are kept, and the Segment client of the Test button. */
+export interface ServiceParts {
+  cipher: WriteKeyCipherLike;
+  /** The client, made on first use. */
+  getClient: () => SegmentClient;
+  /** Closes what `getClient` made (called by the service's `close()`). */
+  closeClient: () => Promise<void>;
 }
 
 const eventListSchema = z.array(activityEventSchema).min(1).max(MAX_INGEST_EVENTS);
@@ -119,12 +117,12 @@ const STATUS_VERBS: Record<WebhookStatus, string> = {
 };
 
 function encodeCursor(cursor: DeliveryCursor): string {
-  return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id]), 'utf8').toString('base64url');
+  return base64UrlEncodeUtf8(JSON.stringify([cursor.createdAt, cursor.id]));
 }
 
 function decodeCursor(value: string): DeliveryCursor {
   try {
-    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+    const parsed: unknown = JSON.parse(base64DecodeUtf8(value));
     if (
       Array.isArray(parsed) &&
       parsed.length === 2 &&
@@ -153,9 +151,10 @@ const isoOrNull = (ms: number | null): string | null => (ms === null ? null : ne
 
 /**
  * Creates the framework-agnostic service behind the REST API (see `SegmentWebhookService` for each
- * method's contract). It validates input with the contract's schemas, scopes everything to the account,
- * commits accepted events to the store's outbox before returning, and never sends deliveries itself: run
- * `createDeliveryWorker` alongside (same store) for that.
+ * method's contract) with the platform's parts: `createSegmentWebhookService` (Node) and the browser-safe
+ * `createSegmentWebhookService` of `@segment-webhook/core/browser` call it. It validates input with the
+ * contract's schemas, scopes everything to the account, commits accepted events to the store's outbox
+ * before returning, and never sends deliveries itself: run a delivery worker alongside (same store) for that.
  *
  * Decisions worth knowing:
  * - Events of an activity routed to a disconnected or archived webhook create no delivery (it "sends
@@ -165,16 +164,16 @@ const isoOrNull = (ms: number | null): string | null => (ms === null ? null : ne
  *   (`message_too_large`), before anything is committed.
  * - Held deliveries are derived (`heldReason`), never rewritten: reconnect/resume simply lets them be claimed.
  */
-export function createSegmentWebhookService(options: SegmentWebhookServiceOptions): SegmentWebhookServiceInstance {
+export function createServiceWith(
+  options: SegmentWebhookServiceBaseOptions,
+  parts: ServiceParts,
+): SegmentWebhookServiceInstance {
   const { store, plan } = options;
-  const cipher = createWriteKeyCipher({
-    encryptionKey: options.encryptionKey ?? null,
-    allowInsecureDevelopmentKey: options.allowInsecureDevelopmentKey ?? false,
-  });
+  const { cipher, getClient } = parts;
   const logger = options.logger ?? silentLogger;
   if (cipher.insecure) logger.warn('Write keys are encrypted with the insecure development key.');
   const now = options.now ?? Date.now;
-  const generateId = options.generateId ?? randomUUID;
+  const generateId = options.generateId ?? uuidv4;
   const generateDeliveryId = options.generateId ?? (() => uuidv7(now()));
   const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
   const pruneBatchSize = options.pruneBatchSize ?? DEFAULT_PRUNE_BATCH_SIZE;
@@ -196,16 +195,6 @@ export function createSegmentWebhookService(options: SegmentWebhookServiceOption
     }
     return results;
   }
-  const ownsClient = !options.client;
-  let client: SegmentClient | null = options.client ?? null;
-  const getClient = (): SegmentClient => {
-    client ??= createSegmentClient({
-      ...options.clientOptions,
-      ...(options.endpoints ? { endpoints: { ...options.clientOptions?.endpoints, ...options.endpoints } } : {}),
-    });
-    return client;
-  };
-
   let migrated: Promise<void> | null = null;
   const ready = (): Promise<void> => {
     migrated ??= store.migrate().catch((error: unknown) => {
@@ -227,13 +216,13 @@ export function createSegmentWebhookService(options: SegmentWebhookServiceOption
     return webhook;
   }
 
-  function keyColumns(
+  async function keyColumns(
     writeKey: string,
-  ): Pick<WebhookPatch, 'writeKeyCiphertext' | 'writeKeyHint' | 'writeKeyFingerprint'> {
+  ): Promise<Required<Pick<WebhookPatch, 'writeKeyCiphertext' | 'writeKeyHint' | 'writeKeyFingerprint'>>> {
     return {
-      writeKeyCiphertext: cipher.encrypt(writeKey),
+      writeKeyCiphertext: await cipher.encrypt(writeKey),
       writeKeyHint: writeKeyHint(writeKey),
-      writeKeyFingerprint: cipher.fingerprint(writeKey),
+      writeKeyFingerprint: await cipher.fingerprint(writeKey),
     };
   }
 
@@ -330,7 +319,7 @@ export function createSegmentWebhookService(options: SegmentWebhookServiceOption
         healthReason: null,
         healthSince: null,
         refusedBatches: 0,
-        ...(keyColumns(config.writeKey) as Required<ReturnType<typeof keyColumns>>),
+        ...(await keyColumns(config.writeKey)),
         createdAt: at,
         updatedAt: at,
       };
@@ -354,7 +343,7 @@ export function createSegmentWebhookService(options: SegmentWebhookServiceOption
       const current = await requireWebhook(accountId, webhookId);
       const { writeKey, ...rest } = patch;
       const changes: WebhookPatch = { ...rest, updatedAt: now() };
-      if (writeKey !== undefined) Object.assign(changes, keyColumns(writeKey));
+      if (writeKey !== undefined) Object.assign(changes, await keyColumns(writeKey));
       // Editing the settings is how a user answers "needs attention": release the held deliveries.
       const released = current.healthState === 'needs_attention';
       if (released || current.refusedBatches > 0) {
@@ -377,7 +366,7 @@ export function createSegmentWebhookService(options: SegmentWebhookServiceOption
 
     async testWebhook(accountId, webhookId) {
       const webhook = await requireWebhook(accountId, webhookId);
-      return sendSample(webhook.id, webhook, cipher.decrypt(webhook.writeKeyCiphertext), webhook.region);
+      return sendSample(webhook.id, webhook, await cipher.decrypt(webhook.writeKeyCiphertext), webhook.region);
     },
 
     // Lifecycle --------------------------------------------------------------------------------
@@ -679,8 +668,7 @@ export function createSegmentWebhookService(options: SegmentWebhookServiceOption
     },
 
     async close() {
-      if (ownsClient && client) await client.close();
-      client = null;
+      await parts.closeClient();
     },
   };
   return service;
