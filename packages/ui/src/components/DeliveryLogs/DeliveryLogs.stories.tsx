@@ -54,6 +54,27 @@ export const Keyboard: Story = {
   },
 };
 
+/** Keyboard paging: End scrolls the last loaded row into view, Home goes back; the active row is always rendered. */
+export const KeyboardPaging: Story = {
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    const list = await canvas.findByRole('listbox', { name: 'Deliveries' });
+    await waitFor(() => expect(rows(canvasElement).length).toBeGreaterThan(0));
+    const active = () => canvasElement.ownerDocument.getElementById(list.getAttribute('aria-activedescendant') ?? '');
+    list.focus();
+    await userEvent.keyboard('{End}');
+    await waitFor(() => expect(Number(active()?.getAttribute('aria-posinset'))).toBeGreaterThanOrEqual(100));
+    const box = list.getBoundingClientRect();
+    const row = active()!.getBoundingClientRect();
+    await expect(row.top).toBeGreaterThanOrEqual(box.top - 1);
+    await expect(row.bottom).toBeLessThanOrEqual(box.bottom + 1);
+    await expect(rows(canvasElement).length).toBeLessThan(40);
+    await userEvent.keyboard('{Home}');
+    await waitFor(() => expect(active()?.getAttribute('aria-posinset')).toBe('1'));
+    await expect(list.scrollTop).toBe(0);
+  },
+};
+
 /** Filter by status. */
 export const FailedOnly: Story = {
   args: { defaultStatus: 'failed' },
