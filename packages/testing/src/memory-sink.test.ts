@@ -44,7 +44,12 @@ describe.each(subjects)('%s', (_name, make) => {
 
   it('accepts a batch and records its messages with the key redacted', async () => {
     subject = await make();
-    const response = await batch({ batch: [{ type: 'track', event: 'A' }, { type: 'track', event: 'B' }] });
+    const response = await batch({
+      batch: [
+        { type: 'track', event: 'A' },
+        { type: 'track', event: 'B' },
+      ],
+    });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ success: true });
     const received = await subject.sink.waitFor(2, { writeKey: KEY });
