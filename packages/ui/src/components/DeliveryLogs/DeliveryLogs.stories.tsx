@@ -3,10 +3,20 @@ import { expect, screen, userEvent, waitFor, within } from 'storybook/test';
 import type { FakeApi } from '../../fake';
 import { FAKE_NOW } from '../../fake';
 import { generatedDelivery } from '../../fake/fixtures';
+import { expectFitsNarrowPanel, narrowPanel } from '../../test/narrow';
 import { DeliveryLogs } from './DeliveryLogs';
 
 const meta = {
   title: 'Components/DeliveryLogs',
+  tags: ['autodocs'],
+  parameters: {
+    docs: {
+      description: {
+        component:
+          "Every delivery of one webhook, newest first, with a status filter, search, a live tail and a detail panel with retries. Use it where a user checks what was sent to Segment and fixes failures (DataSourceView's Logs tab).",
+      },
+    },
+  },
   component: DeliveryLogs,
   args: { webhookId: 'wh_orders', now: FAKE_NOW, searchDelayMs: 50 },
 } satisfies Meta<typeof DeliveryLogs>;
@@ -237,5 +247,13 @@ export const LoadError: Story = {
     await expect(await within(canvasElement).findByRole('alert')).toHaveTextContent(
       'The deliveries could not be loaded.',
     );
+  },
+};
+
+/** The logs in a 360 px side panel: filters stack and rows keep their status, ids and time. */
+export const Narrow: Story = {
+  decorators: [narrowPanel],
+  play: async ({ canvasElement }) => {
+    await expectFitsNarrowPanel(canvasElement);
   },
 };
