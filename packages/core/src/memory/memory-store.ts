@@ -70,10 +70,24 @@ function copyDelivery(row: Row): DeliveryRecord {
   };
 }
 
-/** Newest first: `createdAt` descending, then `id` descending (the order of `listDeliveries`). */
-function newerFirst(a: { createdAt: number; id: string }, b: { createdAt: number; id: string }): number {
-  if (a.createdAt !== b.createdAt) return b.createdAt - a.createdAt;
-  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+type Position = { createdAt: number; id: string };
+
+/** Oldest first: `createdAt`, then `id` (`listDeliveries` reads it backwards: newest first). */
+function olderFirst(a: Position, b: Position): number {
+  if (a.createdAt !== b.createdAt) return a.createdAt - b.createdAt;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** The first index of `list` (oldest first) whose row is not older than `position`. */
+function lowerBound(list: readonly Row[], position: Position): number {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (olderFirst(list[middle]!, position) < 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 const isUnfinished = (status: DeliveryStatus) => status === 'pending' || status === 'retrying';
@@ -175,39 +189,30 @@ export function memoryStore(): Store {
     else open.delete(row);
   }
 
-  /** Index of the first delivery of `list` (newest first) strictly after `cursor` in that order. */
-  function firstAfter(list: Row[], cursor: { createdAt: number; id: string }): number {
-    let low = 0;
-    let high = list.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (newerFirst(list[middle]!, cursor) <= 0) low = middle + 1;
-      else high = middle;
-    }
-    return low;
-  }
-
   function addToWebhookList(row: Row): void {
     let list = byWebhook.get(row.webhookId);
     if (!list) {
       list = [];
       byWebhook.set(row.webhookId, list);
     }
-    // New deliveries are usually the newest: look from the front.
-    if (list.length === 0 || newerFirst(row, list[0]!) < 0) list.unshift(row);
-    else list.splice(firstAfter(list, row), 0, row);
+    // New deliveries are usually the newest: appended at the end.
+    if (list.length === 0 || olderFirst(row, list[list.length - 1]!) > 0) list.push(row);
+    else list.splice(lowerBound(list, row), 0, row);
   }
 
-  function removeDelivery(row: Row): void {
+  function forget(row: Row): void {
     deliveries.delete(row.id);
     byKey.delete(`${row.webhookId}\u0000${row.source}\u0000${row.eventId}`);
     open.delete(row);
+  }
+
+  function removeDelivery(row: Row): void {
+    forget(row);
     const list = byWebhook.get(row.webhookId);
-    if (list) {
-      const index = list.indexOf(row);
-      if (index !== -1) list.splice(index, 1);
-      if (list.length === 0) byWebhook.delete(row.webhookId);
-    }
+    if (!list) return;
+    const index = lowerBound(list, row);
+    if (list[index] === row) list.splice(index, 1);
+    if (list.length === 0) byWebhook.delete(row.webhookId);
   }
 
   function streamsOf(accountId: string): number {
@@ -282,7 +287,8 @@ export function memoryStore(): Store {
       if (!webhook || !ifStatus.includes(webhook.status)) return false;
       webhooks.delete(webhookId);
       deleteRoutesTo(webhookId);
-      for (const row of [...(byWebhook.get(webhookId) ?? [])]) removeDelivery(row);
+      for (const row of byWebhook.get(webhookId) ?? []) forget(row);
+      byWebhook.delete(webhookId);
       return true;
     },
 
@@ -546,7 +552,8 @@ export function memoryStore(): Store {
       if (after) ms(after.createdAt, 'after.createdAt');
       const list = byWebhook.get(webhookId) ?? [];
       const page: DeliveryRecord[] = [];
-      for (let i = after ? firstAfter(list, after) : 0; i < list.length && page.length < limit; i++) {
+      // Newest first, from just before the cursor's position (keyset: strictly older than it).
+      for (let i = (after ? lowerBound(list, after) : list.length) - 1; i >= 0 && page.length < limit; i--) {
         const row = list[i]!;
         if (row.accountId === accountId && deliveryMatchesFilter(row, filter)) page.push(copyDelivery(row));
       }
