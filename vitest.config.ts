@@ -41,6 +41,8 @@ export default defineConfig({
           environment: 'jsdom',
           include: ['packages/ui/src/**/*.test.{ts,tsx}'],
           setupFiles: ['packages/ui/vitest.setup.ts'],
+          // The Foundations page reads the stylesheet's text (`styles.css?raw`); other CSS stays stubbed.
+          css: { include: [/styles\.css/] },
           testTimeout: 20_000,
         },
       },

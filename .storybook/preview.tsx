@@ -1,6 +1,7 @@
 import type { Decorator, Loader, Preview } from '@storybook/react-vite';
 import { createFakeApi, createTestQueryClient, type FakeSeed } from '../packages/ui/src/fake';
 import { SegmentWebhookProvider, type SegmentWebhookTheme } from '../packages/ui/src/provider';
+import { DocsPage } from './DocsPage';
 import '../packages/ui/src/styles.css';
 import './preview.css';
 
@@ -53,6 +54,9 @@ const preview: Preview = {
   parameters: {
     layout: 'fullscreen',
     a11y: { test: 'error' },
+    options: { storySort: { order: ['Introduction', 'Foundations', 'Components', 'Primitives'] } },
+    // Docs pages render each state as it is named (play functions run only in the story's own view).
+    docs: { page: DocsPage },
     controls: { matchers: { color: /(background|color)$/i, date: /Date$/i } },
   },
 };

@@ -4,7 +4,7 @@
  * Bundles packages/ui/src/index.ts for the browser with Vite (Rolldown + its minifier), every peer
  * dependency of packages/ui/package.json external (react, react-dom, @tanstack/react-query,
  * react-hook-form, @hookform/resolvers, radix-ui, zod), and everything else — the kit itself,
- * @segment-webhook/core/contract and @tanstack/react-virtual — bundled, then gzips the result (level 9).
+ * @segment-webhook/core/contract, eventsource-parser and @noble/hashes — bundled, then gzips the result (level 9).
  * Also reports the stylesheet, and for comparison the figure with zod bundled too (a host without zod 4).
  *
  *   node --import tsx bench/ui-bundle-size.ts [--json]

@@ -63,6 +63,8 @@ run(
   { count: vitestCounts(vitestReport) },
 );
 run('storybook build', 'pnpm', ['exec', 'storybook', 'build', '--quiet', '--output-dir', 'storybook-static']);
+// Docs pages (Introduction, Foundations, every component's autodocs page) get the stories' axe check.
+run('storybook docs accessibility', 'node', ['--import', 'tsx', 'scripts/check-docs-a11y.ts', 'storybook-static']);
 run('packages build + publint', 'node', ['scripts/check-packages.mjs']);
 // The UI kit's size budget (issue 5: ≤ 40 kB min+gzip without its peer dependencies). A size, not a time.
 run('ui bundle size budget', 'node', ['--import', 'tsx', 'scripts/check-bundle-size.ts']);

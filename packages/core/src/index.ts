@@ -1,7 +1,8 @@
 /**
  * `@segment-webhook/core`: payload building, Segment delivery, the durable delivery engine, the
- * service API and the `Store` interface. Node only; the browser-safe part is
- * `@segment-webhook/core/contract`.
+ * service API and the `Store` interface. Node; the browser-safe parts are `@segment-webhook/core/contract`
+ * (schemas and rules), `@segment-webhook/core/browser` (the service and the worker with injected parts) and
+ * `@segment-webhook/core/memory` (an in-memory store).
  */
 
 export {
@@ -14,6 +15,12 @@ export {
   messageIdFor,
   sampleEvent,
 } from './contract/payload';
+export {
+  createPassThroughWriteKeyCipher,
+  createWebCryptoWriteKeyCipher,
+  type WebCryptoWriteKeyCipherOptions,
+  type WriteKeyCipherLike,
+} from './crypto/web-cipher';
 export {
   createWriteKeyCipher,
   generateEncryptionKey,
@@ -32,8 +39,17 @@ export {
   DEFAULT_REQUESTS_PER_SECOND_PER_KEY,
   DEFAULT_WORKER_RETENTION_MS,
   type DeliveryWorker,
+  type DeliveryWorkerBaseOptions,
   type DeliveryWorkerOptions,
 } from './engine/worker';
+export {
+  createSegmentClientWith,
+  type SegmentClientPlatform,
+  type SegmentTransport,
+  type SegmentTransportRequest,
+  type SegmentTransportResponse,
+} from './segment/client-core';
+export { createFetchSegmentClient, type FetchSegmentClientOptions } from './segment/fetch-client';
 export {
   // The store has its own `AttemptRecord` (a stored attempt); the client's is exported under this name.
   type AttemptRecord as SendAttemptRecord,
@@ -66,6 +82,7 @@ export {
   createSegmentWebhookService,
   DEFAULT_PRUNE_BATCH_SIZE,
   DEFAULT_RETENTION_MS,
+  type SegmentWebhookServiceBaseOptions,
   type SegmentWebhookServiceInstance,
   type SegmentWebhookServiceOptions,
 } from './service/service';

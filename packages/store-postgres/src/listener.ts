@@ -1,3 +1,4 @@
+import { backoffDelay } from '@segment-webhook/core';
 import pg from 'pg';
 
 /** Options of {@link NotificationListener}. */
@@ -15,21 +16,28 @@ export interface NotificationListenerOptions {
   onConnected: () => void;
   /** Called with connection errors (they are retried, never thrown). */
   onError: (error: unknown) => void;
-  /** Smallest reconnection delay; doubles up to `maxReconnectDelayMs`. Default 100 ms. */
+  /**
+   * First reconnection delay before jitter; doubles per failure in a row up to `maxReconnectDelayMs`, drawn
+   * between 1× and 2× (core's `backoffDelay`, so many processes cut off together do not reconnect at once).
+   * Default 100 ms.
+   */
   minReconnectDelayMs?: number;
   /** Largest reconnection delay. Default 5,000 ms. */
   maxReconnectDelayMs?: number;
+  /** Jitter source of the backoff, [0, 1). Default `Math.random`. */
+  random?: () => number;
 }
 
 /**
- * A dedicated connection that LISTENs on one channel and reconnects with exponential backoff when the
- * connection drops (server restart, `pg_terminate_backend`, network failure).
+ * A dedicated connection that LISTENs on one channel and reconnects with exponential backoff and jitter
+ * when the connection drops (server restart, `pg_terminate_backend`, network failure).
  */
 export class NotificationListener {
   private client: pg.Client | null = null;
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
-  private delay: number;
+  /** Failed (re)connections in a row. */
+  private failures = 0;
   private connecting: Promise<void> | null = null;
   private readonly minDelay: number;
   private readonly maxDelay: number;
@@ -37,7 +45,6 @@ export class NotificationListener {
   constructor(private readonly options: NotificationListenerOptions) {
     this.minDelay = options.minReconnectDelayMs ?? 100;
     this.maxDelay = options.maxReconnectDelayMs ?? 5000;
-    this.delay = this.minDelay;
   }
 
   /** Connects (once); resolves when LISTEN is in place, or after the first failed attempt (it keeps retrying). */
@@ -83,14 +90,18 @@ export class NotificationListener {
       return;
     }
     this.client = client;
-    this.delay = this.minDelay;
+    this.failures = 0;
     this.options.onConnected();
   }
 
   private scheduleReconnect(): void {
     if (this.stopped || this.timer) return;
-    const delay = this.delay;
-    this.delay = Math.min(this.delay * 2, this.maxDelay);
+    const delay = backoffDelay(
+      { baseDelayMs: this.minDelay, factor: 2, maxDelayMs: this.maxDelay },
+      this.failures,
+      this.options.random,
+    );
+    this.failures += 1;
     this.timer = setTimeout(() => {
       this.timer = null;
       this.connecting = this.connect();

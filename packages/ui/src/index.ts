@@ -7,6 +7,7 @@ export {
   createSegmentWebhookApi,
   type DeliveriesQuery,
   type DeliveryStreamHandlers,
+  type DeliveryStreamOptions,
   type HeadersOption,
   type RequestOptions,
   type SegmentWebhookApi,

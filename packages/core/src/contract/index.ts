@@ -38,6 +38,24 @@ export {
   sampleEvent,
 } from './payload';
 export {
+  allowedLifecycleActions,
+  type Backoff,
+  backoffDelay,
+  type DeliveryFilter,
+  type DeliveryFilterQuery,
+  deliveryFilterFromQuery,
+  deliveryHeldReason,
+  deliveryMatchesFilter,
+  type FilterableDelivery,
+  HELD_RELEASED_BY,
+  type HeldReasonInput,
+  heldReasonOf,
+  isHeld,
+  LIFECYCLE_TRANSITIONS,
+  type LifecycleAction,
+  type LifecycleTransition,
+} from './rules';
+export {
   type Activity,
   type ActivityEvent,
   type ActivityEventInput,

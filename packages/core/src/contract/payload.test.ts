@@ -255,6 +255,22 @@ describe('messageIdFor', () => {
     expect(ids.size).toBe(5);
   });
 
+  it('keeps the hashed messageIds of earlier releases byte for byte (Segment de-duplicates on them)', () => {
+    // Pinned from the hand-written SHA-256 that @noble/hashes replaced: a replay after an upgrade must
+    // carry the same messageId as the first send.
+    expect(messageIdFor('wh:1', 'evt')).toBe('swm-60199b899cfa016ee78a39d7961878b3bf2d652fdf862061b57cbe332097669a');
+    expect(messageIdFor('wh_1', 'x'.repeat(120))).toBe(
+      'swm-d9cf34f5eebe1a40d455690fee02c94d2d1938a0a955a35086aa8b61313e6c7d',
+    );
+    expect(messageIdFor('wh_1', 'événement-😀')).toBe(
+      'swm-c507f20d626fc89edf871e931f07c1621a3ff78698d259e9888e610237766212',
+    );
+    expect(messageIdFor('0b7d0f6e-2c1a-4c8e-9a51-6c8a3f1e2d4b', 'order 1001')).toBe(
+      'swm-f406b6c56eed451f4e348c4eb510162ea7e590a54e42ae15082b3e10a7afa7cd',
+    );
+    expect(messageIdFor('w', '')).toBe('swm-df7b8bfb471ba2abdd70871ceae135cb174167e48db0cc9f088223c9d23eeeab');
+  });
+
   it('hashes long or non-ASCII pairs with SHA-256 into at most 100 characters', async () => {
     const long = 'e'.repeat(200);
     const id = messageIdFor('wh_1', long);

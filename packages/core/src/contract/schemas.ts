@@ -332,7 +332,7 @@ export type TestResult = z.infer<typeof testResultSchema>;
 export const deliveryStatusSchema = z.enum(['pending', 'retrying', 'delivered', 'failed']);
 export type DeliveryStatus = z.infer<typeof deliveryStatusSchema>;
 
-/** Why a pending delivery is not being sent right now. */
+/** Why an unfinished (pending or retrying) delivery is not being sent right now (see `heldReasonOf`). */
 export const heldReasonSchema = z.enum(['disconnected', 'archived', 'needs_attention']);
 export type HeldReason = z.infer<typeof heldReasonSchema>;
 

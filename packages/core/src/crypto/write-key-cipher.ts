@@ -3,6 +3,7 @@
  * so webhooks sharing a write key can be grouped without decrypting anything.
  */
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { DEVELOPMENT_KEY_TEXT, ENCRYPTION_KEY_INFO, FINGERPRINT_KEY_INFO, parseEncryptionKeyBytes } from './web-cipher';
 
 /** Options of {@link createWriteKeyCipher}. */
 export interface WriteKeyCipherOptions {
@@ -31,26 +32,11 @@ export interface WriteKeyCipher {
   readonly insecure: boolean;
 }
 
-const DEVELOPMENT_KEY = Buffer.from('segment-webhook-kit insecure dev', 'utf8');
+const DEVELOPMENT_KEY = Buffer.from(DEVELOPMENT_KEY_TEXT, 'utf8');
 
 /** Parses a 32-byte key from base64 (standard or URL-safe) or hex; throws a clear error otherwise. */
 export function parseEncryptionKey(key: string | Uint8Array): Buffer {
-  if (typeof key !== 'string') {
-    if (key.byteLength !== 32) throw new Error(`The write-key encryption key must be 32 bytes, not ${key.byteLength}.`);
-    return Buffer.from(key);
-  }
-  const text = key.trim();
-  let bytes: Buffer | null = null;
-  if (/^[0-9a-fA-F]{64}$/.test(text)) bytes = Buffer.from(text, 'hex');
-  else if (/^[A-Za-z0-9+/_-]{43}=?$/.test(text))
-    bytes = Buffer.from(text.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
-  if (bytes?.length !== 32) {
-    throw new Error(
-      'The write-key encryption key must be 32 bytes, given as base64 (44 characters) or hex (64 characters). ' +
-        'Generate one with `openssl rand -base64 32`.',
-    );
-  }
-  return bytes;
+  return Buffer.from(parseEncryptionKeyBytes(key));
 }
 
 /** A new random key, base64: what `openssl rand -base64 32` prints. */
@@ -79,8 +65,8 @@ export function createWriteKeyCipher(options: WriteKeyCipherOptions): WriteKeyCi
     master = parseEncryptionKey(options.encryptionKey as string | Uint8Array);
   }
   const derive = (info: string) => Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), info, 32));
-  const encryptionKey = derive('segment-webhook write-key encryption v1');
-  const fingerprintKey = derive('segment-webhook write-key fingerprint v1');
+  const encryptionKey = derive(ENCRYPTION_KEY_INFO);
+  const fingerprintKey = derive(FINGERPRINT_KEY_INFO);
 
   const cipher: WriteKeyCipher = {
     insecure,

@@ -1,6 +1,7 @@
 /**
- * Keeping write keys out of every string the kit produces.
+ * Keeping write keys out of every string the kit produces. Browser-safe.
  */
+import { base64EncodeUtf8 } from '../util/base64';
 
 /**
  * A hint of a write key for logs and the UI: `…` and its last 4 characters (`…a1b2`); just `…` for keys
@@ -17,6 +18,6 @@ export function writeKeyHint(writeKey: string): string {
 export function redactWriteKey(text: string, writeKey: string): string {
   if (!writeKey) return text;
   const hint = writeKeyHint(writeKey);
-  const basic = Buffer.from(`${writeKey}:`).toString('base64');
+  const basic = base64EncodeUtf8(`${writeKey}:`);
   return text.replaceAll(basic, hint).replaceAll(basic.replace(/=+$/, ''), hint).replaceAll(writeKey, hint);
 }

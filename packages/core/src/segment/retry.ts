@@ -2,10 +2,13 @@
  * Retry pieces: a policy, backoff, status classification, `Retry-After` parsing and one bounded loop.
  * They follow the official `@segment/analytics-node` 3.1.0 (see SEGMENT.md, "How the official library retries").
  */
+import { type Backoff, backoffDelay } from '../contract/rules';
 import type { AttemptRecord, DeliveryOutcome, SegmentClient, SendRequest } from './types';
 
-/** How long and how often to retry a message. */
-export interface RetryPolicy {
+export { backoffDelay };
+
+/** How long and how often to retry a message: a {@link Backoff} (500 ms × 2ⁿ up to 60 s by default) and limits. */
+export interface RetryPolicy extends Backoff {
   /** Delay before the first retry, before jitter, in ms. Default 500. */
   baseDelayMs: number;
   /** Growth of the delay per retry. Default 2. */
@@ -29,17 +32,6 @@ export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
 
 /** Default upper bound for a server's `Retry-After`: 300_000 ms (5 minutes). */
 export const DEFAULT_RETRY_AFTER_CAP_MS = 300_000;
-
-/**
- * Delay before retry number `attempt` (0 for the first retry): `min((1 + random) · base · factor^attempt, max)`,
- * i.e. full jitter between 1× and 2× the exponential delay, rounded up to a whole millisecond (times at the
- * store boundary are integers: PostgreSQL keeps them in `bigint` columns). `random` returns [0, 1); default
- * `Math.random`.
- */
-export function backoffDelay(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
-  const exponential = policy.baseDelayMs * policy.factor ** Math.max(0, attempt);
-  return Math.ceil(Math.min((1 + random()) * exponential, policy.maxDelayMs));
-}
 
 /** How an HTTP status is handled. */
 export type StatusClass = 'delivered' | 'retry' | 'failed';

@@ -1,5 +1,6 @@
 /** Store records → the contract's API shapes. */
 import type { DeliveryAttempt, DeliveryDetail, DeliverySummary, HeldReason, Webhook } from '../contract/index';
+import { deliveryHeldReason } from '../contract/rules';
 import type { AttemptRecord, DeliveryDetailRecord, DeliveryRecord, WebhookRecord } from '../store/types';
 
 // A page of deliveries formats four timestamps per row, mostly within the same minute: the
@@ -23,13 +24,7 @@ export function iso(ms: number): string {
 }
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
 
-/** Why the webhook's unfinished deliveries are not being sent, or null when they are. */
-export function heldReasonOf(webhook: Pick<WebhookRecord, 'status' | 'healthState'>): HeldReason | null {
-  if (webhook.status === 'disconnected') return 'disconnected';
-  if (webhook.status === 'archived') return 'archived';
-  if (webhook.healthState === 'needs_attention') return 'needs_attention';
-  return null;
-}
+export { heldReasonOf } from '../contract/rules';
 
 /** A webhook as the API shows it: a hint of the write key, never the key. */
 export function toWebhook(record: WebhookRecord): Webhook {
@@ -63,7 +58,7 @@ export function toDeliverySummary(record: DeliveryRecord, held: HeldReason | nul
     activityId: record.activityId,
     source: record.source,
     status: record.status,
-    heldReason: unfinished ? held : null,
+    heldReason: deliveryHeldReason(record.status, held),
     messageId: record.messageId,
     attemptCount: record.attemptCount,
     occurredAt: iso(record.occurredAt),

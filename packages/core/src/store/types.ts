@@ -14,7 +14,9 @@
  * - Returned objects are fresh copies: mutating them never changes the store.
  * - `migrate()` must have resolved before any other method is called (the service and the worker call it).
  */
+
 import type { DeliveryStatus, FieldMapping, Region, TrackMessage, WebhookStatus } from '../contract/index';
+import type { DeliveryFilter } from '../contract/rules';
 
 /** Stops a subscription; calling it twice is harmless. */
 export type StoreUnsubscribe = () => void;
@@ -228,16 +230,11 @@ export interface BatchResult {
   reason: string | null;
 }
 
-/** Filters of {@link Store.listDeliveries}. */
-export interface DeliveryFilter {
-  status?: DeliveryStatus;
-  personId?: string;
-  eventId?: string;
-  /** `createdAt >= from`. */
-  from?: number;
-  /** `createdAt < to`. */
-  to?: number;
-}
+/**
+ * Filters of {@link Store.listDeliveries}: the contract's `DeliveryFilter` (every given field equal,
+ * `from <= createdAt < to`; `deliveryMatchesFilter` states the rule once).
+ */
+export type { DeliveryFilter } from '../contract/rules';
 
 /** A position in the newest-first order: the last row of the previous page. */
 export interface DeliveryCursor {

@@ -127,17 +127,74 @@ describe('createSegmentWebhookApi', () => {
   });
 });
 
+function streamOf(chunks: string[]): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(c) {
+      for (const chunk of chunks) c.enqueue(new TextEncoder().encode(chunk));
+      c.close();
+    },
+  });
+}
+
 describe('readServerSentEvents', () => {
   it('joins data lines, skips comments and handles split chunks', async () => {
-    const chunks = [': hi\n\ndata: {"a"', ':1}\r\n\r\ndata: x\ndata: y\n', '\n'];
-    const body = new ReadableStream<Uint8Array>({
-      start(c) {
-        for (const chunk of chunks) c.enqueue(new TextEncoder().encode(chunk));
-        c.close();
+    const body = streamOf([': hi\n\ndata: {"a"', ':1}\r\n\r\ndata: x\ndata: y\n', '\n']);
+    const out: string[] = [];
+    for await (const event of readServerSentEvents(body)) out.push(event.data);
+    expect(out).toEqual(['{"a":1}', 'x\ny']);
+  });
+
+  it('keeps one event whole when its CR and LF arrive in two chunks', async () => {
+    const body = streamOf(['data: a\r', '\ndata: b\r', '\n\r', '\n']);
+    const out: string[] = [];
+    for await (const event of readServerSentEvents(body)) out.push(event.data);
+    expect(out).toEqual(['a\nb']);
+  });
+
+  it('remembers the last event id across events and reports the server’s retry delay', async () => {
+    const body = streamOf(['retry: 2500\nid: 7\ndata: one\n\n', 'data: two\n\nid: 9\ndata: three\n\n']);
+    const retries: number[] = [];
+    const out: [string, string | undefined][] = [];
+    for await (const event of readServerSentEvents(body, { onRetry: (ms) => retries.push(ms) })) {
+      out.push([event.data, event.lastEventId]);
+    }
+    expect(out).toEqual([
+      ['one', '7'],
+      ['two', '7'],
+      ['three', '9'],
+    ]);
+    expect(retries).toEqual([2500]);
+  });
+});
+
+describe('streamDeliveries', () => {
+  it('resumes with Last-Event-ID and passes on the ids and the retry delay it reads', async () => {
+    const seen: Request[] = [];
+    const { api: fakeApi } = setup();
+    const [delivery] = (await fakeApi.listDeliveries('wh_orders', { limit: 1 })).items;
+    const change = JSON.stringify({ webhookId: 'wh_orders', delivery });
+    const api = createSegmentWebhookApi({
+      baseUrl: '/api',
+      fetch: async (input, init) => {
+        seen.push(new Request(new URL(String(input), 'http://host.test'), init));
+        return new Response(streamOf([`retry: 4000\nid: 41\ndata: ${change}\n\n`]), {
+          status: 200,
+          headers: { 'content-type': 'text/event-stream' },
+        });
       },
     });
-    const out: string[] = [];
-    for await (const data of readServerSentEvents(body)) out.push(data);
-    expect(out).toEqual(['{"a":1}', 'x\ny']);
+    const received: (string | undefined)[] = [];
+    const retries: number[] = [];
+    const ended = new Promise<void>((resolve) => {
+      api.streamDeliveries(
+        'wh_orders',
+        { onChange: (_, id) => received.push(id), onRetry: (ms) => retries.push(ms), onError: () => resolve() },
+        { lastEventId: '40' },
+      );
+    });
+    await ended;
+    expect(seen[0]!.headers.get('last-event-id')).toBe('40');
+    expect(received).toEqual(['41']);
+    expect(retries).toEqual([4000]);
   });
 });

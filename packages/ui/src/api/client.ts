@@ -31,6 +31,7 @@ import {
   webhookListSchema,
   webhookSchema,
 } from '@segment-webhook/core/contract';
+import { createParser } from 'eventsource-parser';
 import { ApiError, errorFromResponse } from './errors';
 
 /** Headers sent with every request: a value, or a function called per request (e.g. a fresh token). */
@@ -59,12 +60,23 @@ export type DeliveriesQuery = Omit<ListDeliveriesQuery, 'limit'> & { limit?: num
 
 /** Handlers of {@link SegmentWebhookApi.streamDeliveries}. */
 export interface DeliveryStreamHandlers {
-  /** One change of a delivery of the webhook. */
-  onChange: (change: DeliveryChange) => void;
+  /**
+   * One change of a delivery of the webhook, with the stream's last event id (the `id:` field, kept across
+   * events as in `EventSource`; undefined until the server sent one).
+   */
+  onChange: (change: DeliveryChange, lastEventId: string | undefined) => void;
   /** The stream opened (HTTP 200). */
   onOpen?: () => void;
   /** The stream failed or ended unexpectedly; not called after the caller stopped it. */
   onError?: (error: ApiError) => void;
+  /** The server's reconnection delay for this stream (its `retry:` field), in ms. */
+  onRetry?: (ms: number) => void;
+}
+
+/** Options of {@link SegmentWebhookApi.streamDeliveries}. */
+export interface DeliveryStreamOptions {
+  /** Resume after this event: sent as the `Last-Event-ID` header (as `EventSource` does on reconnect). */
+  lastEventId?: string;
 }
 
 /** Minimal structural type of a zod schema, so the client needs no direct zod import. */
@@ -119,7 +131,7 @@ export interface SegmentWebhookApi {
    * `GET /webhooks/:id/deliveries/stream` (Server-Sent Events) through the configured fetch, so the
    * host's auth applies. Returns a function that stops the stream.
    */
-  streamDeliveries(id: string, handlers: DeliveryStreamHandlers): () => void;
+  streamDeliveries(id: string, handlers: DeliveryStreamHandlers, options?: DeliveryStreamOptions): () => void;
   /** `POST /webhooks/:id/send`: the Send to webhook action. */
   sendToWebhook(id: string, body: SendToWebhookRequest, options?: RequestOptions): Promise<SendToWebhookResponse>;
   /** `GET /activities` */
@@ -139,11 +151,12 @@ export function createSegmentWebhookApi(options: SegmentWebhookApiOptions): Segm
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const doFetch: typeof fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
 
-  async function headersFor(body: boolean): Promise<Headers> {
+  async function headersFor(body: boolean, more?: Record<string, string>): Promise<Headers> {
     const extra = typeof options.headers === 'function' ? await options.headers() : options.headers;
     const headers = new Headers(extra);
     if (!headers.has('accept')) headers.set('accept', 'application/json, application/problem+json');
     if (body) headers.set('content-type', 'application/json');
+    if (more) for (const [name, value] of Object.entries(more)) headers.set(name, value);
     return headers;
   }
 
@@ -163,13 +176,13 @@ export function createSegmentWebhookApi(options: SegmentWebhookApiOptions): Segm
   async function send(
     method: string,
     path: string,
-    init: { query?: Query; body?: unknown; signal?: AbortSignal | undefined } = {},
+    init: { query?: Query; body?: unknown; signal?: AbortSignal | undefined; headers?: Record<string, string> } = {},
   ): Promise<Response> {
     let response: Response;
     try {
       response = await doFetch(url(path, init.query), {
         method,
-        headers: await headersFor(init.body !== undefined),
+        headers: await headersFor(init.body !== undefined, init.headers),
         body: init.body === undefined ? null : JSON.stringify(init.body),
         credentials: options.credentials ?? 'same-origin',
         signal: init.signal ?? null,
@@ -240,17 +253,27 @@ export function createSegmentWebhookApi(options: SegmentWebhookApiOptions): Segm
       json(deliveryDetailSchema, 'POST', `${w(id)}/deliveries/${enc(deliveryId)}/retry`, { signal: o?.signal }),
     retryFailedDeliveries: (id, o) =>
       json(retryFailedResponseSchema, 'POST', `${w(id)}/deliveries/retry-failed`, { signal: o?.signal }),
-    streamDeliveries: (id, handlers) => {
+    streamDeliveries: (id, handlers, streamOptions) => {
       const controller = new AbortController();
+      const lastEventId = streamOptions?.lastEventId;
       void (async () => {
         try {
-          const response = await send('GET', `${w(id)}/deliveries/stream`, { signal: controller.signal });
+          const response = await send('GET', `${w(id)}/deliveries/stream`, {
+            signal: controller.signal,
+            ...(lastEventId !== undefined ? { headers: { 'last-event-id': lastEventId } } : {}),
+          });
           handlers.onOpen?.();
           if (!response.body) throw new ApiError('invalid_response', 'The live feed has no body.');
-          for await (const data of readServerSentEvents(response.body)) {
-            const parsed = deliveryChangeSchema.safeParse(safeJson(data));
+          const events = readServerSentEvents(response.body, {
+            lastEventId,
+            onRetry: (ms) => {
+              if (!controller.signal.aborted) handlers.onRetry?.(ms);
+            },
+          });
+          for await (const event of events) {
+            const parsed = deliveryChangeSchema.safeParse(safeJson(event.data));
             // Comments, heartbeats and unknown events are skipped, not fatal.
-            if (parsed.success) handlers.onChange(parsed.data);
+            if (parsed.success) handlers.onChange(parsed.data, event.lastEventId);
           }
           if (!controller.signal.aborted) handlers.onError?.(new ApiError('network_error', 'The live feed ended.'));
         } catch (error) {
@@ -286,30 +309,47 @@ function safeJson(text: string): unknown {
   }
 }
 
+/** One Server-Sent Event as {@link readServerSentEvents} yields it. */
+export interface ServerSentEvent {
+  /** The `data:` lines, joined with LF. */
+  data: string;
+  /** The `event:` field, if any. */
+  event: string | undefined;
+  /** The stream's last event id: the latest `id:` field so far (it carries over to later events), if any. */
+  lastEventId: string | undefined;
+}
+
 /**
- * Yields the `data` of each Server-Sent Event of a byte stream (WHATWG HTML §9.2.6: lines split on
- * CRLF, LF or CR; `data:` lines joined with LF; an empty line dispatches; `:` lines are comments).
+ * Yields each Server-Sent Event of a byte stream with data, parsed by `eventsource-parser` (WHATWG HTML
+ * §9.2.6: CRLF, LF or CR line ends, also split across chunks; `data:` lines joined with LF; `:` comments;
+ * `id:` remembered; `retry:` reported through `onRetry`).
  */
-export async function* readServerSentEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+export async function* readServerSentEvents(
+  body: ReadableStream<Uint8Array>,
+  options: { lastEventId?: string | undefined; onRetry?: (ms: number) => void } = {},
+): AsyncGenerator<ServerSentEvent> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
-  let buffer = '';
-  let data: string[] = [];
+  let lastEventId = options.lastEventId;
+  let ready: ServerSentEvent[] = [];
+  const parser = createParser({
+    onId: (id) => {
+      // An empty id resets it, as in EventSource.
+      lastEventId = id === '' ? undefined : id;
+    },
+    onEvent: (event) => {
+      ready.push({ data: event.data, event: event.event, lastEventId });
+    },
+    ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+  });
   try {
     while (true) {
       const { value, done } = await reader.read();
       if (done) break;
-      buffer += decoder.decode(value, { stream: true });
-      const lines = buffer.split(/\r\n|\r|\n/);
-      buffer = lines.pop() ?? '';
-      for (const line of lines) {
-        if (line === '') {
-          if (data.length > 0) yield data.join('\n');
-          data = [];
-        } else if (line.startsWith('data:')) {
-          data.push(line.slice(line[5] === ' ' ? 6 : 5));
-        }
-      }
+      parser.feed(decoder.decode(value, { stream: true }));
+      const batch = ready;
+      ready = [];
+      yield* batch;
     }
   } finally {
     reader.releaseLock();

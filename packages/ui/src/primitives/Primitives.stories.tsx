@@ -61,6 +61,15 @@ function Gallery() {
 
 const meta = {
   title: 'Primitives/Gallery',
+  tags: ['autodocs'],
+  parameters: {
+    docs: {
+      description: {
+        component:
+          'The building blocks the components share: buttons, badges, callouts, fields, selects and dialogs. Use them inside the kit, or to build host screens that match it.',
+      },
+    },
+  },
   component: Gallery,
 } satisfies Meta<typeof Gallery>;
 export default meta;

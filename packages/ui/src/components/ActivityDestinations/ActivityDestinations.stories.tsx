@@ -1,9 +1,19 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
+import { expectFitsNarrowPanel, narrowPanel } from '../../test/narrow';
 import { ActivityDestinations } from './ActivityDestinations';
 
 const meta = {
   title: 'Components/ActivityDestinations',
+  tags: ['autodocs'],
+  parameters: {
+    docs: {
+      description: {
+        component:
+          "The host's activities with each one's Data destination (a Segment webhook, or none) and the plan's outbound activity streams. Use it where a user decides which activities go to Segment, such as the host's activity settings.",
+      },
+    },
+  },
   component: ActivityDestinations,
   decorators: [
     (Story) => (
@@ -83,3 +93,11 @@ export const ErrorState: Story = {
 
 /** Read-only. */
 export const Disabled: Story = { args: { disabled: true } };
+
+/** The destinations in a 360 px side panel. */
+export const Narrow: Story = {
+  decorators: [narrowPanel],
+  play: async ({ canvasElement }) => {
+    await expectFitsNarrowPanel(canvasElement, 'populated');
+  },
+};

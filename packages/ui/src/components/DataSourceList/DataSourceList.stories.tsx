@@ -1,10 +1,20 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, fn, userEvent, within } from 'storybook/test';
 import { sampleWebhooks } from '../../fake';
+import { expectFitsNarrowPanel, narrowPanel } from '../../test/narrow';
 import { DataSourceList } from './DataSourceList';
 
 const meta = {
   title: 'Components/DataSourceList',
+  tags: ['autodocs'],
+  parameters: {
+    docs: {
+      description: {
+        component:
+          "The account's Segment webhooks with their status and health. Use it as the entry point of the Segment integration: from it a user opens a webhook or starts a new one.",
+      },
+    },
+  },
   component: DataSourceList,
   args: { onNew: fn(), onSelect: fn() },
   decorators: [
@@ -90,3 +100,11 @@ export const HostTheme: Story = {
 
 /** Dark theme. */
 export const Dark: Story = { globals: { theme: 'dark' } };
+
+/** The list in a 360 px side panel: names, states and actions wrap instead of overflowing. */
+export const Narrow: Story = {
+  decorators: [narrowPanel],
+  play: async ({ canvasElement }) => {
+    await expectFitsNarrowPanel(canvasElement, 'populated');
+  },
+};

@@ -2,10 +2,20 @@ import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, fn, screen, userEvent, waitFor, within } from 'storybook/test';
 import type { FakeApi } from '../../fake';
 import { FAKE_NOW } from '../../fake';
+import { expectFitsNarrowPanel, narrowPanel } from '../../test/narrow';
 import { DataSourceView } from './DataSourceView';
 
 const meta = {
   title: 'Components/DataSourceView',
+  tags: ['autodocs'],
+  parameters: {
+    docs: {
+      description: {
+        component:
+          "One webhook's page: its name, status and health, the lifecycle actions, and the Overview, Logs and Settings tabs. Use it as the detail page a user reaches from DataSourceList.",
+      },
+    },
+  },
   component: DataSourceView,
   args: { webhookId: 'wh_orders', now: FAKE_NOW, onDeleted: fn() },
 } satisfies Meta<typeof DataSourceView>;
@@ -197,4 +207,12 @@ export const LoadError: Story = {
 /** Dark theme. */
 export const Dark: Story = {
   globals: { theme: 'dark' },
+};
+
+/** A webhook's page in a 360 px side panel: header, badges, actions and tabs wrap instead of overflowing. */
+export const Narrow: Story = {
+  decorators: [narrowPanel],
+  play: async ({ canvasElement }) => {
+    await expectFitsNarrowPanel(canvasElement);
+  },
 };

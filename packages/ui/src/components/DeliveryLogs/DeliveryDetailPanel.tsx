@@ -1,4 +1,4 @@
-import { DEDUPLICATION_WINDOW_MS, type DeliveryDetail } from '@segment-webhook/core/contract';
+import { DEDUPLICATION_WINDOW_MS, type DeliveryDetail, HELD_RELEASED_BY, isHeld } from '@segment-webhook/core/contract';
 import { type ComponentPropsWithoutRef, useId, useState } from 'react';
 import { Badge, Button, Callout, CodeBlock } from '../../primitives';
 import { useMessages } from '../../provider';
@@ -61,7 +61,7 @@ export function DeliveryDetailPanel({
     }
   }
 
-  const held = delivery?.status === 'pending' && delivery.heldReason !== null;
+  const held = delivery ? isHeld(delivery) : false;
   const stale = delivery ? isOutsideDeduplicationWindow(delivery.createdAt, now) : false;
 
   return (
@@ -98,7 +98,7 @@ export function DeliveryDetailPanel({
             <Callout tone="warning">
               {m.deliveryHeldNote(
                 m.logsHeldReason[delivery.heldReason],
-                delivery.heldReason === 'needs_attention' ? 'resumed' : 'reconnected',
+                HELD_RELEASED_BY[delivery.heldReason] === 'resume' ? 'resumed' : 'reconnected',
               )}
             </Callout>
           )}

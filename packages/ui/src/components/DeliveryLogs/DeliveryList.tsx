@@ -1,5 +1,4 @@
-import type { DeliverySummary } from '@segment-webhook/core/contract';
-import { observeElementRect, useVirtualizer } from '@tanstack/react-virtual';
+import { type DeliverySummary, isHeld } from '@segment-webhook/core/contract';
 import {
   type ComponentPropsWithoutRef,
   type KeyboardEvent,
@@ -15,13 +14,12 @@ import { Badge, type BadgeTone } from '../../primitives';
 import { useMessages } from '../../provider';
 import { useFormatters } from '../../provider/SegmentWebhookProvider';
 import type { Formatters } from '../format';
+import { useRowWindow } from './use-row-window';
 
 type Messages = ReturnType<typeof useMessages>;
 
 /** Height of one row, in CSS pixels (fixed, so 100,000 rows need no measuring). */
 export const DELIVERY_ROW_HEIGHT = 52;
-
-const estimateSize = () => DELIVERY_ROW_HEIGHT;
 
 /** Props of {@link DeliveryList}. */
 export interface DeliveryListProps extends Omit<ComponentPropsWithoutRef<'div'>, 'children' | 'onSelect'> {
@@ -45,12 +43,12 @@ export interface DeliveryListProps extends Omit<ComponentPropsWithoutRef<'div'>,
   emptyMessage?: ReactNode;
 }
 
-/** The label of a delivery's status badge: held deliveries (pending with a reason) say so. */
+/** The label of a delivery's status badge: held deliveries (core's `isHeld`) say so. */
 export function deliveryStatusLabel(delivery: Pick<DeliverySummary, 'status' | 'heldReason'>, m: Messages): string {
-  return delivery.status === 'pending' && delivery.heldReason ? m.logsHeld : m.deliveryStatus[delivery.status];
+  return isHeld(delivery) ? m.logsHeld : m.deliveryStatus[delivery.status];
 }
 
-/** Badge tone of a delivery status (`held` for pending deliveries with a reason). */
+/** Badge tone of a delivery status (`held` for held deliveries, see core's `isHeld`). */
 export function deliveryTone(status: DeliverySummary['status'] | 'held'): BadgeTone {
   switch (status) {
     case 'delivered':
@@ -72,7 +70,7 @@ export function deliveryTone(status: DeliverySummary['status'] | 'held'): BadgeT
 
 /** The one-line outcome of a delivery for the list. */
 function outcomeOf(delivery: DeliverySummary, m: Messages): string {
-  if (delivery.status === 'pending' && delivery.heldReason) {
+  if (isHeld(delivery) && delivery.heldReason) {
     return m.logsHeldBecause(m.logsHeldReason[delivery.heldReason]);
   }
   if (delivery.status === 'delivered') return m.logsHttp(delivery.lastHttpStatus ?? 200);
@@ -104,7 +102,7 @@ const Row = memo(function Row({
   m: Messages;
   format: Formatters;
 }) {
-  const held = delivery.status === 'pending' && delivery.heldReason !== null;
+  const held = isHeld(delivery);
   return (
     // biome-ignore lint/a11y/useKeyWithClickEvents: the listbox handles the keyboard (aria-activedescendant).
     <div
@@ -139,7 +137,7 @@ const Row = memo(function Row({
 });
 
 /**
- * The virtualized list of deliveries (@tanstack/react-virtual): only the visible rows are in the DOM,
+ * The virtualized list of deliveries (fixed-height rows, {@link useRowWindow}): only the visible rows are in the DOM,
  * so 100,000 rows scroll smoothly. A single-tab-stop listbox: arrow keys, Page Up/Down, Home and End
  * move, Enter or Space opens; scrolling near the end asks for the next page. State: `data-state`
  * (`empty` | `ready`), `data-loading-more`.
@@ -165,23 +163,10 @@ export function DeliveryList({
     const index = selectedId ? items.findIndex((item) => item.id === selectedId) : -1;
     return Math.max(0, index);
   });
-  const getItemKey = useCallback((index: number) => items[index]?.id ?? index, [items]);
-  const virtualizer = useVirtualizer({
-    count: items.length,
-    getScrollElement: () => scrollRef.current,
-    estimateSize,
-    overscan,
-    // Stable between renders: the virtualizer recomputes every row's offset when it changes.
-    getItemKey,
-    // Without layout (jsdom, a hidden tab) the element measures 0 × 0: assume a viewport of 10 rows
-    // rather than rendering nothing.
-    observeElementRect: (instance, callback) =>
-      observeElementRect(instance, (rect) =>
-        callback(rect.height > 0 ? rect : { width: rect.width, height: DELIVERY_ROW_HEIGHT * 10 }),
-      ),
-  });
-  const virtualItems = virtualizer.getVirtualItems();
-  const lastVisible = virtualItems.at(-1)?.index ?? -1;
+  // Without layout (jsdom, a hidden tab) the element measures 0 × 0: assume a viewport of 10 rows
+  // rather than rendering nothing.
+  const rows = useRowWindow({ count: items.length, rowHeight: DELIVERY_ROW_HEIGHT, overscan, scrollRef });
+  const lastVisible = rows.last;
 
   // Infinite scroll: ask for more when the last rendered row is within a screenful of the end.
   useEffect(() => {
@@ -201,7 +186,7 @@ export function DeliveryList({
   function move(to: number) {
     const next = Math.max(0, Math.min(items.length - 1, to));
     setActiveIndex(next);
-    virtualizer.scrollToIndex(next, { align: 'auto' });
+    rows.scrollToIndex(next);
   }
 
   function onKeyDown(event: KeyboardEvent<HTMLDivElement>) {
@@ -240,7 +225,7 @@ export function DeliveryList({
   }
 
   const setSize = hasMore ? -1 : items.length;
-  const activeRendered = virtualItems.some((row) => row.index === clampedActive);
+  const activeRendered = clampedActive >= rows.first && clampedActive <= rows.last;
   return (
     <div
       className={['swk-logs__list', className].filter(Boolean).join(' ')}
@@ -260,19 +245,20 @@ export function DeliveryList({
         aria-busy={isLoadingMore || undefined}
         onKeyDown={onKeyDown}
       >
-        <div className="swk-logs__spacer" style={{ height: virtualizer.getTotalSize() }}>
-          {virtualItems.map((row) => {
-            const delivery = items[row.index];
+        <div className="swk-logs__spacer" style={{ height: rows.totalSize }}>
+          {Array.from({ length: rows.last - rows.first + 1 }, (_, offset) => {
+            const index = rows.first + offset;
+            const delivery = items[index];
             if (!delivery) return null;
             return (
               <Row
-                key={row.key}
+                key={delivery.id}
                 delivery={delivery}
-                index={row.index}
-                start={row.start}
-                optionId={`${baseId}-${row.index}`}
+                index={index}
+                start={index * DELIVERY_ROW_HEIGHT}
+                optionId={`${baseId}-${index}`}
                 selected={delivery.id === selectedId}
-                active={row.index === clampedActive}
+                active={index === clampedActive}
                 setSize={setSize}
                 onPick={pick}
                 m={m}

@@ -3,10 +3,20 @@ import { expect, screen, userEvent, waitFor, within } from 'storybook/test';
 import type { FakeApi } from '../../fake';
 import { FAKE_NOW } from '../../fake';
 import { generatedDelivery } from '../../fake/fixtures';
+import { expectFitsNarrowPanel, narrowPanel } from '../../test/narrow';
 import { DeliveryLogs } from './DeliveryLogs';
 
 const meta = {
   title: 'Components/DeliveryLogs',
+  tags: ['autodocs'],
+  parameters: {
+    docs: {
+      description: {
+        component:
+          "Every delivery of one webhook, newest first, with a status filter, search, a live tail and a detail panel with retries. Use it where a user checks what was sent to Segment and fixes failures (DataSourceView's Logs tab).",
+      },
+    },
+  },
   component: DeliveryLogs,
   args: { webhookId: 'wh_orders', now: FAKE_NOW, searchDelayMs: 50 },
 } satisfies Meta<typeof DeliveryLogs>;
@@ -51,6 +61,27 @@ export const Keyboard: Story = {
     const selected = rows(canvasElement).find((row) => row.getAttribute('aria-selected') === 'true');
     await expect(selected).toHaveAttribute('aria-posinset', '3');
     await expect(await canvas.findByRole('heading', { level: 3, name: /^Delivery evt_/ })).toBeVisible();
+  },
+};
+
+/** Keyboard paging: End scrolls the last loaded row into view, Home goes back; the active row is always rendered. */
+export const KeyboardPaging: Story = {
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    const list = await canvas.findByRole('listbox', { name: 'Deliveries' });
+    await waitFor(() => expect(rows(canvasElement).length).toBeGreaterThan(0));
+    const active = () => canvasElement.ownerDocument.getElementById(list.getAttribute('aria-activedescendant') ?? '');
+    list.focus();
+    await userEvent.keyboard('{End}');
+    await waitFor(() => expect(Number(active()?.getAttribute('aria-posinset'))).toBeGreaterThanOrEqual(100));
+    const box = list.getBoundingClientRect();
+    const row = active()!.getBoundingClientRect();
+    await expect(row.top).toBeGreaterThanOrEqual(box.top - 1);
+    await expect(row.bottom).toBeLessThanOrEqual(box.bottom + 1);
+    await expect(rows(canvasElement).length).toBeLessThan(40);
+    await userEvent.keyboard('{Home}');
+    await waitFor(() => expect(active()?.getAttribute('aria-posinset')).toBe('1'));
+    await expect(list.scrollTop).toBe(0);
   },
 };
 
@@ -216,5 +247,13 @@ export const LoadError: Story = {
     await expect(await within(canvasElement).findByRole('alert')).toHaveTextContent(
       'The deliveries could not be loaded.',
     );
+  },
+};
+
+/** The logs in a 360 px side panel: filters stack and rows keep their status, ids and time. */
+export const Narrow: Story = {
+  decorators: [narrowPanel],
+  play: async ({ canvasElement }) => {
+    await expectFitsNarrowPanel(canvasElement);
   },
 };

@@ -1,13 +1,14 @@
-import type { DeliveryPage, DeliverySummary } from '@segment-webhook/core/contract';
+import { backoffDelay, type DeliveryPage, type DeliverySummary } from '@segment-webhook/core/contract';
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { ReactNode } from 'react';
 import { describe, expect, it } from 'vitest';
 import { segmentWebhookKeys } from '../../api/queries';
 import { createFakeApi, createTestQueryClient, FAKE_NOW, type FakeSeed } from '../../fake';
+import { defaultMessages } from '../../messages';
 import { SegmentWebhookProvider } from '../../provider';
 import { isOutsideDeduplicationWindow } from './DeliveryDetailPanel';
-import { DELIVERY_ROW_HEIGHT } from './DeliveryList';
+import { DELIVERY_ROW_HEIGHT, deliveryStatusLabel } from './DeliveryList';
 import { applyDeliveryChange, DeliveryLogs, liveRetryDelay } from './DeliveryLogs';
 
 function setup(ui: ReactNode, seed: FakeSeed = {}) {
@@ -276,16 +277,29 @@ describe('applyDeliveryChange', () => {
 });
 
 describe('liveRetryDelay', () => {
-  it('doubles per failure in a row up to the cap, drawn in the upper half of each step', () => {
+  it('is core’s backoff: doubles per failure in a row, drawn between 1× and 2×, up to the cap', () => {
     const low = () => 0;
     const high = () => 0.999_999;
     expect([1, 2, 3, 4, 5, 6, 7].map((n) => liveRetryDelay(n, 1_000, 30_000, low))).toEqual([
-      500, 1_000, 2_000, 4_000, 8_000, 15_000, 15_000,
-    ]);
-    expect([1, 2, 3, 4, 5, 6, 7].map((n) => liveRetryDelay(n, 1_000, 30_000, high))).toEqual([
       1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000,
     ]);
+    expect([1, 2, 3, 4, 5, 6, 7].map((n) => liveRetryDelay(n, 1_000, 30_000, high))).toEqual([
+      2_000, 4_000, 8_000, 16_000, 30_000, 30_000, 30_000,
+    ]);
+    for (const failures of [1, 3, 9]) {
+      expect(liveRetryDelay(failures, 700, 20_000, () => 0.3)).toBe(
+        backoffDelay({ baseDelayMs: 700, factor: 2, maxDelayMs: 20_000 }, failures - 1, () => 0.3),
+      );
+    }
     // A long outage stays at the cap (no overflow).
     expect(liveRetryDelay(10_000, 1_000, 30_000, high)).toBe(30_000);
+  });
+});
+
+describe('deliveryStatusLabel', () => {
+  it('says Held for every delivery the server holds: retrying ones too (core’s isHeld)', () => {
+    expect(deliveryStatusLabel({ status: 'retrying', heldReason: 'disconnected' }, defaultMessages)).toBe('Held');
+    expect(deliveryStatusLabel({ status: 'pending', heldReason: 'needs_attention' }, defaultMessages)).toBe('Held');
+    expect(deliveryStatusLabel({ status: 'retrying', heldReason: null }, defaultMessages)).toBe('Retrying');
   });
 });

@@ -1,9 +1,12 @@
 import {
+  backoffDelay,
   DEDUPLICATION_WINDOW_MS,
   type DeliveryChange,
   type DeliveryPage,
   type DeliveryStatus,
   type DeliverySummary,
+  deliveryFilterFromQuery,
+  deliveryMatchesFilter,
 } from '@segment-webhook/core/contract';
 import {
   type InfiniteData,
@@ -47,8 +50,9 @@ export interface DeliveryLogsProps extends Omit<ComponentPropsWithoutRef<'sectio
   /** Delay before a typed search is applied, in ms. Default: 300. */
   searchDelayMs?: number;
   /**
-   * Delay before a dropped live feed first reconnects, in ms; each failure in a row doubles it (with
-   * jitter, so many tabs do not come back at once) up to `liveRetryMaxMs`. Default: 1,000.
+   * Delay before a dropped live feed first reconnects, in ms, before jitter; each failure in a row doubles
+   * it (drawn between 1× and 2×, so many tabs do not come back at once) up to `liveRetryMaxMs`. Default: the
+   * server's `retry:` hint when its stream sent one, else 1,000.
    */
   liveRetryMs?: number;
   /** The longest wait between reconnection attempts, in ms. Default: 30,000. */
@@ -58,21 +62,12 @@ export interface DeliveryLogsProps extends Omit<ComponentPropsWithoutRef<'sectio
 }
 
 /**
- * The wait before reconnection attempt `failures` (1 for the first) of a dropped live feed: `baseMs`
- * doubled per failure in a row, capped at `maxMs`, then drawn in its upper half ("equal jitter") so that
- * many clients dropped together spread out. `random` returns [0, 1).
+ * The wait before reconnection attempt `failures` (1 for the first) of a dropped live feed: core's one
+ * backoff (`backoffDelay`: `baseMs` doubled per failure in a row, drawn between 1× and 2× so that many
+ * clients dropped together spread out, capped at `maxMs`). `random` returns [0, 1).
  */
 export function liveRetryDelay(failures: number, baseMs: number, maxMs: number, random: () => number = Math.random) {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, Math.min(30, failures - 1)));
-  return Math.round(ceiling / 2 + random() * (ceiling / 2));
-}
-
-function matches(delivery: DeliverySummary, filters: DeliveryFilters): boolean {
-  return (
-    (!filters.status || delivery.status === filters.status) &&
-    (!filters.personId || delivery.personId === filters.personId) &&
-    (!filters.eventId || delivery.eventId === filters.eventId)
-  );
+  return backoffDelay({ baseDelayMs: baseMs, factor: 2, maxDelayMs: maxMs }, failures - 1, random);
 }
 
 /** Whether `a` is an older version of the same delivery than `b` (by `updatedAt`, then attempts). */
@@ -94,7 +89,7 @@ export function applyDeliveryChange(
 ): InfiniteData<DeliveryPage, string | null> | undefined {
   if (!data) return data;
   const { delivery } = change;
-  const fits = matches(delivery, filters);
+  const fits = deliveryMatchesFilter(delivery, deliveryFilterFromQuery(filters));
   let found = false;
   const pages = data.pages.map((page) => {
     const index = page.items.findIndex((item) => item.id === delivery.id);
@@ -125,7 +120,7 @@ export function DeliveryLogs({
   defaultSelectedId = null,
   defaultLive = false,
   searchDelayMs = 300,
-  liveRetryMs = 1_000,
+  liveRetryMs,
   liveRetryMaxMs = 30_000,
   now,
   className,
@@ -218,35 +213,48 @@ export function DeliveryLogs({
     let timer: ReturnType<typeof setTimeout> | undefined;
     let dropped = false;
     let failures = 0;
+    // What the server said on earlier connections: its reconnection delay and the last event seen
+    // (sent back as Last-Event-ID, as EventSource does).
+    let serverRetryMs: number | undefined;
+    let lastEventId: string | undefined;
     const connect = () => {
       setLiveState('connecting');
-      stop = api.streamDeliveries(webhookId, {
-        onOpen: () => {
-          failures = 0;
-          setLiveState('open');
-          if (dropped) void queryClient.invalidateQueries({ queryKey: key });
+      stop = api.streamDeliveries(
+        webhookId,
+        {
+          onOpen: () => {
+            failures = 0;
+            setLiveState('open');
+            if (dropped) void queryClient.invalidateQueries({ queryKey: key });
+          },
+          onRetry: (ms) => {
+            serverRetryMs = ms;
+          },
+          onError: () => {
+            dropped = true;
+            failures += 1;
+            setLiveState('error');
+            const baseMs = liveRetryMs ?? serverRetryMs ?? 1_000;
+            timer = setTimeout(connect, liveRetryDelay(failures, baseMs, liveRetryMaxMs));
+          },
+          onChange: (change, eventId) => {
+            lastEventId = eventId;
+            liveChanges.current.push({ at: Date.now(), change });
+            if (liveChanges.current.length > 500) liveChanges.current.splice(0, 250);
+            applyingLive.current = true;
+            try {
+              queryClient.setQueryData<InfiniteData<DeliveryPage, string | null>>(key, (data) =>
+                applyDeliveryChange(data, change, filters),
+              );
+            } finally {
+              applyingLive.current = false;
+            }
+            const detailKey = segmentWebhookKeys.delivery(webhookId, change.delivery.id);
+            if (queryClient.getQueryData(detailKey)) void queryClient.invalidateQueries({ queryKey: detailKey });
+          },
         },
-        onError: () => {
-          dropped = true;
-          failures += 1;
-          setLiveState('error');
-          timer = setTimeout(connect, liveRetryDelay(failures, liveRetryMs, liveRetryMaxMs));
-        },
-        onChange: (change) => {
-          liveChanges.current.push({ at: Date.now(), change });
-          if (liveChanges.current.length > 500) liveChanges.current.splice(0, 250);
-          applyingLive.current = true;
-          try {
-            queryClient.setQueryData<InfiniteData<DeliveryPage, string | null>>(key, (data) =>
-              applyDeliveryChange(data, change, filters),
-            );
-          } finally {
-            applyingLive.current = false;
-          }
-          const detailKey = segmentWebhookKeys.delivery(webhookId, change.delivery.id);
-          if (queryClient.getQueryData(detailKey)) void queryClient.invalidateQueries({ queryKey: detailKey });
-        },
-      });
+        lastEventId !== undefined ? { lastEventId } : undefined,
+      );
     };
     connect();
     return () => {

@@ -23,6 +23,16 @@ function Standalone({ initial = [], ...props }: Props) {
 
 const meta = {
   title: 'Components/FieldsEditor',
+  tags: ['autodocs'],
+  parameters: {
+    docs: {
+      propsOf: FieldsEditor,
+      description: {
+        component:
+          'Edits the extra fields of a Segment message (a key with a constant or a person or activity attribute) inside a react-hook-form form. Use it inside a form that configures a webhook; SegmentWebhookSetup and the Settings tab embed it.',
+      },
+    },
+  },
   component: Standalone,
 } satisfies Meta<typeof Standalone>;
 export default meta;

@@ -17,6 +17,17 @@ function Harness(props: Omit<LifecycleDialogProps, 'open' | 'onOpenChange'>) {
 
 const meta = {
   title: 'Components/LifecycleDialogs',
+  tags: ['autodocs'],
+  parameters: {
+    docs: {
+      story: { height: '420px' },
+      propsOf: LifecycleDialog,
+      description: {
+        component:
+          "The confirmation of a lifecycle step (disconnect, reconnect, archive, unarchive, delete) as an alert dialog that focuses Cancel. Use it whenever a user changes a webhook's status; DataSourceView opens it from its Actions menu.",
+      },
+    },
+  },
   component: Harness,
   args: { action: 'disconnect', webhookName: 'Orders to Segment', onConfirm: fn(async () => {}) },
 } satisfies Meta<typeof Harness>;

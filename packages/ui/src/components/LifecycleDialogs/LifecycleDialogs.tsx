@@ -1,26 +1,16 @@
-import type { WebhookStatus } from '@segment-webhook/core/contract';
+import { allowedLifecycleActions, type LifecycleAction } from '@segment-webhook/core/contract';
 import { type ReactNode, useEffect, useId, useState } from 'react';
 import { AlertDialog, Field, TextInput } from '../../primitives';
 import { useMessages } from '../../provider';
 
-/** A lifecycle transition the user confirms in a {@link LifecycleDialog}. */
-export type LifecycleDialogAction = 'disconnect' | 'reconnect' | 'archive' | 'unarchive' | 'delete';
+/** A lifecycle transition the user confirms in a {@link LifecycleDialog} (core's `LifecycleAction`). */
+export type LifecycleDialogAction = LifecycleAction;
 
-/** Which transitions a webhook in `status` allows (active ⇄ disconnected ⇄ archived; delete only from archived). */
-export function allowedLifecycleActions(status: WebhookStatus): LifecycleDialogAction[] {
-  switch (status) {
-    case 'active':
-      return ['disconnect'];
-    case 'disconnected':
-      return ['reconnect', 'archive'];
-    case 'archived':
-      return ['unarchive', 'delete'];
-    default: {
-      const never: never = status;
-      throw new Error(`Unknown status ${String(never)}`);
-    }
-  }
-}
+/**
+ * Which transitions a webhook in a status allows: core's lifecycle table (active ⇄ disconnected ⇄ archived;
+ * delete only from archived), the same one the service enforces.
+ */
+export { allowedLifecycleActions };
 
 type Messages = ReturnType<typeof useMessages>;
 

@@ -2,10 +2,20 @@ import type { Overview } from '@segment-webhook/core/contract';
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
 import type { FakeApi } from '../../fake';
+import { expectFitsNarrowPanel, narrowPanel } from '../../test/narrow';
 import { OverviewPanel, WebhookOverview } from './Overview';
 
 const meta = {
   title: 'Components/Overview',
+  tags: ['autodocs'],
+  parameters: {
+    docs: {
+      description: {
+        component:
+          "Delivery volume, success rate, lag and counts of one webhook over 24 hours, 7 or 30 days. Use it as the first tab of a webhook's page, or on a host's dashboard.",
+      },
+    },
+  },
   component: WebhookOverview,
   args: { webhookId: 'wh_orders' },
 } satisfies Meta<typeof WebhookOverview>;
@@ -84,5 +94,13 @@ export const Presentational: StoryObj<typeof OverviewPanel> = {
   render: () => <OverviewPanel overview={sample} range="7d" onRangeChange={() => {}} />,
   play: async ({ canvasElement }) => {
     await expect(within(canvasElement).getByText('99.3%')).toBeVisible();
+  },
+};
+
+/** The overview in a 360 px side panel: metrics stack and the chart shrinks. */
+export const Narrow: Story = {
+  decorators: [narrowPanel],
+  play: async ({ canvasElement }) => {
+    await expectFitsNarrowPanel(canvasElement);
   },
 };

@@ -1,10 +1,20 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, fn, userEvent, waitFor, within } from 'storybook/test';
 import type { FakeApi } from '../../fake';
+import { expectFitsNarrowPanel, narrowPanel } from '../../test/narrow';
 import { SegmentWebhookSetup } from './SegmentWebhookSetup';
 
 const meta = {
   title: 'Components/SegmentWebhookSetup',
+  tags: ['autodocs'],
+  parameters: {
+    docs: {
+      description: {
+        component:
+          'The form that creates a Segment webhook, with a live preview of the message and a Test button. Use it as the setup page a user reaches from New data source.',
+      },
+    },
+  },
   component: SegmentWebhookSetup,
   args: { onCreated: fn(), onCancel: fn() },
 } satisfies Meta<typeof SegmentWebhookSetup>;
@@ -199,3 +209,11 @@ export const Disabled: Story = {
 
 /** Dark theme. */
 export const Dark: Story = { globals: { theme: 'dark' } };
+
+/** The setup form in a 360 px side panel: fields, preview and buttons fit the width. */
+export const Narrow: Story = {
+  decorators: [narrowPanel],
+  play: async ({ canvasElement }) => {
+    await expectFitsNarrowPanel(canvasElement, 'idle');
+  },
+};

@@ -1,10 +1,20 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, fn, userEvent, within } from 'storybook/test';
 import { sampleWebhooks } from '../../fake';
+import { expectFitsNarrowPanel, narrowPanel } from '../../test/narrow';
 import { SendToWebhookAction } from './SendToWebhookAction';
 
 const meta = {
   title: 'Components/SendToWebhookAction',
+  tags: ['autodocs'],
+  parameters: {
+    docs: {
+      description: {
+        component:
+          "The editor of a Send to webhook step: choose the webhook and preview the message it will send. Use it inside the host's automation or journey builder.",
+      },
+    },
+  },
   component: SendToWebhookAction,
   args: { onChange: fn() },
   decorators: [
@@ -78,3 +88,11 @@ export const ErrorState: Story = {
 
 /** Disabled with a webhook chosen. */
 export const Disabled: Story = { args: { value: 'wh_orders', disabled: true } };
+
+/** The action editor in a 360 px side panel. */
+export const Narrow: Story = {
+  decorators: [narrowPanel],
+  play: async ({ canvasElement }) => {
+    await expectFitsNarrowPanel(canvasElement);
+  },
+};

@@ -1,0 +1,606 @@
+/**
+ * The delivery worker: claims due deliveries from the store's outbox with a lease, sends them to Segment
+ * in batches grouped per (write key, region), and records every outcome. Any number of workers, in any
+ * number of processes, may share one store. Browser-safe: the platform's Segment client and write-key
+ * cipher are passed in (see `createDeliveryWorker` for Node and `@segment-webhook/core/browser`).
+ */
+import { backoffDelay } from '../contract/rules';
+import type { WriteKeyCipherLike } from '../crypto/web-cipher';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../segment/retry';
+import type { MessageResult, SegmentClient } from '../segment/types';
+import { uuidv4 } from '../service/ids';
+import { type Logger, silentLogger } from '../service/logger';
+import type { AttemptCompletion, BatchResult, ClaimedDelivery, Store } from '../store/types';
+import { createRateBudget } from './rate-budget';
+
+/** Default most deliveries claimed (and sent) per round: 500. */
+export const DEFAULT_BATCH_SIZE = 500;
+/** Default rounds in flight at once: 4. */
+export const DEFAULT_CONCURRENCY = 4;
+/**
+ * Default lease on claimed deliveries: 60 s (several client timeouts, for split and bisected batches). A
+ * lease that runs out early only causes a repeat with the same messageId, which Segment de-duplicates.
+ */
+export const DEFAULT_LEASE_MS = 60_000;
+/** Default fallback poll when no wake-up arrives: 1 s. */
+export const DEFAULT_POLL_INTERVAL_MS = 1000;
+/** Default consecutive refused batches that make a webhook need attention: 5. */
+export const DEFAULT_NEEDS_ATTENTION_AFTER = 5;
+/**
+ * Default requests per second per write key and worker: 250 (Segment allows about 1,000 per workspace; a
+ * 429 beyond that pauses the key for every worker).
+ */
+export const DEFAULT_REQUESTS_PER_SECOND_PER_KEY = 250;
+/** Default age after which the worker prunes finished deliveries: 30 days. */
+export const DEFAULT_WORKER_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+/** Default interval between two prunes: 1 hour. */
+export const DEFAULT_PRUNE_INTERVAL_MS = 60 * 60 * 1000;
+
+/**
+ * Options of a delivery worker shared by every platform (see `createDeliveryWorker`, and the browser-safe
+ * one of `@segment-webhook/core/browser`, which adds the Segment client and the write-key cipher).
+ */
+export interface DeliveryWorkerBaseOptions {
+  /** The store the service writes to. */
+  store: Store;
+  /** Backoff and limits; missing fields come from `DEFAULT_RETRY_POLICY` (500 ms × 2ⁿ up to 60 s, 10 attempts, 12 h). */
+  retryPolicy?: Partial<RetryPolicy>;
+  /** Most deliveries claimed per round. Default 500. */
+  batchSize?: number;
+  /** Rounds (claim → send → record) in flight at once. Default 4. */
+  concurrency?: number;
+  /** Lease on claimed deliveries, in ms; a crashed worker's deliveries are claimed again after it. Default 60_000. */
+  leaseMs?: number;
+  /** Fallback poll interval when idle, in ms (wake-ups make new work go out at once). Default 1000. */
+  pollIntervalMs?: number;
+  /** Consecutive permanently refused batches after which a webhook needs attention. Default 5. */
+  needsAttentionAfter?: number;
+  /** Requests per second per write key in this worker (a token bucket with that burst). Default 250. */
+  requestsPerSecondPerKey?: number;
+  /**
+   * Finished deliveries older than this are pruned while the worker runs (at start, then every
+   * `pruneIntervalMs`), in batches of 1,000; null turns pruning off. Default 30 days.
+   */
+  retentionMs?: number | null;
+  /** Interval between two prunes, in ms. Default 1 hour. */
+  pruneIntervalMs?: number;
+  /** Default: silent. */
+  logger?: Logger;
+  /** The clock, in ms since the epoch. Default `Date.now`. */
+  now?: () => number;
+  /** Jitter source for the backoff, [0, 1). Default `Math.random`. */
+  random?: () => number;
+  /** This worker's lease owner id. Default a random UUID. */
+  workerId?: string;
+  /**
+   * Most deliveries handed off in memory ({@link DeliveryWorker.reserve}) waiting to be sent; beyond it the
+   * service inserts them due and they are claimed from the store as usual. Default `batchSize × concurrency`.
+   */
+  maxHandoff?: number;
+}
+
+/** A running (or startable) delivery worker. */
+export interface DeliveryWorker {
+  /** The lease owner id. */
+  readonly id: string;
+  /** The lease on claimed deliveries, in ms (also the lease of deliveries handed off at insert). */
+  readonly leaseMs: number;
+  /**
+   * In-process hand-off (claim at insert), used by the service's `worker` option: reserves room for up to
+   * `count` deliveries in the worker's memory and returns how many it may take (0 when stopped or full).
+   * The caller then inserts that many already leased to {@link DeliveryWorker.id}
+   * (`store.insertDeliveries(rows, { lease })`) and must call {@link DeliveryWorker.accept} with the
+   * result, also on failure (with none), to give back the reservation.
+   */
+  reserve(count: number): number;
+  /**
+   * Takes deliveries leased to this worker at insert (at most the `reserved` count) and sends them like
+   * claimed ones, without a claim query; frees the rest of the reservation. When the worker has stopped,
+   * it releases their leases instead.
+   */
+  accept(claimed: readonly ClaimedDelivery[], reserved: number): void;
+  /** Starts the loop (idempotent). It runs until {@link DeliveryWorker.stop}. */
+  start(): void;
+  /**
+   * Graceful stop: claims nothing more, lets the requests in flight finish and record their outcomes, then
+   * releases any remaining leases. Closes the default client.
+   */
+  stop(): Promise<void>;
+  /**
+   * One round without the loop (tests, cron-style hosts): claims up to `batchSize` due deliveries, sends
+   * them and records the outcomes. Resolves to how many were claimed.
+   */
+  runOnce(): Promise<number>;
+}
+
+function describeAttempt(result: MessageResult): string {
+  const { attempt } = result;
+  if (attempt.error) return attempt.error;
+  if (attempt.httpStatus !== null) return `HTTP ${attempt.httpStatus}`;
+  return 'No answer';
+}
+
+/** The platform's parts of a worker: the Segment client and how write keys are decrypted. */
+export interface WorkerParts {
+  client: SegmentClient;
+  /** Whether `stop()` closes the client (the worker made it). */
+  ownsClient: boolean;
+  cipher: WriteKeyCipherLike;
+}
+
+/** Lets the event loop run (between prune batches): `setImmediate` where there is one, else a 0 ms timer. */
+const yieldToEventLoop = (): Promise<void> =>
+  new Promise((resolve) => {
+    if (typeof setImmediate === 'function') setImmediate(resolve);
+    else setTimeout(resolve, 0);
+  });
+
+/**
+ * Creates a delivery worker with the platform's parts (`createDeliveryWorker` for Node and the
+ * browser-safe one call it). Call `start()`; it wakes at once on new work (the store's `onWork`), so a
+ * lone event goes out immediately, and under load each round claims what accumulated (adaptive batching).
+ * Outcomes: delivered; retried with the policy's backoff or the server's `Retry-After`; failed when Segment
+ * refuses permanently or the attempts or age run out. A 429 pauses the write key (for every webhook with
+ * that key, in every process) without counting as an attempt. Write key and region are read at claim time.
+ */
+export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: WorkerParts): DeliveryWorker {
+  const { store } = options;
+  const { cipher, client, ownsClient } = parts;
+  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retryPolicy };
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+  const threshold = options.needsAttentionAfter ?? DEFAULT_NEEDS_ATTENTION_AFTER;
+  const logger = options.logger ?? silentLogger;
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  const id = options.workerId ?? `worker-${uuidv4()}`;
+  const budget = createRateBudget(options.requestsPerSecondPerKey ?? DEFAULT_REQUESTS_PER_SECOND_PER_KEY);
+
+  let running = false;
+  let loopDone: Promise<void> | null = null;
+  const inFlight = new Set<Promise<void>>();
+  let woken = false;
+  let wakeWaiter: (() => void) | null = null;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let timerAt = Number.POSITIVE_INFINITY;
+  let unsubscribe: (() => void) | null = null;
+  let migrated: Promise<void> | null = null;
+  const retentionMs = options.retentionMs === undefined ? DEFAULT_WORKER_RETENTION_MS : options.retentionMs;
+  const pruneIntervalMs = options.pruneIntervalMs ?? DEFAULT_PRUNE_INTERVAL_MS;
+  let pruneTimer: ReturnType<typeof setInterval> | null = null;
+  let pruning: Promise<void> | null = null;
+  /** Deliveries leased at insert and handed over in memory, waiting for a round. */
+  let handoff: ClaimedDelivery[] = [];
+  let reserved = 0;
+  const maxHandoff = Math.max(0, options.maxHandoff ?? batchSize * concurrency);
+  /** When this worker last asked the store for due deliveries (the hand-off never starves the store). */
+  let lastStoreClaim = Number.NEGATIVE_INFINITY;
+  let storeHadMore = false;
+  /** Per write key and region, the group waiting for that key's rate budget (see `sendGroup`). */
+  const waitingForBudget = new Map<string, ClaimedDelivery[]>();
+  /** Decrypted write keys by ciphertext, briefly (a key fixed in the store has a new ciphertext). */
+  const keyCache = new Map<string, { key: string; until: number }>();
+  const KEY_CACHE_MS = 60_000;
+
+  /** The write key, from the cache or the cipher; a promise only when an asynchronous cipher must decrypt. */
+  function decryptKey(ciphertext: string): string | Promise<string> {
+    const at = now();
+    const cached = keyCache.get(ciphertext);
+    if (cached && cached.until > at) return cached.key;
+    const remember = (key: string) => {
+      if (keyCache.size >= 1000) keyCache.clear();
+      keyCache.set(ciphertext, { key, until: at + KEY_CACHE_MS });
+      return key;
+    };
+    const key = cipher.decrypt(ciphertext);
+    return typeof key === 'string' ? remember(key) : key.then(remember);
+  }
+
+  /** Deletes old finished deliveries in bounded batches, yielding between them so deliveries keep flowing. */
+  function prune(): void {
+    if (retentionMs === null || pruning || !running) return;
+    pruning = (async () => {
+      await ready();
+      const olderThan = now() - retentionMs;
+      let total = 0;
+      for (;;) {
+        const removed = await store.pruneDeliveries(olderThan, 1000);
+        total += removed;
+        if (removed < 1000 || !running) break;
+        await yieldToEventLoop();
+      }
+      if (total > 0) logger.info('Old deliveries pruned', { count: total });
+    })()
+      .catch((error: unknown) => {
+        logger.error('Pruning old deliveries failed', {
+          error: error instanceof Error ? error.message : String(error),
+        });
+      })
+      .finally(() => {
+        pruning = null;
+      });
+  }
+
+  const ready = (): Promise<void> => {
+    migrated ??= store.migrate().catch((error: unknown) => {
+      migrated = null;
+      throw error;
+    });
+    return migrated;
+  };
+
+  function wake(): void {
+    woken = true;
+    const waiter = wakeWaiter;
+    wakeWaiter = null;
+    waiter?.();
+  }
+
+  /** Waits for a wake-up or `ms`, whichever comes first; returns at once if one came meanwhile. */
+  function idle(ms: number): Promise<void> {
+    if (woken || !running || handoff.length > 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timeout = setTimeout(() => {
+        wakeWaiter = null;
+        resolve();
+      }, ms);
+      wakeWaiter = () => {
+        clearTimeout(timeout);
+        resolve();
+      };
+    });
+  }
+
+  /** Wakes the loop at `at` (a retry or the end of a pause this worker scheduled). */
+  function wakeAt(at: number): void {
+    if (!running || at >= timerAt) return;
+    if (timer) clearTimeout(timer);
+    timerAt = at;
+    timer = setTimeout(
+      () => {
+        timer = null;
+        timerAt = Number.POSITIVE_INFINITY;
+        wake();
+      },
+      Math.max(0, at - now()),
+    );
+    timer.unref?.();
+  }
+
+  function outcomeFor(delivery: ClaimedDelivery, result: MessageResult, sentAt: number): AttemptCompletion {
+    const attempt = {
+      number: delivery.attemptCount + 1,
+      at: sentAt,
+      httpStatus: result.attempt.httpStatus,
+      latencyMs: result.attempt.latencyMs,
+      responseBody: result.attempt.responseBody,
+    };
+    const { outcome } = result;
+    switch (outcome.kind) {
+      case 'delivered':
+        return {
+          deliveryId: delivery.id,
+          attempt: { ...attempt, outcome: 'delivered', error: null },
+          counted: true,
+          status: 'delivered',
+          nextAttemptAt: null,
+          lastError: null,
+        };
+      case 'failed':
+        return {
+          deliveryId: delivery.id,
+          attempt: { ...attempt, outcome: 'failed', error: outcome.reason },
+          counted: true,
+          status: 'failed',
+          nextAttemptAt: null,
+          lastError: outcome.reason,
+        };
+      case 'retry': {
+        const error = describeAttempt(result);
+        // A 429 is Segment pacing us, not the message failing: it does not use up an attempt.
+        const counted = !outcome.rateLimited;
+        const attempts = delivery.countedAttempts + (counted ? 1 : 0);
+        const delay = outcome.retryAfterMs ?? backoffDelay(policy, Math.max(0, attempts - 1), random);
+        // Whole milliseconds at the store boundary, whatever the clock, policy or header produced.
+        const at = Math.ceil(now());
+        let giveUp: string | null = null;
+        if (attempts >= policy.maxAttempts) giveUp = `Gave up after ${attempts} attempts: ${error}`;
+        else if (at + delay - delivery.cycleStartedAt > policy.maxAgeMs) {
+          giveUp = `Gave up after the maximum age of ${Math.round(policy.maxAgeMs / 60_000)} min: ${error}`;
+        }
+        if (giveUp) {
+          return {
+            deliveryId: delivery.id,
+            attempt: { ...attempt, outcome: 'failed', error },
+            counted,
+            status: 'failed',
+            nextAttemptAt: null,
+            lastError: giveUp,
+          };
+        }
+        return {
+          deliveryId: delivery.id,
+          attempt: { ...attempt, outcome: 'retry', error },
+          counted,
+          status: 'retrying',
+          nextAttemptAt: Math.ceil(at + delay),
+          lastError: error,
+        };
+      }
+    }
+  }
+
+  /** Sends one group of deliveries that share a write key and region, and records the outcomes. */
+  async function sendGroup(group: ClaimedDelivery[]): Promise<void> {
+    const first = group[0]!;
+    const fingerprint = first.writeKeyFingerprint;
+    let writeKey: string;
+    try {
+      // A synchronous cipher (Node's) keeps this step synchronous: no extra turn on the hot path.
+      const key = decryptKey(first.writeKeyCiphertext);
+      writeKey = typeof key === 'string' ? key : await key;
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : 'The write key could not be decrypted.';
+      logger.error('A webhook’s write key could not be decrypted; its deliveries failed', {
+        webhookIds: [...new Set(group.map((d) => d.webhookId))],
+      });
+      const at = now();
+      await store.completeAttempts(
+        id,
+        group.map((d) => ({
+          deliveryId: d.id,
+          attempt: {
+            number: d.attemptCount + 1,
+            at,
+            httpStatus: null,
+            latencyMs: 0,
+            outcome: 'failed',
+            error: reason,
+            responseBody: null,
+          },
+          counted: true,
+          status: 'failed',
+          nextAttemptAt: null,
+          lastError: reason,
+        })),
+        at,
+      );
+      return;
+    }
+
+    // A key out of rate budget: what is dispatched for it while one group waits joins that group (up to
+    // a batch), so the wait fills one request instead of queueing more small ones behind it.
+    const waitKey = `${fingerprint}\u0000${first.region}`;
+    const waiting = waitingForBudget.get(waitKey);
+    if (waiting && waiting.length + group.length <= batchSize) {
+      for (const delivery of group) waiting.push(delivery);
+      return;
+    }
+    waitingForBudget.set(waitKey, group);
+    try {
+      await budget.acquire(fingerprint);
+    } finally {
+      if (waitingForBudget.get(waitKey) === group) waitingForBudget.delete(waitKey);
+    }
+    const sentAt = now();
+    const report = await client.send({
+      writeKey,
+      region: first.region,
+      messages: group.map((d) => d.message),
+      json: group.map((d) => d.messageJson),
+      retryCount: Math.max(...group.map((d) => d.attemptCount)),
+    });
+
+    const completions: AttemptCompletion[] = [];
+    let pauseUntil: number | null = null;
+    const perWebhook = new Map<string, { delivered: number; failed: number; total: number; last: string | null }>();
+    group.forEach((delivery, index) => {
+      const result = report.results[index];
+      if (!result) return; // Not sent: the lease expires and it is claimed again.
+      const completion = outcomeFor(delivery, result, sentAt);
+      completions.push(completion);
+      if (result.outcome.kind === 'retry' && result.outcome.rateLimited) {
+        pauseUntil = Math.max(pauseUntil ?? 0, completion.nextAttemptAt ?? now());
+      }
+      const stats = perWebhook.get(delivery.webhookId) ?? { delivered: 0, failed: 0, total: 0, last: null };
+      stats.total += 1;
+      if (result.outcome.kind === 'delivered') stats.delivered += 1;
+      if (result.outcome.kind === 'failed') {
+        stats.failed += 1;
+        stats.last = result.attempt.httpStatus
+          ? `HTTP ${result.attempt.httpStatus}${result.attempt.responseBody ? ` “${result.attempt.responseBody.slice(0, 200)}”` : ''}`
+          : result.outcome.reason;
+      }
+      perWebhook.set(delivery.webhookId, stats);
+    });
+
+    if (pauseUntil !== null) {
+      await store.pauseWriteKey(fingerprint, pauseUntil);
+      logger.warn('Segment rate-limited a write key; its deliveries are paused', {
+        pausedUntil: new Date(pauseUntil).toISOString(),
+        webhookIds: [...perWebhook.keys()],
+      });
+    }
+    await store.completeAttempts(id, completions, now());
+
+    // Delivered batches reset the refused count in completeAttempts; only refusals are recorded here.
+    const batches: BatchResult[] = [];
+    for (const [webhookId, stats] of perWebhook) {
+      if (stats.delivered === 0 && stats.failed === stats.total) {
+        batches.push({
+          webhookId,
+          refused: true,
+          reason: `Segment refused every message of the last ${threshold} batch${threshold === 1 ? '' : 'es'} (last answer: ${stats.last}). Check the write key, region and fields, then save or resume.`,
+        });
+      }
+    }
+    if (batches.length > 0) {
+      const tipped = await store.recordBatches(batches, threshold, now());
+      for (const webhookId of tipped) {
+        logger.warn('Segment webhook needs attention: its new deliveries are held', { webhookId });
+      }
+    }
+    const next = completions.reduce(
+      (min, c) => (c.status === 'retrying' && c.nextAttemptAt !== null ? Math.min(min, c.nextAttemptAt) : min),
+      Number.POSITIVE_INFINITY,
+    );
+    if (Number.isFinite(next)) wakeAt(next);
+  }
+
+  async function processClaim(claimed: ClaimedDelivery[]): Promise<void> {
+    const groups = new Map<string, ClaimedDelivery[]>();
+    for (const delivery of claimed) {
+      const key = `${delivery.writeKeyFingerprint}\u0000${delivery.region}`;
+      const list = groups.get(key);
+      if (list) list.push(delivery);
+      else groups.set(key, [delivery]);
+    }
+    await Promise.all(
+      [...groups.values()].map((group) =>
+        sendGroup(group).catch((error: unknown) => {
+          // The leases expire and the deliveries are claimed again (same messageId: Segment de-duplicates).
+          logger.error('Delivering a batch failed; it will be claimed again after its lease', {
+            error: error instanceof Error ? error.message : String(error),
+            deliveries: group.length,
+          });
+        }),
+      ),
+    );
+  }
+
+  async function claim(): Promise<ClaimedDelivery[]> {
+    await ready();
+    lastStoreClaim = now();
+    return store.claimDeliveries(id, lastStoreClaim, leaseMs, batchSize);
+  }
+
+  function takeHandoff(): ClaimedDelivery[] {
+    if (handoff.length <= batchSize) {
+      const taken = handoff;
+      handoff = [];
+      return taken;
+    }
+    return handoff.splice(0, batchSize);
+  }
+
+  function dispatch(claimed: ClaimedDelivery[]): void {
+    const task: Promise<void> = processClaim(claimed).finally(() => {
+      inFlight.delete(task);
+    });
+    inFlight.add(task);
+  }
+
+  async function loop(): Promise<void> {
+    while (running) {
+      if (inFlight.size >= concurrency) {
+        await Promise.race(inFlight);
+        continue;
+      }
+      // The store is asked when it signalled work, when its last claim found some (there may be more),
+      // or when a poll interval passed; otherwise hand-offs go out, or the loop waits for either.
+      const sinceClaim = now() - lastStoreClaim;
+      if (!woken && !storeHadMore && sinceClaim < pollIntervalMs) {
+        if (handoff.length > 0) dispatch(takeHandoff());
+        else await idle(pollIntervalMs - sinceClaim);
+        continue;
+      }
+      woken = false;
+      let claimed: ClaimedDelivery[];
+      try {
+        claimed = await claim();
+      } catch (error) {
+        storeHadMore = false;
+        logger.error('Claiming deliveries failed; retrying', {
+          error: error instanceof Error ? error.message : String(error),
+        });
+        if (handoff.length > 0) dispatch(takeHandoff());
+        else await idle(pollIntervalMs);
+        continue;
+      }
+      storeHadMore = claimed.length > 0;
+      if (claimed.length === 0) {
+        if (handoff.length > 0) dispatch(takeHandoff());
+        else await idle(pollIntervalMs);
+        continue;
+      }
+      dispatch(claimed);
+    }
+  }
+
+  const worker: DeliveryWorker = {
+    id,
+    leaseMs,
+    reserve(count) {
+      if (!running || count <= 0) return 0;
+      const granted = Math.max(0, Math.min(count, maxHandoff - handoff.length - reserved));
+      reserved += granted;
+      return granted;
+    },
+    accept(claimed, count) {
+      reserved = Math.max(0, reserved - count);
+      if (claimed.length === 0) return;
+      if (!running) {
+        // Stopped meanwhile: give the leases back so any worker takes them now rather than at expiry.
+        void store.releaseLeases(id, now()).catch(() => undefined);
+        return;
+      }
+      for (const delivery of claimed) handoff.push(delivery);
+      const waiter = wakeWaiter;
+      wakeWaiter = null;
+      waiter?.();
+    },
+    start() {
+      if (running) return;
+      running = true;
+      unsubscribe = store.onWork(wake);
+      if (retentionMs !== null) {
+        prune();
+        pruneTimer = setInterval(prune, pruneIntervalMs);
+        pruneTimer.unref?.();
+      }
+      loopDone = loop().catch((error: unknown) => {
+        logger.error('The delivery worker stopped unexpectedly', {
+          error: error instanceof Error ? error.message : String(error),
+        });
+      });
+    },
+
+    async stop() {
+      const wasRunning = running;
+      running = false;
+      unsubscribe?.();
+      unsubscribe = null;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      timerAt = Number.POSITIVE_INFINITY;
+      if (pruneTimer) clearInterval(pruneTimer);
+      pruneTimer = null;
+      wake();
+      await loopDone;
+      await pruning;
+      loopDone = null;
+      await Promise.allSettled([...inFlight]);
+      handoff = [];
+      if (wasRunning || migrated) {
+        try {
+          const released = await store.releaseLeases(id, now());
+          if (released > 0) logger.info('Delivery worker released its leases', { released });
+        } catch (error) {
+          logger.error('Releasing leases failed; they expire on their own', {
+            error: error instanceof Error ? error.message : String(error),
+          });
+        }
+      }
+      if (ownsClient) await client.close();
+    },
+
+    async runOnce() {
+      const claimed = handoff.length > 0 ? takeHandoff() : await claim();
+      if (claimed.length > 0) await processClaim(claimed);
+      return claimed.length;
+    },
+  };
+  return worker;
+}
