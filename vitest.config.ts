@@ -23,11 +23,16 @@ export default defineConfig({
   test: {
     projects: [
       {
-        // Node-side packages: core, stores, adapter, testing sink, demo server.
+        // Node-side packages: core, stores, server and adapters, testing sink, demo server, HTTP conformance.
         test: {
           name: 'node',
           environment: 'node',
-          include: ['packages/*/src/**/*.test.ts', 'apps/demo/server/**/*.test.ts', 'bench/**/*.test.ts'],
+          include: [
+            'packages/*/src/**/*.test.ts',
+            'apps/demo/server/**/*.test.ts',
+            'bench/**/*.test.ts',
+            'tests/**/*.test.ts',
+          ],
           exclude: ['packages/ui/**', '**/node_modules/**'],
           testTimeout: 30_000,
           hookTimeout: 60_000,

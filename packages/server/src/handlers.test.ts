@@ -2,8 +2,12 @@ import { createSegmentWebhookService } from '@segment-webhook/core';
 import { type DeliveryChange, SegmentWebhookError, webhookSchema } from '@segment-webhook/core/contract';
 import { sqliteStore } from '@segment-webhook/store-sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHandlers, type HandlerResult, type JsonResult, type StreamResult } from './handlers';
-import { CATALOG } from './test-harness';
+import { type Catalog, createHandlers, type HandlerResult, type JsonResult, type StreamResult } from './handlers';
+
+const CATALOG: Catalog = {
+  activities: [{ id: 'order-placed', name: 'Order placed' }],
+  fields: { person: [{ key: 'email', label: 'Email' }], activity: [] },
+};
 
 // The handlers called directly, without Express: plain functions of {params, query, body, accountId}.
 const store = sqliteStore({ filename: ':memory:' });

@@ -2,7 +2,7 @@ import { type Problem, SegmentWebhookError, validationErrorFromZod } from '@segm
 import { ZodError } from 'zod';
 
 /** Where unexpected errors are reported. Each method receives a message and structured details. */
-export interface RouterLogger {
+export interface HandlerLogger {
   /** Unexpected errors (answered with a generic 500 problem). */
   error(message: string, details?: Record<string, unknown>): void;
   /** Client mistakes worth knowing about (never request bodies). Optional. */
@@ -10,10 +10,41 @@ export interface RouterLogger {
 }
 
 /** The default logger: `console.error` / `console.warn`. */
-export const consoleLogger: RouterLogger = {
+export const consoleLogger: HandlerLogger = {
   error: (message, details) => console.error(message, details ?? ''),
   warn: (message, details) => console.warn(message, details ?? ''),
 };
+
+/**
+ * The `Retry-After` header value an error asks for, if any: read generically from the error itself or its
+ * `details` (`retryAfter` in seconds or as an HTTP date, `retryAfterSeconds`, `retryAfterMs`), so an error
+ * code such as a 503 `unavailable` carries its own hint to the client without the HTTP layer knowing it.
+ */
+export function retryAfterOf(error: unknown): string | null {
+  if (typeof error !== 'object' || error === null) return null;
+  const sources = [error, (error as { details?: unknown }).details].filter(
+    (source): source is Record<string, unknown> => typeof source === 'object' && source !== null,
+  );
+  for (const source of sources) {
+    const { retryAfter, retryAfterSeconds, retryAfterMs } = source;
+    if (
+      typeof retryAfter === 'string' &&
+      /^(\d+|[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} [\d:]{8} GMT)$/.test(retryAfter)
+    ) {
+      return retryAfter;
+    }
+    const seconds =
+      typeof retryAfter === 'number'
+        ? retryAfter
+        : typeof retryAfterSeconds === 'number'
+          ? retryAfterSeconds
+          : typeof retryAfterMs === 'number'
+            ? retryAfterMs / 1000
+            : null;
+    if (seconds !== null && Number.isFinite(seconds) && seconds >= 0) return String(Math.ceil(seconds));
+  }
+  return null;
+}
 
 /** The generic answer to anything unexpected: no message, no stack, nothing from the error itself. */
 const INTERNAL_DETAIL = 'An unexpected error occurred. It has been logged.';
@@ -23,7 +54,7 @@ const INTERNAL_DETAIL = 'An unexpected error occurred. It has been logged.';
  * edge has a single error path (STYLE §5):
  * - a `SegmentWebhookError` is kept as it is;
  * - a `ZodError` becomes `validation_error` with one issue per invalid field;
- * - an HTTP error of Express or body-parser (`status`/`statusCode` 4xx) becomes the matching code
+ * - an HTTP error of a framework or body parser (`status`/`statusCode` 4xx) becomes the matching code
  *   (400 → `validation_error`, or `invalid_json` for a parse failure; 401; 404; 409; 413);
  * - anything else becomes `internal_error` with a generic detail. Its original message is never
  *   exposed; `unexpected` is `true` so that the caller logs it.
@@ -82,3 +113,6 @@ export function describeUnexpected(error: SegmentWebhookError): Record<string, u
   if (cause instanceof Error) return { name: cause.name, message: cause.message, stack: cause.stack };
   return { thrown: typeof cause === 'string' ? cause : Object.prototype.toString.call(cause) };
 }
+
+/** The name the Express adapter has always used for {@link HandlerLogger}. */
+export type RouterLogger = HandlerLogger;

@@ -49,6 +49,8 @@ export interface HandlerContext {
   query: RawQuery;
   /** The parsed JSON body, `undefined` when there was none. */
   body: unknown;
+  /** Where the API is mounted (`/api/segment-webhooks`), for the OpenAPI document's `servers`. Default `/`. */
+  basePath?: string;
 }
 
 /** A JSON answer. `body` undefined means no body (204). */
@@ -89,8 +91,8 @@ export interface HandlerDependencies {
   service: SegmentWebhookService;
   /** The host's catalog (activities for routing, fields for the editor). */
   catalog: CatalogSource;
-  /** Builds the OpenAPI document (served by `GET /openapi.json`). */
-  openApiDocument: () => unknown;
+  /** Builds the OpenAPI document (served by `GET /openapi.json`) for the API mounted at `basePath`. */
+  openApiDocument: (basePath: string) => unknown;
 }
 
 /** Query of the routes that take no query parameters: any parameter is refused. */
@@ -104,7 +106,7 @@ const catalogSchema = z.object({
 /**
  * The REST API as plain functions of `{params, query, body, accountId}` → `{status, body}` (STYLE §6).
  * Every handler validates its own query and body with the contract's schemas (unknown query
- * parameters are refused), so it can be called and tested without Express. Throws at once when a
+ * parameters are refused), so it can be called and tested without HTTP. Throws at once when a
  * static `catalog` is malformed.
  */
 export function createHandlers({ service, catalog, openApiDocument }: HandlerDependencies) {
@@ -113,7 +115,7 @@ export function createHandlers({ service, catalog, openApiDocument }: HandlerDep
     // surfaces as a logged 500, never as a 400.
     const parsed = catalogSchema.safeParse(value);
     if (!parsed.success) {
-      throw new Error('The catalog passed to createSegmentWebhookRouter is invalid.', { cause: parsed.error });
+      throw new Error('The catalog passed to the Segment webhook handler is invalid.', { cause: parsed.error });
     }
     return parsed.data;
   };
@@ -292,9 +294,9 @@ export function createHandlers({ service, catalog, openApiDocument }: HandlerDep
     },
 
     // Documentation ----------------------------------------------------------------------------
-    async openApi({ query }) {
+    async openApi({ query, basePath }) {
       noQuery(query);
-      return { status: 200, body: openApiDocument() };
+      return { status: 200, body: openApiDocument(basePath || '/') };
     },
   } satisfies Record<string, Handler>;
 }

@@ -14,6 +14,7 @@ import {
   overviewQuerySchema,
   overviewSchema,
   retryFailedResponseSchema,
+  SegmentWebhookError,
   sendToWebhookRequestSchema,
   sendToWebhookResponseSchema,
   setDestinationRequestSchema,
@@ -29,9 +30,9 @@ import type { OperationId } from './handlers';
 
 /** One route of the REST API: how the router mounts it and how the OpenAPI document describes it. */
 export interface RouteDefinition {
-  /** HTTP method (Express router method name). */
+  /** HTTP method, lower case. */
   method: 'get' | 'post' | 'patch' | 'put' | 'delete';
-  /** Express path, relative to the mount point (`/webhooks/:id`). */
+  /** Path relative to the base path, with `:name` parameters (`/webhooks/:id`). */
   path: string;
   /** The handler, also the OpenAPI `operationId`. */
   operationId: OperationId;
@@ -327,3 +328,68 @@ export const routes: readonly RouteDefinition[] = [
     public: true,
   },
 ];
+
+/** A route matched by {@link matchRoute}, with its path parameters decoded. */
+export interface RouteMatch {
+  route: RouteDefinition;
+  params: Record<string, string>;
+}
+
+interface CompiledRoute {
+  route: RouteDefinition;
+  pattern: RegExp;
+  names: string[];
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+function compile(route: RouteDefinition): CompiledRoute {
+  const names: string[] = [];
+  const source = route.path
+    .split('/')
+    .map((segment) => {
+      if (!segment.startsWith(':')) return escapeRegExp(segment);
+      names.push(segment.slice(1));
+      return '([^/]+)';
+    })
+    .join('/');
+  // As Express routers match by default: case-insensitive, an optional trailing slash.
+  return { route, names, pattern: new RegExp(`^${source}/?$`, 'i') };
+}
+
+const compiled = new WeakMap<readonly RouteDefinition[], CompiledRoute[]>();
+
+/**
+ * The first route of `table` for `method` and `path` (relative to the base path, still percent-encoded),
+ * or `null`. `HEAD` matches `GET` routes. A parameter that is not valid percent-encoding is a 400
+ * `validation_error`; `%2F` in a parameter is a `/` in its value.
+ */
+export function matchRoute(
+  method: string,
+  path: string,
+  table: readonly RouteDefinition[] = routes,
+): RouteMatch | null {
+  let list = compiled.get(table);
+  if (!list) {
+    list = table.map(compile);
+    compiled.set(table, list);
+  }
+  const wanted = method.toLowerCase() === 'head' ? 'get' : method.toLowerCase();
+  for (const { route, pattern, names } of list) {
+    if (route.method !== wanted) continue;
+    const found = pattern.exec(path);
+    if (!found) continue;
+    const params: Record<string, string> = {};
+    names.forEach((name, index) => {
+      try {
+        params[name] = decodeURIComponent(found[index + 1]!);
+      } catch {
+        throw new SegmentWebhookError('validation_error', 'The path is not valid percent-encoding.', {
+          issues: [{ path: ['path', name], message: 'Malformed percent-encoding' }],
+        });
+      }
+    });
+    return { route, params };
+  }
+  return null;
+}
