@@ -103,6 +103,19 @@ describe('buildOpenApiDocument', () => {
     ]);
   });
 
+  it('names its servers, licence, tag descriptions and security, and references DeliveryChange', () => {
+    expect(document.servers).toEqual([{ url: '/api/segment-webhooks', description: 'Where the host serves the API' }]);
+    expect((document.info as { license: unknown }).license).toEqual({ name: 'MIT', identifier: 'MIT' });
+    const tags = document.tags as { name: string; description: string }[];
+    expect(tags.map((tag) => tag.name).sort()).toEqual([...new Set(routes.map((route) => route.tag))].sort());
+    expect(tags.every((tag) => tag.description.length > 0)).toBe(true);
+    expect(document.security).toEqual([{ hostSession: [] }]);
+    expect(Object.keys((document.components as { securitySchemes: object }).securitySchemes)).toEqual(['hostSession']);
+    expect((paths['/openapi.json']!.get as unknown as { security: unknown }).security).toEqual([]);
+    const stream = paths['/webhooks/{id}/deliveries/stream']!.get!.responses['200']!.content!['text/event-stream']!;
+    expect(JSON.stringify(stream.schema)).toContain('"$ref":"#/components/schemas/DeliveryChange"');
+  });
+
   it('never describes a write key in a response schema', () => {
     for (const name of ['Webhook', 'WebhookList', 'DeliveryDetail', 'TestResult']) {
       expect(JSON.stringify(schemas[name])).not.toContain('writeKey"');

@@ -9,15 +9,52 @@ import {
 import { z } from 'zod';
 import type { RouteDefinition } from './routes';
 
+/** An OpenAPI security scheme: how the host's own authentication reaches the API. */
+export type SecurityScheme =
+  | { type: 'apiKey'; in: 'header' | 'cookie' | 'query'; name: string; description?: string }
+  | { type: 'http'; scheme: string; bearerFormat?: string; description?: string }
+  | { type: 'openIdConnect'; openIdConnectUrl: string; description?: string };
+
 /** Options of {@link buildOpenApiDocument}. */
 export interface OpenApiOptions {
   /** `info.title`. Default `Segment webhooks API`. */
-  title?: string;
+  title?: string | undefined;
   /** `info.version`. Default `0.1.0`. */
-  version?: string;
-  /** `servers[0].url`: where the host mounts the router. Default none (relative to the document). */
-  serverUrl?: string;
+  version?: string | undefined;
+  /** `servers[0].url`: where the host mounts the API. Default: the handler's base path (or `/`). */
+  serverUrl?: string | undefined;
+  /** `info.license`. Default MIT, the kit's licence; a host publishing its own API names its own. */
+  license?: { name: string; identifier?: string; url?: string } | undefined;
+  /**
+   * How the host authenticates requests (the kit itself only calls `resolveAccount`), by scheme name. Every
+   * operation but `GET /openapi.json` requires one of them. Default: `{ hostSession: … }`, a session cookie
+   * named `session`; name your own, e.g. `{ bearer: { type: 'http', scheme: 'bearer' } }`.
+   */
+  securitySchemes?: Record<string, SecurityScheme> | undefined;
 }
+
+/** The default {@link OpenApiOptions.securitySchemes}. */
+export const DEFAULT_SECURITY_SCHEMES: Record<string, SecurityScheme> = {
+  hostSession: {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'session',
+    description:
+      "The host product's own session: the host resolves the account of each request (resolveAccount) and " +
+      'answers 401 without one. Hosts name their real scheme with the openApi.securitySchemes option.',
+  },
+};
+
+/** One line per tag (group of operations). */
+const TAGS: Record<RouteDefinition['tag'], string> = {
+  Webhooks: "Create, list, read, update and test the account's Segment webhooks.",
+  Lifecycle: 'Disconnect, reconnect, archive, unarchive, delete and resume webhooks.',
+  Deliveries: 'The delivery log of a webhook: overview, pages, details, retries and the live tail.',
+  Ingest: 'Report activity events and send people to a webhook ("Send to webhook").',
+  Activities: "Route the host's activities to webhooks.",
+  Account: 'The fields the fields editor offers and the plan usage of the account.',
+  Meta: 'This document.',
+};
 
 type JsonObject = Record<string, unknown>;
 
@@ -51,6 +88,7 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[], options
     ...componentSchemas(outputs, 'output'),
   };
 
+  const securitySchemes = options.securitySchemes ?? DEFAULT_SECURITY_SCHEMES;
   const paths: Record<string, Record<string, JsonObject>> = {};
   for (const route of routes) {
     const path = route.path.replace(/:(\w+)/g, '{$1}');
@@ -67,11 +105,13 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[], options
         "Forwards a product's activity events to a customer's Segment workspace as track calls. Every route " +
         'is scoped to the account the host resolves; ids of other accounts are answered 404. Errors are RFC 9457 ' +
         'application/problem+json with a stable `type` and `code`.',
+      license: options.license ?? { name: 'MIT', identifier: 'MIT' },
     },
-    ...(options.serverUrl ? { servers: [{ url: options.serverUrl }] } : {}),
-    tags: ['Webhooks', 'Lifecycle', 'Deliveries', 'Ingest', 'Activities', 'Account', 'Meta'].map((name) => ({ name })),
+    servers: [{ url: options.serverUrl || '/', description: 'Where the host serves the API' }],
+    security: Object.keys(securitySchemes).map((name) => ({ [name]: [] })),
+    tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
     paths,
-    components: { schemas },
+    components: { schemas, securitySchemes },
   };
 }
 
@@ -109,8 +149,15 @@ function operationOf(route: RouteDefinition): JsonObject {
   const { success } = route;
   if (success.stream) {
     responses[String(success.status)] = {
-      description: `${success.description}. Each \`data:\` line is one JSON DeliveryChange.`,
-      content: { 'text/event-stream': { schema: { type: 'string' }, 'x-event-schema': ref(success.name!) } },
+      description:
+        `${success.description}: \`retry:\`, then per change \`id:\`, \`event: delivery\` and a \`data:\` line ` +
+        `holding one JSON ${success.name}, and a \`: heartbeat\` comment every 15 s.`,
+      content: {
+        'text/event-stream': {
+          // JSON Schema 2020-12: the stream is text; `contentSchema` is what each event's data decodes to.
+          schema: { type: 'string', contentMediaType: 'application/json', contentSchema: ref(success.name!) },
+        },
+      },
     };
   } else if (success.schema && success.name) {
     responses[String(success.status)] = {
