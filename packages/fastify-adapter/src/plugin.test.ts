@@ -1,4 +1,4 @@
-import { createSegmentWebhookService, type SegmentWebhookService } from '@segment-webhook/core';
+import type { SegmentWebhookService } from '@segment-webhook/core';
 import { sqliteStore } from '@segment-webhook/store-sqlite';
 import Fastify from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
