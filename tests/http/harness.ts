@@ -140,7 +140,7 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-interface OpenedStore {
+export interface OpenedStore {
   store: Store;
   snapshot(): Promise<string>;
   dispose(): Promise<void>;
@@ -148,7 +148,8 @@ interface OpenedStore {
 
 const sortedRows = (rows: unknown[]) => rows.map((row) => JSON.stringify(row)).sort();
 
-function openStore(name: StoreName): OpenedStore {
+/** A fresh store: a SQLite file in a temporary folder, or a PostgreSQL schema of its own. */
+export function openTestStore(name: StoreName): OpenedStore {
   if (name === 'sqlite') {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'segment-webhook-http-'));
     const filename = path.join(dir, 'test.sqlite');
@@ -339,7 +340,7 @@ export async function startTestApi(
   const logger = { info: record('info'), warn: record('warn'), error: record('error') };
 
   const sink = await startSegmentSink({ port: 0 });
-  const opened = openStore(storeName);
+  const opened = openTestStore(storeName);
   const { store } = opened;
   const encryptionKey = Buffer.alloc(32, 3).toString('base64');
   const endpoints = { us: sink.url, eu: sink.url };

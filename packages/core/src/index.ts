@@ -34,6 +34,7 @@ export {
   type DeliveryWorker,
   type DeliveryWorkerOptions,
 } from './engine/worker';
+export { createSegmentWebhooks, type SegmentWebhooks, type SegmentWebhooksOptions } from './kit';
 export {
   // The store has its own `AttemptRecord` (a stored attempt); the client's is exported under this name.
   type AttemptRecord as SendAttemptRecord,
