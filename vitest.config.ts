@@ -32,9 +32,21 @@ export default defineConfig({
             'apps/demo/server/**/*.test.ts',
             'bench/**/*.test.ts',
             'tests/**/*.test.ts',
+            'examples/shared/src/**/*.test.ts',
           ],
           exclude: ['packages/ui/**', '**/node_modules/**'],
           testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        // Each example started with `pnpm start` and driven over HTTP (examples/smoke.test.ts). Run on its
+        // own (`--project examples`): it builds pages and a Next.js app, one example after the other.
+        test: {
+          name: 'examples',
+          environment: 'node',
+          include: ['examples/*.test.ts'],
+          testTimeout: 300_000,
           hookTimeout: 60_000,
         },
       },

@@ -46,7 +46,7 @@ export interface DeliveryWorkerOptions {
   /** Shortcut for `clientOptions.endpoints` (Segment base URL per region). */
   endpoints?: SegmentClientOptions['endpoints'];
   /** The key write keys were encrypted with (same as the service's). Required unless `allowInsecureDevelopmentKey`. */
-  encryptionKey?: string | Uint8Array | null;
+  encryptionKey?: string | Uint8Array | null | undefined;
   /** Use the fixed, public development key when `encryptionKey` is missing. Never in production. Default false. */
   allowInsecureDevelopmentKey?: boolean;
   /** Backoff and limits; missing fields come from `DEFAULT_RETRY_POLICY` (500 ms × 2ⁿ up to 60 s, 10 attempts, 12 h). */
