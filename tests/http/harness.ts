@@ -33,7 +33,6 @@ import {
   type HandlerLogger,
   type ResolvedAccount,
 } from '@segment-webhook/server';
-import { toNodeListener } from '@segment-webhook/server/node';
 import { postgresStore } from '@segment-webhook/store-postgres';
 import { sqliteStore } from '@segment-webhook/store-sqlite';
 import { type SegmentSink, startSegmentSink } from '@segment-webhook/testing';
@@ -42,6 +41,7 @@ import express from 'express';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
 import pg from 'pg';
+import { nodeHttpServer } from './node-http-recipe';
 
 /** Every host the suite runs against. */
 export const TARGETS = ['fetch', 'node:http', 'express', 'fastify', 'hono'] as const;
@@ -271,7 +271,7 @@ async function mount(target: TargetName, kit: KitOptions): Promise<Mounted> {
         basePath: '/api',
         resolveAccount: (request) => kit.resolveAccount(request.headers),
       });
-      const server = http.createServer(toNodeListener(handler));
+      const server = nodeHttpServer(handler);
       return { url: `${await listen(server)}/api`, fetch, service: handler.service, close: () => closeServer(server) };
     }
     case 'express': {
