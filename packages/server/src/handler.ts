@@ -110,6 +110,23 @@ export interface AdapterHandler<Context> {
   handle(request: Request, context: Context, options?: HandleOptions): Promise<Response | null>;
 }
 
+/**
+ * The text of the JSON responses this handler made, so that a Node bridge can write it as it is instead of
+ * reading the `Response` body stream back (a measurable share of a small request's cost).
+ */
+const bodyTexts = new WeakMap<Response, string>();
+
+/** The text of a JSON or problem response made by the handler, if `response` is one. */
+export function responseText(response: Response): string | undefined {
+  return bodyTexts.get(response);
+}
+
+function textResponse(text: string, status: number, headers: Record<string, string>): Response {
+  const response = new Response(text, { status, headers });
+  bodyTexts.set(response, text);
+  return response;
+}
+
 const NO_STORE = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
 const PROBLEM_HEADERS = { 'content-type': 'application/problem+json; charset=utf-8', ...NO_STORE };
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', ...NO_STORE };
@@ -124,7 +141,7 @@ export function problemResponse(error: SegmentWebhookError): Response {
   const retryAfter = retryAfterOf(error);
   if (retryAfter !== null) headers['retry-after'] = retryAfter;
   if (error.code === 'payload_too_large') headers.connection = 'close';
-  return new Response(JSON.stringify(problem), { status: problem.status, headers });
+  return textResponse(JSON.stringify(problem), problem.status, headers);
 }
 
 /** The 404 problem for a path or method that is not a route of the API. */
@@ -247,7 +264,8 @@ function toResponse(request: Request, result: HandlerResult, heartbeatMs: number
     return new Response(null, { status: result.status, headers: { 'cache-control': 'no-store', ...result.headers } });
   }
   const headers = { ...JSON_HEADERS, ...result.headers };
-  return new Response(head ? null : JSON.stringify(result.body), { status: result.status, headers });
+  if (head) return new Response(null, { status: result.status, headers });
+  return textResponse(JSON.stringify(result.body), result.status, headers);
 }
 
 function createService(

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SegmentWebhookError } from '@segment-webhook/core/contract';
-import { problemResponse } from './handler';
+import { problemResponse, responseText } from './handler';
 
 /** Options of {@link toWebRequest}. */
 export interface ToWebRequestOptions {
@@ -41,12 +41,17 @@ export function toWebRequest(req: IncomingMessage, res: ServerResponse, options:
     }
   }
 
-  const controller = new AbortController();
-  res.once('close', () => {
-    if (!res.writableFinished) controller.abort();
-  });
-
   const method = (req.method ?? 'GET').toUpperCase();
+  // Only a GET can become a long-lived response (the live tail): only it needs to know when the client goes.
+  let signal: AbortSignal | undefined;
+  if (method === 'GET') {
+    const controller = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) controller.abort();
+    });
+    signal = controller.signal;
+  }
+
   let body: ReadableStream<Uint8Array> | string | null = null;
   if (method !== 'GET' && method !== 'HEAD') {
     if (options.parsedBody !== undefined) {
@@ -58,7 +63,8 @@ export function toWebRequest(req: IncomingMessage, res: ServerResponse, options:
       body = bodyStream(req);
     }
   }
-  const init: RequestInit & { duplex?: 'half' } = { method, headers, signal: controller.signal };
+  const init: RequestInit & { duplex?: 'half' } = { method, headers };
+  if (signal) init.signal = signal;
   if (body !== null) {
     init.body = body;
     init.duplex = 'half';
@@ -144,6 +150,13 @@ export async function sendWebResponse(res: ServerResponse, response: Response): 
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) headers['set-cookie'] = cookies;
 
+  const text = responseText(response);
+  if (text !== undefined) {
+    headers['content-length'] = String(Buffer.byteLength(text));
+    res.writeHead(response.status, headers);
+    res.end(text);
+    return;
+  }
   const streaming = /^text\/event-stream/i.test(response.headers.get('content-type') ?? '');
   if (!response.body || !streaming) {
     const bytes = response.body ? new Uint8Array(await response.arrayBuffer()) : null;
