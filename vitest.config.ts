@@ -23,13 +23,30 @@ export default defineConfig({
   test: {
     projects: [
       {
-        // Node-side packages: core, stores, adapter, testing sink, demo server.
+        // Node-side packages: core, stores, server and adapters, testing sink, demo server, HTTP conformance.
         test: {
           name: 'node',
           environment: 'node',
-          include: ['packages/*/src/**/*.test.ts', 'apps/demo/server/**/*.test.ts', 'bench/**/*.test.ts'],
+          include: [
+            'packages/*/src/**/*.test.ts',
+            'apps/demo/server/**/*.test.ts',
+            'bench/**/*.test.ts',
+            'tests/**/*.test.ts',
+            'examples/shared/src/**/*.test.ts',
+          ],
           exclude: ['packages/ui/**', '**/node_modules/**'],
           testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        // Each example started with `pnpm start` and driven over HTTP (examples/smoke.test.ts). Run on its
+        // own (`--project examples`): it builds pages and a Next.js app, one example after the other.
+        test: {
+          name: 'examples',
+          environment: 'node',
+          include: ['examples/*.test.ts'],
+          testTimeout: 300_000,
           hookTimeout: 60_000,
         },
       },

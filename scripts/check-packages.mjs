@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Builds every publishable package to dist with tsdown and checks its packaging with publint.
+// Builds every publishable package to dist with tsdown and checks its packaging with publint, and that no
+// dependency was bundled into dist (a bundled copy of vitest broke @segment-webhook/core/testing in hosts).
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,6 +19,12 @@ for (const name of readdirSync(path.join(root, 'packages'))) {
       console.error(`✘ ${name}: ${cmd} ${args.join(' ')} failed`);
       ok = false;
     }
+  }
+  if (existsSync(path.join(dir, 'dist', 'node_modules'))) {
+    console.error(
+      `✘ ${name}: dist/node_modules exists: a dependency was bundled; make it external (a peer dependency)`,
+    );
+    ok = false;
   }
 }
 process.exit(ok ? 0 : 1);

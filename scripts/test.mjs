@@ -59,13 +59,42 @@ const vitestReport = path.join(reports, 'vitest.json');
 run(
   'vitest (node, ui, storybook)',
   'pnpm',
-  ['exec', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestReport}`],
+  [
+    'exec',
+    'vitest',
+    'run',
+    '--project=node',
+    '--project=ui',
+    '--project=storybook',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${vitestReport}`,
+  ],
   { count: vitestCounts(vitestReport) },
+);
+// Each example started with `pnpm start` and driven over HTTP to the local Segment sink (issue 12 §5).
+const examplesReport = path.join(reports, 'examples.json');
+run(
+  'examples smoke (express, fastify, hono, nextjs)',
+  'pnpm',
+  [
+    'exec',
+    'vitest',
+    'run',
+    '--project=examples',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${examplesReport}`,
+  ],
+  { count: vitestCounts(examplesReport) },
 );
 run('storybook build', 'pnpm', ['exec', 'storybook', 'build', '--quiet', '--output-dir', 'storybook-static']);
 // Docs pages (Introduction, Foundations, every component's autodocs page) get the stories' axe check.
 run('storybook docs accessibility', 'node', ['--import', 'tsx', 'scripts/check-docs-a11y.ts', 'storybook-static']);
 run('packages build + publint', 'node', ['scripts/check-packages.mjs']);
+// Pack every package, npm-install the tarballs into a new host outside the workspace, type-check it (and the
+// READMEs' snippets) strictly, run the store conformance suite from the tarball, build a page (issue 12 §6).
+run('pack and install as a new host', 'node', ['scripts/pack-install.mjs']);
 // The UI kit's size budget (issue 5: ≤ 40 kB min+gzip without its peer dependencies). A size, not a time.
 run('ui bundle size budget', 'node', ['--import', 'tsx', 'scripts/check-bundle-size.ts']);
 

@@ -4,6 +4,8 @@ export default defineConfig({
   entry: ['src/index.ts', 'src/browser.ts', 'src/cli.ts'],
   format: 'esm',
   dts: true,
+  // Declarations built with exactOptionalPropertyTypes: they then suit strict hosts and lax ones alike.
+  tsconfig: '../../tsconfig.build.json',
   platform: 'node',
   unbundle: true,
   clean: true,

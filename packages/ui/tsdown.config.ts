@@ -4,6 +4,8 @@ export default defineConfig({
   entry: ['src/index.ts', 'src/fake/index.ts'],
   format: 'esm',
   dts: true,
+  // Declarations built with exactOptionalPropertyTypes: they then suit strict hosts and lax ones alike.
+  tsconfig: '../../tsconfig.build.json',
   platform: 'browser',
   unbundle: true,
   clean: true,

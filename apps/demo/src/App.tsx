@@ -1,6 +1,6 @@
 /** The host dashboard: the product's chrome around the Segment webhook kit's components. */
 
-import { type SegmentWebhookMessagesOverride, SegmentWebhookProvider } from '@segment-webhook/ui';
+import { SegmentWebhookProvider } from '@segment-webhook/ui';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { useEffect, useMemo, useState } from 'react';
 import { readAccountCookie, writeAccountCookie } from './account';
@@ -18,12 +18,6 @@ import { SetupPage } from './pages/SetupPage';
 import { matchRoute, navigate, type Route, usePathname } from './router';
 
 const DEBUGGER_KEY = 'relay.debugger';
-
-/** The kit's strings, in the host's words. */
-const MESSAGES: SegmentWebhookMessagesOverride = {
-  setupIntro:
-    'Send Relay activity events to Segment as track events. You need an HTTP API source in Segment and its write key.',
-};
 
 function sectionOf(route: Route): Section | null {
   switch (route.page) {
@@ -106,7 +100,7 @@ function AccountScope({ account, onAccountChange }: { account: string; onAccount
 
   return (
     <QueryClientProvider client={queryClient}>
-      <SegmentWebhookProvider baseUrl={API_BASE} headers={headers} messages={MESSAGES} theme="light">
+      <SegmentWebhookProvider baseUrl={API_BASE} headers={headers} productName="Relay" theme="light">
         <ToastProvider>
           <Layout
             section={sectionOf(route)}

@@ -42,6 +42,7 @@ export {
   type DeliveryWorkerBaseOptions,
   type DeliveryWorkerOptions,
 } from './engine/worker';
+export { createSegmentWebhooks, type SegmentWebhooks, type SegmentWebhooksOptions } from './kit';
 export {
   createSegmentClientWith,
   type SegmentClientPlatform,

@@ -1,13 +1,15 @@
 /**
- * `@segment-webhook/express-adapter`: the REST API a host backend mounts, as an Express 5 router.
- * Express stays at the edge: the handlers are plain functions, one file builds the router.
+ * `@segment-webhook/express-adapter`: the REST API a host backend mounts, as an Express 5 router. A bridge
+ * to `@segment-webhook/server`'s fetch handler; the names below have always been exported from here.
  */
-export { consoleLogger, problemFor, type RouterLogger, toSegmentWebhookError } from './errors';
 export {
+  buildOpenApiDocument,
   type Catalog,
   type CatalogActivity,
   type CatalogSource,
+  consoleLogger,
   createHandlers,
+  DEFAULT_BODY_LIMIT,
   type EventStream,
   type Handler,
   type HandlerContext,
@@ -15,15 +17,19 @@ export {
   type HandlerResult,
   type Handlers,
   type JsonResult,
+  MAX_JSON_DEPTH,
+  type OpenApiOptions,
   type OperationId,
+  problemFor,
+  type RouteDefinition,
+  type RouterLogger,
+  routes,
   type StreamResult,
-} from './handlers';
-export { DEFAULT_BODY_LIMIT, MAX_JSON_DEPTH } from './http';
-export { buildOpenApiDocument, type OpenApiOptions } from './openapi';
+  toSegmentWebhookError,
+} from '@segment-webhook/server';
 export {
   createSegmentWebhookRouter,
   type SegmentWebhookRouter,
   type SegmentWebhookRouterBaseOptions,
   type SegmentWebhookRouterOptions,
 } from './router';
-export { type RouteDefinition, routes } from './routes';

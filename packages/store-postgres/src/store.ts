@@ -31,7 +31,7 @@ import { applyMigrations, MIGRATIONS } from './migrations';
 /** Options of {@link postgresStore}. Give either `connectionString` or `pool`. */
 export interface PostgresStoreOptions {
   /** A PostgreSQL connection URL, e.g. `postgres://user@host:5432/db`. The store creates and owns its pool. */
-  connectionString?: string;
+  connectionString?: string | undefined;
   /**
    * An existing pool to use instead (the store never ends it). The LISTEN connection is opened with the
    * pool's connection settings.
@@ -41,7 +41,7 @@ export interface PostgresStoreOptions {
    * The schema that holds the store's tables; created by {@link Store.migrate} if missing. Letters, digits
    * and `_`, starting with a letter or `_`, at most 50 characters. Default `segment_webhook`.
    */
-  schema?: string;
+  schema?: string | undefined;
   /** Size of the pool the store creates (ignored with `pool`). Default 10. */
   maxConnections?: number;
   /**

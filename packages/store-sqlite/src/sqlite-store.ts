@@ -176,6 +176,10 @@ function toAttempt(a: AttemptRecord): AttemptRecord {
  * const store = sqliteStore({ filename: './data/segment-webhooks.db' });
  */
 export function sqliteStore(options: SqliteStoreOptions): Store {
+  // The file is created if missing, and so is its folder (`:memory:`, `''` and `file:` URIs are left alone).
+  if (options.filename !== ':memory:' && options.filename !== '' && !options.filename.startsWith('file:')) {
+    fs.mkdirSync(path.dirname(path.resolve(options.filename)), { recursive: true });
+  }
   const db = new Database(options.filename);
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
   // WAL, unless the file system cannot do it (then SQLite keeps a rollback journal, and every durable

@@ -33,8 +33,9 @@ export const defaultMessages = {
 
   // Setup -------------------------------------------------------------------------------------
   setupTitle: 'Segment webhook setup',
-  setupIntro:
-    'Send Ortto activity events to Segment as track events. You need an HTTP API source in Segment and its write key.',
+  /** `productName` is the provider's (the host product's name), if it gave one. */
+  setupIntro: (productName: string | undefined) =>
+    `Send ${productName ? `${productName} ` : ''}activity events to Segment as track events. You need an HTTP API source in Segment and its write key.`,
   webhookNameLabel: 'Webhook name',
   webhookNameHint: 'You can change it later in the data source view.',
   trackEventNameLabel: 'Track event name',

@@ -12,7 +12,7 @@ export interface WriteKeyCipherOptions {
    * bytes. Generate one with `openssl rand -base64 32` and keep it in a secret store. Required unless
    * `allowInsecureDevelopmentKey` is true.
    */
-  encryptionKey?: string | Uint8Array | null;
+  encryptionKey?: string | Uint8Array | null | undefined;
   /**
    * When no `encryptionKey` is given, use a fixed, publicly known development key instead of failing at
    * start-up. Never in production: anyone can decrypt what it encrypted. Default false.

@@ -29,7 +29,7 @@ export interface DeliveryWorkerOptions extends DeliveryWorkerBaseOptions {
   /** Shortcut for `clientOptions.endpoints` (Segment base URL per region). */
   endpoints?: SegmentClientOptions['endpoints'];
   /** The key write keys were encrypted with (same as the service's). Required unless `allowInsecureDevelopmentKey`. */
-  encryptionKey?: string | Uint8Array | null;
+  encryptionKey?: string | Uint8Array | null | undefined;
   /** Use the fixed, public development key when `encryptionKey` is missing. Never in production. Default false. */
   allowInsecureDevelopmentKey?: boolean;
 }

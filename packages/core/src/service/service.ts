@@ -30,7 +30,7 @@ export interface SegmentWebhookServiceOptions extends SegmentWebhookServiceBaseO
    * The 32-byte key that encrypts write keys at rest (base64 or hex). Required unless
    * `allowInsecureDevelopmentKey` is true; see `createWriteKeyCipher`.
    */
-  encryptionKey?: string | Uint8Array | null;
+  encryptionKey?: string | Uint8Array | null | undefined;
   /** Use a fixed, public development key when `encryptionKey` is missing. Never in production. Default false. */
   allowInsecureDevelopmentKey?: boolean;
 }

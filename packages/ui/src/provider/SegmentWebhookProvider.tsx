@@ -31,6 +31,8 @@ export interface SegmentWebhookProviderProps {
   queryClient?: QueryClient;
   /** Overrides of the kit's user-facing strings. Default: English. */
   messages?: SegmentWebhookMessagesOverride;
+  /** The host product's name, used in the kit's copy (e.g. "Send Relay activity events…"). Default: none. */
+  productName?: string;
   /** Colour scheme. Default: `'system'`. */
   theme?: SegmentWebhookTheme;
   /**
@@ -43,6 +45,7 @@ export interface SegmentWebhookProviderProps {
 
 interface SegmentWebhookContextValue {
   api: SegmentWebhookApi;
+  productName: string | undefined;
   messages: SegmentWebhookMessages;
   theme: SegmentWebhookTheme;
   format: Formatters;
@@ -74,6 +77,7 @@ export function SegmentWebhookProvider({
   headers,
   queryClient,
   messages,
+  productName,
   theme = 'system',
   locale = 'en-US',
   children,
@@ -84,7 +88,10 @@ export function SegmentWebhookProvider({
   const api = useMemo(() => createSegmentWebhookApi({ baseUrl, fetch, headers }), [baseUrl, fetch, headers]);
   const mergedMessages = useMemo(() => mergeMessages(messages), [messages]);
   const format = useMemo(() => formattersFor(locale), [locale]);
-  const value = useMemo(() => ({ api, messages: mergedMessages, theme, format }), [api, mergedMessages, theme, format]);
+  const value = useMemo(
+    () => ({ api, productName, messages: mergedMessages, theme, format }),
+    [api, productName, mergedMessages, theme, format],
+  );
   return (
     <QueryClientProvider client={client}>
       <SegmentWebhookContext.Provider value={value}>
@@ -119,6 +126,11 @@ export function useFormatters(): Formatters {
 /** The kit's messages (defaults merged with the provider's overrides). */
 export function useMessages(): SegmentWebhookMessages {
   return useSegmentWebhookContext('useMessages').messages;
+}
+
+/** The host product's name the provider was given, if any. */
+export function useProductName(): string | undefined {
+  return useSegmentWebhookContext('useProductName').productName;
 }
 
 /** The provider's theme (`light`, `dark` or `system`), for content rendered in portals. */

@@ -28,6 +28,15 @@ describe('SegmentWebhookSetup', () => {
     expect(screen.getByRole('button', { name: 'Create' })).toHaveAttribute('type', 'submit');
   });
 
+  it("names the host's product from the provider, and no other product by default", () => {
+    const { unmount } = renderWithKit(<SegmentWebhookSetup />);
+    expect(screen.getByText(/^Send activity events to Segment as track events\./)).toBeInTheDocument();
+    expect(document.body.textContent).not.toMatch(/Ortto/);
+    unmount();
+    renderWithKit(<SegmentWebhookSetup />, { productName: 'Relay' });
+    expect(screen.getByText(/^Send Relay activity events to Segment as track events\./)).toBeInTheDocument();
+  });
+
   it('shows and hides the write key', async () => {
     const { user } = renderWithKit(<SegmentWebhookSetup />);
     const toggle = screen.getByRole('button', { name: 'Show write key' });

@@ -16,7 +16,7 @@ import {
   testConfigurationMutationOptions,
 } from '../../api/queries';
 import { Button, Callout, cx, EyeIcon, EyeOffIcon, Field, TextInput } from '../../primitives';
-import { useMessages, useSegmentWebhookApi } from '../../provider/SegmentWebhookProvider';
+import { useMessages, useProductName, useSegmentWebhookApi } from '../../provider/SegmentWebhookProvider';
 import { RegionFieldset, SendActivityPayloadField } from '../DeliveryOptions';
 import { FieldsEditor } from '../FieldsEditor';
 import { PayloadPreview } from './PayloadPreview';
@@ -73,6 +73,7 @@ export function SegmentWebhookSetup({
   ...rest
 }: SegmentWebhookSetupProps) {
   const m = useMessages();
+  const productName = useProductName();
   const api = useSegmentWebhookApi();
   const queryClient = useQueryClient();
   const fieldsLabelId = useId();
@@ -171,7 +172,7 @@ export function SegmentWebhookSetup({
       {...rest}
     >
       <div className="swk-setup__main swk-card swk-stack">
-        <p className="swk-muted">{m.setupIntro}</p>
+        <p className="swk-muted">{m.setupIntro(productName)}</p>
 
         <Field label={m.webhookNameLabel} hint={m.webhookNameHint} error={errors.name?.message}>
           {(control) => <TextInput {...control} autoComplete="off" {...register('name')} />}

@@ -1,0 +1,12 @@
+import { describe } from 'vitest';
+import { STORES } from './harness';
+import { describeHostileInput } from './hostile-input.conformance';
+import { describeRouterConformance } from './router.conformance';
+
+// The HTTP conformance suite on express, on every store.
+for (const store of STORES) {
+  describe(`express on ${store}`, () => {
+    describeRouterConformance('express', store);
+    describeHostileInput('express', store);
+  });
+}
