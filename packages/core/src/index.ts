@@ -72,6 +72,8 @@ export {
 export type { Route, SegmentWebhookService, Unsubscribe } from './service/types';
 export { type ClaimWebhookColumns, claimedAtInsert } from './store/claimed-at-insert';
 export { WEBHOOK_PATCH_COLUMNS } from './store/columns';
+export { type Turns, takeInTurns } from './store/fair-share';
+export { assertStoreTime, assertStoreTimeOrNull, storeTimes } from './store/times';
 export type {
   AttemptCompletion,
   AttemptRecord,
@@ -97,3 +99,4 @@ export type {
   WebhookPatch,
   WebhookRecord,
 } from './store/types';
+export { LAG_SAMPLE_SIZE } from './store/types';
