@@ -2,6 +2,7 @@ import type { NewDelivery } from '@segment-webhook/core';
 import { deliveryFixture, describeStoreContract, webhookFixture } from '@segment-webhook/core/testing';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from './migrations';
 import { type PostgresStore, postgresStore } from './store';
 import { DATABASE_URL, dropSchemas, uniqueSchema } from './test-database';
 
@@ -51,7 +52,7 @@ describe('postgresStore specifics', () => {
     await client.connect();
     try {
       const { rows } = await client.query(`SELECT version, name FROM "${schema}".schema_migrations`);
-      expect(rows).toEqual([{ version: 1, name: 'initial' }]);
+      expect(rows).toEqual(MIGRATIONS.map(({ version, name }) => ({ version, name })));
     } finally {
       await client.end();
     }
