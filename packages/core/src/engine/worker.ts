@@ -9,6 +9,7 @@ import { createSegmentClient } from '../segment/client';
 import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy } from '../segment/retry';
 import type { MessageResult, SegmentClient, SegmentClientOptions } from '../segment/types';
 import { type Logger, silentLogger } from '../service/logger';
+import { takeInTurns } from '../store/fair-share';
 import type { AttemptCompletion, BatchResult, ClaimedDelivery, Store } from '../store/types';
 import { createRateBudget } from './rate-budget';
 
@@ -83,6 +84,14 @@ export interface DeliveryWorkerOptions {
    * service inserts them due and they are claimed from the store as usual. Default `batchSize × concurrency`.
    */
   maxHandoff?: number;
+  /**
+   * Share delivery capacity across write keys (default true), so that one customer's backlog does not take
+   * "real time" away from the others: each round takes the hand-off in turns per write key (as the store's
+   * claims do), and while both the hand-off and the store have work, rounds alternate between them. False
+   * restores the earlier order — hand-offs first in, first out, the store's due work before them — as the
+   * baseline of the fairness benchmark.
+   */
+  fairShare?: boolean;
 }
 
 /** A running (or startable) delivery worker. */
@@ -146,7 +155,9 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   const threshold = options.needsAttentionAfter ?? DEFAULT_NEEDS_ATTENTION_AFTER;
   const logger = options.logger ?? silentLogger;
-  const now = options.now ?? Date.now;
+  const clock = options.now ?? Date.now;
+  // Whole milliseconds at the store boundary (its times are integers), whatever the clock.
+  const now = () => Math.ceil(clock());
   const random = options.random ?? Math.random;
   const id = options.workerId ?? `worker-${randomUUID()}`;
   const budget = createRateBudget(options.requestsPerSecondPerKey ?? DEFAULT_REQUESTS_PER_SECOND_PER_KEY);
@@ -175,6 +186,9 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   let handoff: ClaimedDelivery[] = [];
   let reserved = 0;
   const maxHandoff = Math.max(0, options.maxHandoff ?? batchSize * concurrency);
+  const fairShare = options.fairShare ?? true;
+  /** Whether the last round came from the store (fair share alternates while both sources have work). */
+  let lastRoundFromStore = false;
   /** When this worker last asked the store for due deliveries (the hand-off never starves the store). */
   let lastStoreClaim = Number.NEGATIVE_INFINITY;
   let storeHadMore = false;
@@ -470,13 +484,22 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     return store.claimDeliveries(id, lastStoreClaim, leaseMs, batchSize);
   }
 
+  /** A round's worth of the hand-off: in turns per write key (fair share), or first in, first out. */
   function takeHandoff(): ClaimedDelivery[] {
     if (handoff.length <= batchSize) {
       const taken = handoff;
       handoff = [];
       return taken;
     }
-    return handoff.splice(0, batchSize);
+    if (!fairShare) return handoff.splice(0, batchSize);
+    const { taken, rest } = takeInTurns(handoff, (delivery) => delivery.writeKeyFingerprint, batchSize);
+    handoff = rest;
+    return taken;
+  }
+
+  function dispatchHandoff(): void {
+    lastRoundFromStore = false;
+    dispatch(takeHandoff());
   }
 
   function dispatch(claimed: ClaimedDelivery[]): void {
@@ -493,11 +516,17 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         continue;
       }
       // The store is asked when it signalled work, when its last claim found some (there may be more),
-      // or when a poll interval passed; otherwise hand-offs go out, or the loop waits for either.
+      // or when a poll interval passed; otherwise hand-offs go out, or the loop waits for either. With fair
+      // share, while both have work, rounds alternate: a key waiting in one is not held back by another
+      // key's backlog in the other (each source shares its rounds across write keys itself).
       const sinceClaim = now() - lastStoreClaim;
-      if (!woken && !storeHadMore && sinceClaim < pollIntervalMs) {
-        if (handoff.length > 0) dispatch(takeHandoff());
-        else await idle(pollIntervalMs - sinceClaim);
+      const storeDue = woken || storeHadMore || sinceClaim >= pollIntervalMs;
+      if (handoff.length > 0 && (!storeDue || (fairShare && lastRoundFromStore))) {
+        dispatchHandoff();
+        continue;
+      }
+      if (!storeDue) {
+        await idle(pollIntervalMs - sinceClaim);
         continue;
       }
       woken = false;
@@ -509,16 +538,17 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         logger.error('Claiming deliveries failed; retrying', {
           error: error instanceof Error ? error.message : String(error),
         });
-        if (handoff.length > 0) dispatch(takeHandoff());
+        if (handoff.length > 0) dispatchHandoff();
         else await idle(pollIntervalMs);
         continue;
       }
       storeHadMore = claimed.length > 0;
       if (claimed.length === 0) {
-        if (handoff.length > 0) dispatch(takeHandoff());
+        if (handoff.length > 0) dispatchHandoff();
         else await idle(pollIntervalMs);
         continue;
       }
+      lastRoundFromStore = true;
       dispatch(claimed);
     }
   }
