@@ -1,5 +1,11 @@
 import type { NewDelivery } from '@segment-webhook/core';
-import { deliveryFixture, describeStoreContract, webhookFixture } from '@segment-webhook/core/testing';
+import {
+  deliveryFixture,
+  describeFairShare,
+  describeStoreContract,
+  webhookFixture,
+} from '@segment-webhook/core/testing';
+import { startSegmentSink } from '@segment-webhook/testing';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from './migrations';
@@ -17,6 +23,11 @@ function freshSchema(): string {
 }
 
 describeStoreContract('postgresStore', () => postgresStore({ connectionString: DATABASE_URL, schema: freshSchema() }));
+describeFairShare(
+  'postgresStore: fair share across write keys',
+  () => postgresStore({ connectionString: DATABASE_URL, schema: freshSchema() }),
+  { startSink: () => startSegmentSink() },
+);
 
 describe('postgresStore with a pool of the host', () => {
   const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4 });
