@@ -86,8 +86,8 @@ export interface DeliveryWorkerOptions {
   maxHandoff?: number;
   /**
    * Share delivery capacity across write keys (default true), so that one customer's backlog does not take
-   * "real time" away from the others: each round takes the hand-off in turns per write key (as the store's
-   * claims do), and while both the hand-off and the store have work, rounds alternate between them. False
+   * "real time" away from the others: the hand-off is taken in turns per write key (as the store's claims
+   * are), and while both the hand-off and the store have work, each round takes half from each. False
    * restores the earlier order — hand-offs first in, first out, the store's due work before them — as the
    * baseline of the fairness benchmark.
    */
@@ -187,7 +187,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   let reserved = 0;
   const maxHandoff = Math.max(0, options.maxHandoff ?? batchSize * concurrency);
   const fairShare = options.fairShare ?? true;
-  /** Whether the last round came from the store (fair share alternates while both sources have work). */
+  /** Whether the last round asked the store (rounds of one delivery alternate between the two sources). */
   let lastRoundFromStore = false;
   /** When this worker last asked the store for due deliveries (the hand-off never starves the store). */
   let lastStoreClaim = Number.NEGATIVE_INFINITY;
@@ -478,28 +478,34 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     );
   }
 
-  async function claim(): Promise<ClaimedDelivery[]> {
+  async function claim(limit = batchSize): Promise<ClaimedDelivery[]> {
     await ready();
     lastStoreClaim = now();
-    return store.claimDeliveries(id, lastStoreClaim, leaseMs, batchSize);
+    return store.claimDeliveries(id, lastStoreClaim, leaseMs, limit);
   }
 
-  /** A round's worth of the hand-off: in turns per write key (fair share), or first in, first out. */
-  function takeHandoff(): ClaimedDelivery[] {
-    if (handoff.length <= batchSize) {
+  /** Up to `max` of the hand-off: in turns per write key (fair share), or first in, first out. */
+  function takeHandoff(max = batchSize): ClaimedDelivery[] {
+    if (handoff.length <= max) {
       const taken = handoff;
       handoff = [];
       return taken;
     }
-    if (!fairShare) return handoff.splice(0, batchSize);
-    const { taken, rest } = takeInTurns(handoff, (delivery) => delivery.writeKeyFingerprint, batchSize);
+    if (!fairShare) return handoff.splice(0, max);
+    const { taken, rest } = takeInTurns(handoff, (delivery) => delivery.writeKeyFingerprint, max);
     handoff = rest;
     return taken;
   }
 
-  function dispatchHandoff(): void {
-    lastRoundFromStore = false;
-    dispatch(takeHandoff());
+  /**
+   * How much of a round that asks the store goes to the hand-off: none without fair share (the store's
+   * due work first, as before); with it, half, so that a key waiting in either source goes out in the
+   * next round (each source shares its part across write keys itself). A round of one alternates.
+   */
+  function handoffShare(): number {
+    if (!fairShare || handoff.length === 0) return 0;
+    if (batchSize > 1) return Math.floor(batchSize / 2);
+    return lastRoundFromStore ? 1 : 0;
   }
 
   function dispatch(claimed: ClaimedDelivery[]): void {
@@ -517,39 +523,32 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       }
       // The store is asked when it signalled work, when its last claim found some (there may be more),
       // or when a poll interval passed; otherwise hand-offs go out, or the loop waits for either. With fair
-      // share, while both have work, rounds alternate: a key waiting in one is not held back by another
-      // key's backlog in the other (each source shares its rounds across write keys itself).
+      // share, a round that asks the store also takes from the hand-off (see handoffShare): a key waiting
+      // in one source is not held back by another key's backlog in the other.
       const sinceClaim = now() - lastStoreClaim;
-      const storeDue = woken || storeHadMore || sinceClaim >= pollIntervalMs;
-      if (handoff.length > 0 && (!storeDue || (fairShare && lastRoundFromStore))) {
-        dispatchHandoff();
-        continue;
-      }
-      if (!storeDue) {
-        await idle(pollIntervalMs - sinceClaim);
+      if (!woken && !storeHadMore && sinceClaim < pollIntervalMs) {
+        if (handoff.length > 0) dispatch(takeHandoff());
+        else await idle(pollIntervalMs - sinceClaim);
         continue;
       }
       woken = false;
-      let claimed: ClaimedDelivery[];
+      const fromHandoff = takeHandoff(handoffShare());
+      const limit = batchSize - fromHandoff.length;
+      let claimed: ClaimedDelivery[] = [];
       try {
-        claimed = await claim();
+        if (limit > 0) claimed = await claim(limit);
       } catch (error) {
         storeHadMore = false;
         logger.error('Claiming deliveries failed; retrying', {
           error: error instanceof Error ? error.message : String(error),
         });
-        if (handoff.length > 0) dispatchHandoff();
-        else await idle(pollIntervalMs);
-        continue;
       }
-      storeHadMore = claimed.length > 0;
-      if (claimed.length === 0) {
-        if (handoff.length > 0) dispatchHandoff();
-        else await idle(pollIntervalMs);
-        continue;
-      }
-      lastRoundFromStore = true;
-      dispatch(claimed);
+      if (limit > 0) storeHadMore = claimed.length > 0;
+      lastRoundFromStore = limit > 0;
+      const round = fromHandoff.length > 0 ? fromHandoff.concat(claimed) : claimed;
+      if (round.length > 0) dispatch(round);
+      else if (handoff.length > 0) dispatch(takeHandoff());
+      else await idle(pollIntervalMs);
     }
   }
 
