@@ -22,6 +22,13 @@ import type { PostgresStatements } from './statements';
 const MAX_INSERT_STATEMENTS = 1;
 /** Most deliveries merged into one insert statement. */
 const MAX_ROWS_PER_INSERT = 5000;
+/**
+ * Fair share at ingest: while a statement of at least this many rows runs (a customer importing a backlog),
+ * calls of at most {@link SMALL_CALL_ROWS} deliveries (customers reporting events as they happen) go in a
+ * statement of their own instead of waiting for it. Below it, one statement at a time as above.
+ */
+const LARGE_STATEMENT_ROWS = 500;
+const SMALL_CALL_ROWS = 50;
 /** Route lookups running at once. */
 const MAX_ROUTE_STATEMENTS = 2;
 
@@ -65,6 +72,10 @@ export class GroupCommit {
   private readonly insertQueue: InsertCall[] = [];
   private readonly routeQueue: RouteCall[] = [];
   private insertsRunning = 0;
+  /** Rows of the statement running in the main lane (0 when none). */
+  private mainRows = 0;
+  /** Whether the small calls' lane has a statement running. */
+  private smallRunning = false;
   private routesRunning = 0;
 
   constructor(
@@ -74,7 +85,10 @@ export class GroupCommit {
 
   /** Calls queued or running. */
   get busy(): boolean {
-    return this.insertsRunning + this.insertQueue.length + this.routesRunning + this.routeQueue.length > 0;
+    return (
+      this.insertsRunning + this.insertQueue.length + this.routesRunning + this.routeQueue.length > 0 ||
+      this.smallRunning
+    );
   }
 
   /** Queues an insert; it resolves after the commit that holds its deliveries. */
@@ -112,11 +126,30 @@ export class GroupCommit {
         rows += call.deliveries.length;
       }
       this.insertsRunning += 1;
+      this.mainRows = rows;
       void this.runInsertCalls(calls).finally(() => {
         this.insertsRunning -= 1;
+        this.mainRows = 0;
         this.pumpInserts();
       });
     }
+    if (this.smallRunning || this.mainRows < LARGE_STATEMENT_ROWS) return;
+    const small: InsertCall[] = [];
+    let rows = 0;
+    for (let i = 0; i < this.insertQueue.length; ) {
+      const call = this.insertQueue[i]!;
+      if (call.deliveries.length <= SMALL_CALL_ROWS && rows + call.deliveries.length <= MAX_ROWS_PER_INSERT) {
+        small.push(call);
+        rows += call.deliveries.length;
+        this.insertQueue.splice(i, 1);
+      } else i += 1;
+    }
+    if (small.length === 0) return;
+    this.smallRunning = true;
+    void this.runInsertCalls(small).finally(() => {
+      this.smallRunning = false;
+      this.pumpInserts();
+    });
   }
 
   private async runInsertCalls(calls: InsertCall[]): Promise<void> {

@@ -302,6 +302,32 @@ describe('postgresStore specifics', () => {
     expect(await store.listDeliveries(webhook.accountId, webhook.id, {}, null, 200)).toHaveLength(9);
   });
 
+  it('commits a small call beside a large import instead of behind it (PostgreSQL group commit)', async () => {
+    const store = make(freshSchema());
+    await store.migrate();
+    const importing = webhookFixture({ writeKeyFingerprint: 'fp_import' });
+    const live = webhookFixture({ writeKeyFingerprint: 'fp_live' });
+    await store.insertWebhook(importing);
+    await store.insertWebhook(live);
+    const done: string[] = [];
+    const backlog = Array.from({ length: 5000 }, () => deliveryFixture(importing));
+    const large = store.insertDeliveries(backlog).then(() => done.push('large'));
+    // Queued while the large statement runs: one customer's import does not hold up another's event.
+    const small = store.insertDeliveries([deliveryFixture(live)]).then(() => done.push('small'));
+    await Promise.all([large, small]);
+    expect(done).toEqual(['small', 'large']);
+    // Calls below the threshold still share one statement at a time (as the delivery benchmark tuned it).
+    const order: number[] = [];
+    await Promise.all(
+      Array.from({ length: 5 }, (_, c) =>
+        store.insertDeliveries([deliveryFixture(live)]).then(() => {
+          order.push(c);
+        }),
+      ),
+    );
+    expect(order).toEqual([0, 1, 2, 3, 4]);
+  });
+
   it('relaxes the commit of claims and attempts for their own transaction only', async () => {
     const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
     const store = postgresStore({ pool, schema: freshSchema() });
