@@ -15,7 +15,7 @@
  * `fairShare: false` on the worker). Medians over the rounds; targets: B's max ≤ 3 × Segment's latency +
  * 250 ms, and A's drain throughput at least 90 % of the baseline's.
  *
- * Environment: BENCH_FAIR_BACKLOG (50,000), BENCH_FAIR_ROUNDS (2), BENCH_FAIR_STORES (sqlite,postgres),
+ * Environment: BENCH_FAIR_BACKLOG (100,000), BENCH_FAIR_ROUNDS (3), BENCH_FAIR_STORES (sqlite,postgres),
  * BENCH_SINK_LATENCY (100 ms), BENCH_FAIR_B_INTERVAL (150 ms), DATABASE_URL (the PostgreSQL rows are
  * skipped when it is unreachable), BENCH_WRITE (1: write the section of BENCHMARKS.md; a partial run —
  * BENCH_FAIR_STORES set — never writes).
@@ -23,7 +23,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { createDeliveryWorker, createSegmentWebhookService, type Store } from '@segment-webhook/core';
@@ -31,8 +31,8 @@ import { postgresStore } from '@segment-webhook/store-postgres';
 import { sqliteStore } from '@segment-webhook/store-sqlite';
 import pg from 'pg';
 
-const BACKLOG = Number(process.env.BENCH_FAIR_BACKLOG ?? 50_000);
-const ROUNDS = Number(process.env.BENCH_FAIR_ROUNDS ?? 2);
+const BACKLOG = Number(process.env.BENCH_FAIR_BACKLOG ?? 100_000);
+const ROUNDS = Number(process.env.BENCH_FAIR_ROUNDS ?? 3);
 const SINK_LATENCY = Number(process.env.BENCH_SINK_LATENCY ?? 100);
 const B_INTERVAL = Number(process.env.BENCH_FAIR_B_INTERVAL ?? 150);
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -109,6 +109,9 @@ interface RunResult {
   /** B's report → `ingest` resolved (committed), p50 and max: the part of B's latency before the worker. */
   bAckP50: number;
   bAckMax: number;
+  /** The main thread's event-loop delay while A drained, p99 and max: how long any callback, B's included, waited for the CPU. */
+  loopP99: number;
+  loopMax: number;
 }
 
 const tempDir = mkdtempSync(path.join(tmpdir(), 'bench-fairness-'));
@@ -186,6 +189,8 @@ async function runOnce(sink: Sink, kind: StoreKind, mode: Mode): Promise<RunResu
   }, B_INTERVAL);
 
   // A: the backlog in batches of 500, A_OUTSTANDING calls at a time, as fast as it goes.
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   const aStarted = absoluteNow();
   let next = 0;
   const client = async () => {
@@ -198,6 +203,7 @@ async function runOnce(sink: Sink, kind: StoreKind, mode: Mode): Promise<RunResu
   };
   await Promise.all(Array.from({ length: A_OUTSTANDING }, client));
   const aLast = await aDone;
+  loop.disable();
   drained = true;
   clearInterval(bTimer);
   await Promise.all(bPending);
@@ -221,6 +227,8 @@ async function runOnce(sink: Sink, kind: StoreKind, mode: Mode): Promise<RunResu
     bMax: latencies[latencies.length - 1] ?? Number.NaN,
     bAckP50: percentile(acks, 0.5),
     bAckMax: acks[acks.length - 1] ?? Number.NaN,
+    loopP99: loop.percentile(99) / 1e6,
+    loopMax: loop.max / 1e6,
   };
 }
 
@@ -312,7 +320,7 @@ async function main(): Promise<void> {
           const key = `${kind}/${mode}`;
           results.set(key, [...(results.get(key) ?? []), result]);
           console.log(
-            `  ${kind.padEnd(8)} ${mode.padEnd(8)} round ${round + 1}: A ${fmt(result.aPerSecond)} events/s; B (${result.bCount} events) p50 ${fmt(result.bP50)} ms, max ${fmt(result.bMax)} ms (commit ack p50 ${fmt(result.bAckP50)}, max ${fmt(result.bAckMax)} ms)`,
+            `  ${kind.padEnd(8)} ${mode.padEnd(8)} round ${round + 1}: A ${fmt(result.aPerSecond)} events/s; B (${result.bCount} events) p50 ${fmt(result.bP50)} ms, max ${fmt(result.bMax)} ms (commit ack p50 ${fmt(result.bAckP50)}, max ${fmt(result.bAckMax)} ms); event-loop delay p99 ${fmt(result.loopP99)}, max ${fmt(result.loopMax)} ms`,
           );
         }
       }
@@ -335,6 +343,8 @@ async function main(): Promise<void> {
         count: median(runs.map((r) => r.bCount)),
         ackP50: median(runs.map((r) => r.bAckP50)),
         ackMax: median(runs.map((r) => r.bAckMax)),
+        loopP99: median(runs.map((r) => r.loopP99)),
+        loopMax: median(runs.map((r) => r.loopMax)),
         maxes: runs.map((r) => fmt(r.bMax)).join(', '),
       };
     };
@@ -346,7 +356,7 @@ async function main(): Promise<void> {
       ['fair share', fair],
     ] as const) {
       rows.push(
-        `| ${label} | ${mode} | ${fmt(s.a)} | ${mode === 'fair share' ? `${fmt((fair.a / base.a) * 100)} %` : '100 %'} | ${fmt(s.p50)} | ${fmt(s.max)} (${s.maxes}) | ${fmt(s.ackP50)} / ${fmt(s.ackMax)} | ${fmt(s.count)} |`,
+        `| ${label} | ${mode} | ${fmt(s.a)} | ${mode === 'fair share' ? `${fmt((fair.a / base.a) * 100)} %` : '100 %'} | ${fmt(s.p50)} | ${fmt(s.max)} (${s.maxes}) | ${fmt(s.ackP50)} / ${fmt(s.ackMax)} | ${fmt(s.loopP99)} / ${fmt(s.loopMax)} | ${fmt(s.count)} |`,
       );
     }
     verdicts.push(
@@ -360,15 +370,17 @@ Two accounts on one kit (service + embedded worker, defaults: batches of 500, 4 
 handed to the in-process worker, the rest claimed from the store). The Segment stand-in answers every request
 after ${SINK_LATENCY} ms. Account A reports a backlog of **${fmt(BACKLOG)}** events in batches of ${A_BATCH} (${A_OUTSTANDING} calls
 outstanding) while account B reports one event every ${B_INTERVAL} ms; B's latency is report → arrival, for B's events
-reported until A's last event arrived (its "commit ack" part: until \`ingest\` resolved); A's throughput is its events / (first report → last arrival). Baseline:
-the order before fair share (\`claimOrder: 'due'\`, \`fairShare: false\`), measured in the same run, alternated with it.
+reported until A's last event arrived (its "commit ack" part: until \`ingest\` resolved); A's throughput is its
+events / (first report → last arrival); the event-loop delay (main thread, while A drained) is how long any
+callback, B's included, waited for the CPU. Baseline: the order before fair share (\`claimOrder: 'due'\`,
+\`fairShare: false\`), measured in the same run, alternated with it.
 Medians over ${ROUNDS} rounds (each round's B max in brackets). Load average when the run started: ${loadStart};
 when it ended: ${loadavg()
     .map((n) => n.toFixed(1))
     .join(', ')}.
 
-| store | claims | A's drain events/s | vs baseline | B p50 ms | B max ms | B commit ack p50 / max ms | B events |
-|---|---|---:|---:|---:|---:|---:|---:|
+| store | claims | A's drain events/s | vs baseline | B p50 ms | B max ms | B commit ack p50 / max ms | event-loop delay p99 / max ms | B events |
+|---|---|---:|---:|---:|---:|---:|---:|---:|
 ${rows.join('\n')}
 
 ${verdicts.join('\n')}

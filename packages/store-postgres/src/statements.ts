@@ -130,6 +130,8 @@ export function buildStatements(s: string, schemaName: string) {
            ORDER BY d.next_attempt_at, d.id LIMIT c.n
            FOR UPDATE OF d SKIP LOCKED
          ) l
+         -- At most the limit in all (the shares add up to it): lets the planner update by primary key.
+         LIMIT $3
        )
        UPDATE ${s}.deliveries d SET next_attempt_at = $1::bigint + $2::bigint, lease_owner = $4
        FROM locked CROSS JOIN relaxed, ${s}.webhooks w
