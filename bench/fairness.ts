@@ -112,6 +112,8 @@ interface RunResult {
   /** The main thread's event-loop delay while A drained, p99 and max: how long any callback, B's included, waited for the CPU. */
   loopP99: number;
   loopMax: number;
+  /** Busy time of the main thread (event loop active) per event of A's, µs: the CPU cost, steadier than throughput. */
+  mainUs: number;
 }
 
 const tempDir = mkdtempSync(path.join(tmpdir(), 'bench-fairness-'));
@@ -191,6 +193,7 @@ async function runOnce(sink: Sink, kind: StoreKind, mode: Mode): Promise<RunResu
   // A: the backlog in batches of 500, A_OUTSTANDING calls at a time, as fast as it goes.
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
+  const busyBefore = performance.eventLoopUtilization();
   const aStarted = absoluteNow();
   let next = 0;
   const client = async () => {
@@ -204,6 +207,7 @@ async function runOnce(sink: Sink, kind: StoreKind, mode: Mode): Promise<RunResu
   await Promise.all(Array.from({ length: A_OUTSTANDING }, client));
   const aLast = await aDone;
   loop.disable();
+  const busyMs = performance.eventLoopUtilization(busyBefore).active;
   drained = true;
   clearInterval(bTimer);
   await Promise.all(bPending);
@@ -229,6 +233,7 @@ async function runOnce(sink: Sink, kind: StoreKind, mode: Mode): Promise<RunResu
     bAckMax: acks[acks.length - 1] ?? Number.NaN,
     loopP99: loop.percentile(99) / 1e6,
     loopMax: loop.max / 1e6,
+    mainUs: (busyMs * 1000) / BACKLOG,
   };
 }
 
@@ -320,7 +325,7 @@ async function main(): Promise<void> {
           const key = `${kind}/${mode}`;
           results.set(key, [...(results.get(key) ?? []), result]);
           console.log(
-            `  ${kind.padEnd(8)} ${mode.padEnd(8)} round ${round + 1}: A ${fmt(result.aPerSecond)} events/s; B (${result.bCount} events) p50 ${fmt(result.bP50)} ms, max ${fmt(result.bMax)} ms (commit ack p50 ${fmt(result.bAckP50)}, max ${fmt(result.bAckMax)} ms); event-loop delay p99 ${fmt(result.loopP99)}, max ${fmt(result.loopMax)} ms`,
+            `  ${kind.padEnd(8)} ${mode.padEnd(8)} round ${round + 1}: A ${fmt(result.aPerSecond)} events/s (main thread ${fmt(result.mainUs, 1)} µs/event); B (${result.bCount} events) p50 ${fmt(result.bP50)} ms, max ${fmt(result.bMax)} ms (commit ack p50 ${fmt(result.bAckP50)}, max ${fmt(result.bAckMax)} ms); event-loop delay p99 ${fmt(result.loopP99)}, max ${fmt(result.loopMax)} ms`,
           );
         }
       }
@@ -345,6 +350,7 @@ async function main(): Promise<void> {
         ackMax: median(runs.map((r) => r.bAckMax)),
         loopP99: median(runs.map((r) => r.loopP99)),
         loopMax: median(runs.map((r) => r.loopMax)),
+        mainUs: median(runs.map((r) => r.mainUs)),
         maxes: runs.map((r) => fmt(r.bMax)).join(', '),
       };
     };
@@ -356,7 +362,7 @@ async function main(): Promise<void> {
       ['fair share', fair],
     ] as const) {
       rows.push(
-        `| ${label} | ${mode} | ${fmt(s.a)} | ${mode === 'fair share' ? `${fmt((fair.a / base.a) * 100)} %` : '100 %'} | ${fmt(s.p50)} | ${fmt(s.max)} (${s.maxes}) | ${fmt(s.ackP50)} / ${fmt(s.ackMax)} | ${fmt(s.loopP99)} / ${fmt(s.loopMax)} | ${fmt(s.count)} |`,
+        `| ${label} | ${mode} | ${fmt(s.a)} | ${mode === 'fair share' ? `${fmt((fair.a / base.a) * 100)} %` : '100 %'} | ${fmt(s.mainUs, 1)} | ${fmt(s.p50)} | ${fmt(s.max)} (${s.maxes}) | ${fmt(s.ackP50)} / ${fmt(s.ackMax)} | ${fmt(s.loopP99)} / ${fmt(s.loopMax)} | ${fmt(s.count)} |`,
       );
     }
     verdicts.push(
@@ -379,8 +385,8 @@ when it ended: ${loadavg()
     .map((n) => n.toFixed(1))
     .join(', ')}.
 
-| store | claims | A's drain events/s | vs baseline | B p50 ms | B max ms | B commit ack p50 / max ms | event-loop delay p99 / max ms | B events |
-|---|---|---:|---:|---:|---:|---:|---:|---:|
+| store | claims | A's drain events/s | vs baseline | main thread µs per event | B p50 ms | B max ms | B commit ack p50 / max ms | event-loop delay p99 / max ms | B events |
+|---|---|---:|---:|---:|---:|---:|---:|---:|---:|
 ${rows.join('\n')}
 
 ${verdicts.join('\n')}
