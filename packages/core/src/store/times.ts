@@ -22,12 +22,17 @@ function describe(value: unknown): string {
   return value === null ? 'null' : typeof value;
 }
 
+/** Whether `value` is an integer number of milliseconds (a safe integer) of at least `min`. */
+function isTime(value: unknown, min = Number.NEGATIVE_INFINITY): boolean {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= min;
+}
+
 /**
  * Throws a `TypeError` naming `method` and `name` unless `value` is an integer number of milliseconds
  * (`Number.isSafeInteger`) of at least `min` (default: any).
  */
 export function assertStoreTime(method: string, name: string, value: unknown, min = Number.NEGATIVE_INFINITY): void {
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= min) return;
+  if (isTime(value, min)) return;
   const what = min === 0 ? 'a non-negative integer' : min === 1 ? 'a positive integer' : 'an integer';
   throw new TypeError(
     `${method}: ${name} must be ${what} number of milliseconds (times at the Store boundary are whole ms), got ${describe(value)}.`,
@@ -56,10 +61,16 @@ export const storeTimes = {
   },
 
   insertDeliveries(deliveries: readonly NewDelivery[], options: InsertDeliveriesOptions | undefined): void {
-    deliveries.forEach((delivery, index) => {
-      assertStoreTime('insertDeliveries', `deliveries[${index}].occurredAt`, delivery.occurredAt);
-      assertStoreTime('insertDeliveries', `deliveries[${index}].createdAt`, delivery.createdAt);
-    });
+    // On the hot path: the argument's name is built only for the error.
+    for (let index = 0; index < deliveries.length; index++) {
+      const delivery = deliveries[index]!;
+      if (!isTime(delivery.occurredAt)) {
+        assertStoreTime('insertDeliveries', `deliveries[${index}].occurredAt`, delivery.occurredAt);
+      }
+      if (!isTime(delivery.createdAt)) {
+        assertStoreTime('insertDeliveries', `deliveries[${index}].createdAt`, delivery.createdAt);
+      }
+    }
     const lease = options?.lease;
     if (lease) {
       assertStoreTime('insertDeliveries', 'options.lease.now', lease.now);
@@ -75,7 +86,9 @@ export const storeTimes = {
   completeAttempts(completions: readonly AttemptCompletion[], now: number): void {
     assertStoreTime('completeAttempts', 'now', now);
     completions.forEach((completion, index) => {
-      assertStoreTime('completeAttempts', `completions[${index}].attempt.at`, completion.attempt.at);
+      if (!isTime(completion.attempt.at)) {
+        assertStoreTime('completeAttempts', `completions[${index}].attempt.at`, completion.attempt.at);
+      }
       const { latencyMs } = completion.attempt;
       // A measured duration, not a time: fractions are fine, but it must be a number a column can hold.
       if (typeof latencyMs !== 'number' || !Number.isFinite(latencyMs)) {
@@ -84,7 +97,7 @@ export const storeTimes = {
         );
       }
       // Required for `retrying` (a retrying delivery without a time would never be due again); ignored otherwise.
-      if (completion.status === 'retrying') {
+      if (completion.status === 'retrying' && !isTime(completion.nextAttemptAt)) {
         assertStoreTime('completeAttempts', `completions[${index}].nextAttemptAt`, completion.nextAttemptAt);
       }
     });
