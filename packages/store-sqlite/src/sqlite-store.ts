@@ -77,8 +77,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   const syncsWal = wal && durableSync === 'FULL' && !memory;
   const inserts = createGroupCommit({
     walFile: syncsWal ? `${fileKey}-wal` : null,
-    commit: (calls) =>
-      syncsWal ? sql.insertDeliveries.immediate(calls) : durably(() => sql.insertDeliveries.immediate(calls)),
+    commit: (calls) => (syncsWal ? sql.insertDeliveries(calls) : durably(() => sql.insertDeliveries(calls))),
     announce: ({ created, due }) => {
       // Deliveries leased at insert are already in their worker's hands: no wake-up for them.
       if (due > 0) notifications.emitWork();
@@ -115,17 +114,17 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     async updateWebhook(accountId, webhookId, patch, ifStatus) {
       storeTimes.updateWebhook(patch);
       routeCache.invalidate();
-      return durably(() => sql.updateWebhook.immediate(accountId, webhookId, patch, ifStatus));
+      return durably(() => sql.updateWebhook(accountId, webhookId, patch, ifStatus));
     },
 
     async deleteWebhook(accountId, webhookId, ifStatus) {
       routeCache.invalidate();
-      return durably(() => sql.deleteWebhook.immediate(accountId, webhookId, ifStatus));
+      return durably(() => sql.deleteWebhook(accountId, webhookId, ifStatus));
     },
 
     async recordBatches(results, threshold, now) {
       storeTimes.now('recordBatches', now);
-      return sql.recordBatches.immediate(results, threshold, now);
+      return sql.recordBatches(results, threshold, now);
     },
 
     async listRoutes(accountId) {
@@ -134,7 +133,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
 
     async setRoute(accountId, activityId, webhookId, limit) {
       routeCache.invalidate();
-      return durably(() => sql.setRoute.immediate(accountId, activityId, webhookId, limit));
+      return durably(() => sql.setRoute(accountId, activityId, webhookId, limit));
     },
 
     async deleteRoute(accountId, activityId) {
@@ -175,13 +174,13 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     async claimDeliveries(owner, now, leaseMs, limit) {
       storeTimes.claimDeliveries(now, leaseMs);
       if (limit <= 0) return [];
-      return sql.claimDeliveries.immediate(owner, now, leaseMs, limit);
+      return sql.claimDeliveries(owner, now, leaseMs, limit);
     },
 
     async completeAttempts(owner, completions, now) {
       storeTimes.completeAttempts(completions, now);
       if (completions.length === 0) return [];
-      const applied = sql.completeAttempts.immediate(owner, completions, now);
+      const applied = sql.completeAttempts(owner, completions, now);
       notifications.emitChanges(groupByWebhook(applied));
       return applied.map((a) => a.id);
     },
@@ -203,7 +202,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
 
     async requeueFailed(accountId, webhookId, now, deliveryIds) {
       storeTimes.now('requeueFailed', now);
-      const ids = durably(() => sql.requeueFailed.immediate(accountId, webhookId, now, deliveryIds));
+      const ids = durably(() => sql.requeueFailed(accountId, webhookId, now, deliveryIds));
       if (ids.length > 0) {
         notifications.emitWork();
         notifications.emitChanges(new Map([[webhookId, ids]]));
@@ -243,7 +242,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     async pruneDeliveries(olderThan, limit) {
       storeTimes.now('pruneDeliveries', olderThan, 'olderThan');
       if (limit <= 0) return 0;
-      return sql.pruneDeliveries.immediate(olderThan, limit);
+      return sql.pruneDeliveries(olderThan, limit);
     },
 
     onWork(listener) {

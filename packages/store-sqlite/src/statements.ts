@@ -84,7 +84,10 @@ function sameOutcome(a: AttemptCompletion, b: AttemptCompletion): boolean {
   );
 }
 
-/** The statements of one database connection. Transactions here are better-sqlite3's (synchronous). */
+/**
+ * The statements of one database connection. Writes of several statements are better-sqlite3 transactions
+ * (synchronous), begun `IMMEDIATE`.
+ */
 export function createStatements(db: Database.Database, hooks: StatementHooks, claimOrder: ClaimOrder = 'fair') {
   // Prepared lazily (after the schema exists) and reused.
   const cache = new Map<string, Database.Statement>();
@@ -138,6 +141,12 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
         | number
         | undefined) ?? 0;
     return pending <= PENDING_SORT_LIMIT ? 'INDEXED BY deliveries_due_webhook' : 'INDEXED BY deliveries_page';
+  }
+
+  /** `fn` as a transaction that takes the write lock at once (`BEGIN IMMEDIATE`: no upgrade deadlocks). */
+  function immediate<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+    const transaction = db.transaction(fn);
+    return (...args: A) => transaction.immediate(...args);
   }
 
   /** Positions of the delivery columns in each raw list statement, found by name once per statement. */
@@ -195,7 +204,7 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
       return rows.map(toWebhook);
     },
 
-    updateWebhook: db.transaction(
+    updateWebhook: immediate(
       (
         accountId: string,
         webhookId: string,
@@ -221,19 +230,17 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
     ),
 
     /** By hand (the file runs with `foreign_keys = OFF`): what PostgreSQL's foreign keys cascade. */
-    deleteWebhook: db.transaction(
-      (accountId: string, webhookId: string, ifStatus: readonly WebhookStatus[]): boolean => {
-        const row = getWebhookRow(accountId, webhookId);
-        if (!row || !ifStatus.includes(row.status as WebhookStatus)) return false;
-        stmt('DELETE FROM deliveries WHERE webhook_id = ?').run(webhookId);
-        stmt('DELETE FROM delivery_counts WHERE webhook_id = ?').run(webhookId);
-        stmt('DELETE FROM routes WHERE webhook_id = ?').run(webhookId);
-        stmt('DELETE FROM webhooks WHERE id = ?').run(webhookId);
-        return true;
-      },
-    ),
+    deleteWebhook: immediate((accountId: string, webhookId: string, ifStatus: readonly WebhookStatus[]): boolean => {
+      const row = getWebhookRow(accountId, webhookId);
+      if (!row || !ifStatus.includes(row.status as WebhookStatus)) return false;
+      stmt('DELETE FROM deliveries WHERE webhook_id = ?').run(webhookId);
+      stmt('DELETE FROM delivery_counts WHERE webhook_id = ?').run(webhookId);
+      stmt('DELETE FROM routes WHERE webhook_id = ?').run(webhookId);
+      stmt('DELETE FROM webhooks WHERE id = ?').run(webhookId);
+      return true;
+    }),
 
-    recordBatches: db.transaction((results: readonly BatchResult[], threshold: number, now: number): string[] => {
+    recordBatches: immediate((results: readonly BatchResult[], threshold: number, now: number): string[] => {
       const tipped: string[] = [];
       for (const result of results) {
         const row = stmt('SELECT refused_batches, health_state FROM webhooks WHERE id = ?').get(result.webhookId) as
@@ -277,24 +284,22 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
       );
     },
 
-    setRoute: db.transaction(
-      (accountId: string, activityId: string, webhookId: string, limit: number): SetRouteResult => {
-        const webhook = getWebhookRow(accountId, webhookId);
-        if (!webhook) return { ok: false, reason: 'webhook_not_found' };
-        if (webhook.status === 'archived') return { ok: false, reason: 'webhook_archived' };
-        const counted = stmt(
-          "SELECT 1 FROM routes r JOIN webhooks w ON w.id = r.webhook_id WHERE r.account_id = ? AND r.activity_id = ? AND w.status != 'archived'",
-        ).get(accountId, activityId);
-        if (!counted) {
-          const streams = countStreams(accountId);
-          if (streams >= limit) return { ok: false, reason: 'limit_reached', streams };
-        }
-        stmt(
-          'INSERT INTO routes (account_id, activity_id, webhook_id) VALUES (?, ?, ?) ON CONFLICT (account_id, activity_id) DO UPDATE SET webhook_id = excluded.webhook_id',
-        ).run(accountId, activityId, webhookId);
-        return { ok: true, route: { accountId, activityId, webhookId } };
-      },
-    ),
+    setRoute: immediate((accountId: string, activityId: string, webhookId: string, limit: number): SetRouteResult => {
+      const webhook = getWebhookRow(accountId, webhookId);
+      if (!webhook) return { ok: false, reason: 'webhook_not_found' };
+      if (webhook.status === 'archived') return { ok: false, reason: 'webhook_archived' };
+      const counted = stmt(
+        "SELECT 1 FROM routes r JOIN webhooks w ON w.id = r.webhook_id WHERE r.account_id = ? AND r.activity_id = ? AND w.status != 'archived'",
+      ).get(accountId, activityId);
+      if (!counted) {
+        const streams = countStreams(accountId);
+        if (streams >= limit) return { ok: false, reason: 'limit_reached', streams };
+      }
+      stmt(
+        'INSERT INTO routes (account_id, activity_id, webhook_id) VALUES (?, ?, ?) ON CONFLICT (account_id, activity_id) DO UPDATE SET webhook_id = excluded.webhook_id',
+      ).run(accountId, activityId, webhookId);
+      return { ok: true, route: { accountId, activityId, webhookId } };
+    }),
 
     deleteRoute(accountId: string, activityId: string): boolean {
       return stmt('DELETE FROM routes WHERE account_id = ? AND activity_id = ?').run(accountId, activityId).changes > 0;
@@ -316,7 +321,7 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
      * Inserts the deliveries of several calls in one transaction (see group-commit.ts). A delivery whose
      * webhook does not exist fails the transaction, as PostgreSQL's foreign key does.
      */
-    insertDeliveries: db.transaction((calls: readonly InsertCall[]): InsertCommit => {
+    insertDeliveries: immediate((calls: readonly InsertCall[]): InsertCommit => {
       const insert = stmt(
         `INSERT INTO deliveries (id, account_id, webhook_id, source, event_id, person_id, activity_id, status, message_id,
            message, occurred_at, created_at, updated_at, cycle_started_at, next_attempt_at, lease_owner)
@@ -399,7 +404,7 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
       return { perCall, created, due };
     }),
 
-    claimDeliveries: db.transaction((owner: string, now: number, leaseMs: number, limit: number): ClaimedDelivery[] => {
+    claimDeliveries: immediate((owner: string, now: number, leaseMs: number, limit: number): ClaimedDelivery[] => {
       // Claimable webhooks first (held webhooks' rows are never read), then each one's oldest due
       // deliveries from the claim queue — index entries only, at most `limit` per webhook: the `limit`
       // oldest of any write key are among them.
@@ -437,7 +442,7 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
       });
     }),
 
-    completeAttempts: db.transaction(
+    completeAttempts: immediate(
       (owner: string, completions: readonly AttemptCompletion[], now: number): { webhookId: string; id: string }[] => {
         // One statement finds every delivery still held by `owner`.
         const held = new Map<string, Row>();
@@ -522,7 +527,7 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
       return row && row.paused_until > now ? row.paused_until : null;
     },
 
-    requeueFailed: db.transaction(
+    requeueFailed: immediate(
       (accountId: string, webhookId: string, now: number, deliveryIds?: readonly string[]): string[] => {
         const rows = (
           deliveryIds
@@ -549,7 +554,7 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
       },
     ),
 
-    pruneDeliveries: db.transaction((olderThan: number, limit: number): number => {
+    pruneDeliveries: immediate((olderThan: number, limit: number): number => {
       // Oldest rows first by rowid (insertion order ≈ creation order), so the scan stops early.
       const ids = stmt(
         "SELECT seq, id, webhook_id, status FROM deliveries WHERE created_at < ? AND status IN ('delivered', 'failed') ORDER BY seq LIMIT ?",
