@@ -90,6 +90,8 @@ export {
 export type { Route, SegmentWebhookService, Unsubscribe } from './service/types';
 export { type ClaimWebhookColumns, claimedAtInsert } from './store/claimed-at-insert';
 export { WEBHOOK_PATCH_COLUMNS } from './store/columns';
+export { type Turns, takeInTurns } from './store/fair-share';
+export { assertStoreTime, assertStoreTimeOrNull, storeTimes } from './store/times';
 export type {
   AttemptCompletion,
   AttemptRecord,
@@ -115,3 +117,4 @@ export type {
   WebhookPatch,
   WebhookRecord,
 } from './store/types';
+export { LAG_SAMPLE_SIZE } from './store/types';

@@ -1,3 +1,4 @@
+/** Schema and migrations of the PostgreSQL store: versioned, append only, applied under an advisory lock. */
 import type { Pool, PoolClient } from 'pg';
 
 /** One versioned schema change. `sql` receives the quoted schema name. */
@@ -102,6 +103,18 @@ export const MIGRATIONS: readonly Migration[] = [
         fingerprint text COLLATE "C" PRIMARY KEY,
         until bigint NOT NULL
       );
+    `,
+  },
+  {
+    version: 2,
+    name: 'claim queue per webhook',
+    sql: (s) => `
+      -- Claims share their room across write keys: they read each claimable webhook's oldest due deliveries
+      -- (at most the claim's limit each), so the claim queue is indexed per webhook. It replaces the global
+      -- one, which a fair claim cannot use (finding one key's rows behind another key's backlog).
+      CREATE INDEX deliveries_webhook_due_idx ON ${s}.deliveries (webhook_id, next_attempt_at, id)
+        WHERE status IN ('pending', 'retrying');
+      DROP INDEX ${s}.deliveries_due_idx;
     `,
   },
 ];

@@ -1,7 +1,14 @@
 import type { NewDelivery } from '@segment-webhook/core';
-import { deliveryFixture, describeStoreContract, webhookFixture } from '@segment-webhook/core/testing';
+import {
+  deliveryFixture,
+  describeFairShare,
+  describeStoreContract,
+  webhookFixture,
+} from '@segment-webhook/core/testing';
+import { startSegmentSink } from '@segment-webhook/testing';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from './migrations';
 import { type PostgresStore, postgresStore } from './store';
 import { DATABASE_URL, dropSchemas, uniqueSchema } from './test-database';
 
@@ -16,6 +23,11 @@ function freshSchema(): string {
 }
 
 describeStoreContract('postgresStore', () => postgresStore({ connectionString: DATABASE_URL, schema: freshSchema() }));
+describeFairShare(
+  'postgresStore: fair share across write keys',
+  () => postgresStore({ connectionString: DATABASE_URL, schema: freshSchema() }),
+  { startSink: () => startSegmentSink() },
+);
 
 describe('postgresStore with a pool of the host', () => {
   const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4 });
@@ -51,7 +63,7 @@ describe('postgresStore specifics', () => {
     await client.connect();
     try {
       const { rows } = await client.query(`SELECT version, name FROM "${schema}".schema_migrations`);
-      expect(rows).toEqual([{ version: 1, name: 'initial' }]);
+      expect(rows).toEqual(MIGRATIONS.map(({ version, name }) => ({ version, name })));
     } finally {
       await client.end();
     }
@@ -288,6 +300,32 @@ describe('postgresStore specifics', () => {
       Array.from({ length: 10 }, (_, c) => (c === 4 ? 'rejected' : 'fulfilled')),
     );
     expect(await store.listDeliveries(webhook.accountId, webhook.id, {}, null, 200)).toHaveLength(9);
+  });
+
+  it('commits a small call beside a large import instead of behind it (PostgreSQL group commit)', async () => {
+    const store = make(freshSchema());
+    await store.migrate();
+    const importing = webhookFixture({ writeKeyFingerprint: 'fp_import' });
+    const live = webhookFixture({ writeKeyFingerprint: 'fp_live' });
+    await store.insertWebhook(importing);
+    await store.insertWebhook(live);
+    const done: string[] = [];
+    const backlog = Array.from({ length: 5000 }, () => deliveryFixture(importing));
+    const large = store.insertDeliveries(backlog).then(() => done.push('large'));
+    // Queued while the large statement runs: one customer's import does not hold up another's event.
+    const small = store.insertDeliveries([deliveryFixture(live)]).then(() => done.push('small'));
+    await Promise.all([large, small]);
+    expect(done).toEqual(['small', 'large']);
+    // Calls below the threshold still share one statement at a time (as the delivery benchmark tuned it).
+    const order: number[] = [];
+    await Promise.all(
+      Array.from({ length: 5 }, (_, c) =>
+        store.insertDeliveries([deliveryFixture(live)]).then(() => {
+          order.push(c);
+        }),
+      ),
+    );
+    expect(order).toEqual([0, 1, 2, 3, 4]);
   });
 
   it('relaxes the commit of claims and attempts for their own transaction only', async () => {

@@ -1,7 +1,9 @@
 /**
- * Versioned schema migrations of the SQLite store. Append only: never edit a released migration, add a
- * new version instead.
+ * Schema and migrations of the SQLite store: versioned, append only — never edit a released migration, add
+ * a new version instead.
  */
+import type Database from 'better-sqlite3';
+
 export const MIGRATIONS: readonly { version: number; sql: string }[] = [
   {
     version: 1,
@@ -152,3 +154,28 @@ CREATE INDEX deliveries_status_page ON deliveries (webhook_id, status, created_a
 `,
   },
 ];
+
+/**
+ * Applies the missing migrations in one `IMMEDIATE` transaction (the write lock), so stores opening the
+ * file together, here or in other processes, apply each exactly once. Returns the versions applied.
+ */
+export function applyMigrations(db: Database.Database, migrations = MIGRATIONS): number[] {
+  const apply = db.transaction(() => {
+    db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+    const applied = new Set(
+      (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+    );
+    const newlyApplied: number[] = [];
+    for (const migration of migrations) {
+      if (applied.has(migration.version)) continue;
+      db.exec(migration.sql);
+      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(
+        migration.version,
+        Date.now(),
+      );
+      newlyApplied.push(migration.version);
+    }
+    return newlyApplied;
+  });
+  return apply.immediate();
+}

@@ -1,11 +1,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { deliveryFixture, describeStoreContract, webhookFixture } from '@segment-webhook/core/testing';
+import {
+  deliveryFixture,
+  describeFairShare,
+  describeStoreContract,
+  webhookFixture,
+} from '@segment-webhook/core/testing';
+import { startSegmentSink } from '@segment-webhook/testing';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from './migrations';
 import { sqliteStore } from './sqlite-store';
+import { CLAIM_SQL } from './statements';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'store-sqlite-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -14,6 +21,9 @@ const nextFile = () => path.join(dir, `store-${++counter}.db`);
 
 describeStoreContract('sqliteStore (file)', () => sqliteStore({ filename: nextFile() }));
 describeStoreContract('sqliteStore (:memory:)', () => sqliteStore({ filename: ':memory:', synchronous: 'NORMAL' }));
+describeFairShare('sqliteStore: fair share across write keys', () => sqliteStore({ filename: nextFile() }), {
+  startSink: () => startSegmentSink(),
+});
 
 describe('sqliteStore specifics', () => {
   it('applies migrations once, in WAL mode, and keeps data across reopening', async () => {
@@ -94,16 +104,16 @@ describe('sqliteStore specifics', () => {
     const raw = new Database(filename, { readonly: true });
     const plan = (sql: string) =>
       (raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join(' | ');
-    const claim = plan(
-      `SELECT d.seq FROM webhooks w LEFT JOIN key_pauses p ON p.fingerprint = w.write_key_fingerprint
-       CROSS JOIN deliveries d INDEXED BY deliveries_due_webhook
-       WHERE d.webhook_id = w.id AND d.status IN ('pending', 'retrying') AND d.next_attempt_at <= 1
-         AND w.status = 'active' AND w.health_state = 'healthy' AND (p.paused_until IS NULL OR p.paused_until <= 1)
-       ORDER BY d.next_attempt_at, d.seq LIMIT 10`,
+    // The claim reads the claimable webhooks, then each one's oldest due deliveries: held webhooks'
+    // deliveries are never scanned, and the per-webhook reads are index searches in claim order.
+    const webhooks = plan(CLAIM_SQL.webhooks.replaceAll('?', '1'));
+    expect(webhooks).toMatch(/^SCAN w/);
+    expect(webhooks).toMatch(
+      /SEARCH d (EXISTS )?USING INDEX deliveries_due_webhook \(webhook_id=\? AND next_attempt_at<\?\)/,
     );
-    // Held webhooks' deliveries are never scanned: the deliveries side is an index search per webhook.
-    expect(claim).toMatch(/^SCAN w/);
-    expect(claim).toContain('SEARCH d USING INDEX deliveries_due_webhook (webhook_id=? AND next_attempt_at<?)');
+    const due = plan(CLAIM_SQL.due.replace('?', "'x'").replaceAll('?', '1'));
+    expect(due).toContain('SEARCH deliveries USING INDEX deliveries_due_webhook (webhook_id=? AND next_attempt_at<?)');
+    expect(due).not.toContain('TEMP B-TREE');
     const page = plan(
       `SELECT d.id FROM deliveries d INDEXED BY deliveries_page WHERE d.webhook_id = 'x' AND (d.created_at, d.id) < (1, 'a')
        ORDER BY d.created_at DESC, d.id DESC LIMIT 51`,

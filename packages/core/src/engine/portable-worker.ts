@@ -10,6 +10,7 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../segment/retry';
 import type { MessageResult, SegmentClient } from '../segment/types';
 import { uuidv4 } from '../service/ids';
 import { type Logger, silentLogger } from '../service/logger';
+import { takeInTurns } from '../store/fair-share';
 import type { AttemptCompletion, BatchResult, ClaimedDelivery, Store } from '../store/types';
 import { createRateBudget } from './rate-budget';
 
@@ -77,6 +78,14 @@ export interface DeliveryWorkerBaseOptions {
    * service inserts them due and they are claimed from the store as usual. Default `batchSize × concurrency`.
    */
   maxHandoff?: number;
+  /**
+   * Share delivery capacity across write keys (default true), so that one customer's backlog does not take
+   * "real time" away from the others: the hand-off is taken in turns per write key (as the store's claims
+   * are), and while both the hand-off and the store have work, each round takes half from each. False
+   * restores the earlier order — hand-offs first in, first out, the store's due work before them — as the
+   * baseline of the fairness benchmark.
+   */
+  fairShare?: boolean;
 }
 
 /** A running (or startable) delivery worker. */
@@ -153,7 +162,9 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
   const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   const threshold = options.needsAttentionAfter ?? DEFAULT_NEEDS_ATTENTION_AFTER;
   const logger = options.logger ?? silentLogger;
-  const now = options.now ?? Date.now;
+  const clock = options.now ?? Date.now;
+  // Whole milliseconds at the store boundary (its times are integers), whatever the clock.
+  const now = () => Math.ceil(clock());
   const random = options.random ?? Math.random;
   const id = options.workerId ?? `worker-${uuidv4()}`;
   const budget = createRateBudget(options.requestsPerSecondPerKey ?? DEFAULT_REQUESTS_PER_SECOND_PER_KEY);
@@ -175,6 +186,9 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
   let handoff: ClaimedDelivery[] = [];
   let reserved = 0;
   const maxHandoff = Math.max(0, options.maxHandoff ?? batchSize * concurrency);
+  const fairShare = options.fairShare ?? true;
+  /** Whether the last round asked the store (rounds of one delivery alternate between the two sources). */
+  let lastRoundFromStore = false;
   /** When this worker last asked the store for due deliveries (the hand-off never starves the store). */
   let lastStoreClaim = Number.NEGATIVE_INFINITY;
   let storeHadMore = false;
@@ -470,19 +484,34 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
     );
   }
 
-  async function claim(): Promise<ClaimedDelivery[]> {
+  async function claim(limit = batchSize): Promise<ClaimedDelivery[]> {
     await ready();
     lastStoreClaim = now();
-    return store.claimDeliveries(id, lastStoreClaim, leaseMs, batchSize);
+    return store.claimDeliveries(id, lastStoreClaim, leaseMs, limit);
   }
 
-  function takeHandoff(): ClaimedDelivery[] {
-    if (handoff.length <= batchSize) {
+  /** Up to `max` of the hand-off: in turns per write key (fair share), or first in, first out. */
+  function takeHandoff(max = batchSize): ClaimedDelivery[] {
+    if (handoff.length <= max) {
       const taken = handoff;
       handoff = [];
       return taken;
     }
-    return handoff.splice(0, batchSize);
+    if (!fairShare) return handoff.splice(0, max);
+    const { taken, rest } = takeInTurns(handoff, (delivery) => delivery.writeKeyFingerprint, max);
+    handoff = rest;
+    return taken;
+  }
+
+  /**
+   * How much of a round that asks the store goes to the hand-off: none without fair share (the store's
+   * due work first, as before); with it, half, so that a key waiting in either source goes out in the
+   * next round (each source shares its part across write keys itself). A round of one alternates.
+   */
+  function handoffShare(): number {
+    if (!fairShare || handoff.length === 0) return 0;
+    if (batchSize > 1) return Math.floor(batchSize / 2);
+    return lastRoundFromStore ? 1 : 0;
   }
 
   function dispatch(claimed: ClaimedDelivery[]): void {
@@ -499,7 +528,9 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
         continue;
       }
       // The store is asked when it signalled work, when its last claim found some (there may be more),
-      // or when a poll interval passed; otherwise hand-offs go out, or the loop waits for either.
+      // or when a poll interval passed; otherwise hand-offs go out, or the loop waits for either. With fair
+      // share, a round that asks the store also takes from the hand-off (see handoffShare): a key waiting
+      // in one source is not held back by another key's backlog in the other.
       const sinceClaim = now() - lastStoreClaim;
       if (!woken && !storeHadMore && sinceClaim < pollIntervalMs) {
         if (handoff.length > 0) dispatch(takeHandoff());
@@ -507,25 +538,23 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
         continue;
       }
       woken = false;
-      let claimed: ClaimedDelivery[];
+      const fromHandoff = takeHandoff(handoffShare());
+      const limit = batchSize - fromHandoff.length;
+      let claimed: ClaimedDelivery[] = [];
       try {
-        claimed = await claim();
+        if (limit > 0) claimed = await claim(limit);
       } catch (error) {
         storeHadMore = false;
         logger.error('Claiming deliveries failed; retrying', {
           error: error instanceof Error ? error.message : String(error),
         });
-        if (handoff.length > 0) dispatch(takeHandoff());
-        else await idle(pollIntervalMs);
-        continue;
       }
-      storeHadMore = claimed.length > 0;
-      if (claimed.length === 0) {
-        if (handoff.length > 0) dispatch(takeHandoff());
-        else await idle(pollIntervalMs);
-        continue;
-      }
-      dispatch(claimed);
+      if (limit > 0) storeHadMore = claimed.length > 0;
+      lastRoundFromStore = limit > 0;
+      const round = fromHandoff.length > 0 ? fromHandoff.concat(claimed) : claimed;
+      if (round.length > 0) dispatch(round);
+      else if (handoff.length > 0) dispatch(takeHandoff());
+      else await idle(pollIntervalMs);
     }
   }
 

@@ -172,7 +172,9 @@ export function createServiceWith(
   const { cipher, getClient } = parts;
   const logger = options.logger ?? silentLogger;
   if (cipher.insecure) logger.warn('Write keys are encrypted with the insecure development key.');
-  const now = options.now ?? Date.now;
+  const clock = options.now ?? Date.now;
+  // Whole milliseconds at the store boundary (its times are integers), whatever the host's clock.
+  const now = () => Math.ceil(clock());
   const generateId = options.generateId ?? uuidv4;
   const generateDeliveryId = options.generateId ?? (() => uuidv7(now()));
   const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;

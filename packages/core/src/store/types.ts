@@ -4,13 +4,26 @@
  * (`describeStoreContract` from `@segment-webhook/core/testing`).
  *
  * Conventions for every method:
- * - Times are integers: milliseconds since the epoch (UTC). The store never reads a clock itself: every
- *   time it compares against (`now`) is passed in, so tests and the service control time.
+ * - Times are integer milliseconds: every time (since the epoch, UTC) and duration passed to a method —
+ *   `now`, `until`, `leaseMs`, `nextAttemptAt`, `olderThan`, a `NewDelivery`'s `occurredAt` and `createdAt`,
+ *   an attempt's `at`, a webhook's `createdAt`/`updatedAt`/`healthSince`, filter bounds, `bucketMs` — is a
+ *   safe integer (`Number.isSafeInteger`; any `Date`'s time, from 0 and before up to ±8.64e15, fits), and
+ *   every time read back is exactly the integer written. A fraction, `NaN`, an infinity or a non-number is a
+ *   programmer error: the method throws a `TypeError` naming the argument before it writes anything
+ *   (`storeTimes` in `@segment-webhook/core` is the check both bundled stores run). Durations the store
+ *   only records (an attempt's `latencyMs`) may be fractional but must be finite. Callers round: the worker
+ *   uses whole milliseconds for retries (`backoffDelay` and `parseRetryAfter` return them).
+ * - The store never reads a clock itself: every time it compares against (`now`) is passed in, so tests
+ *   and the service control time.
  * - Every method that takes an `accountId` is scoped to it: a row of another account behaves exactly
  *   like a missing row (`null`, `false`, skipped) — existence is never revealed.
  * - Every write method is atomic: it applies completely or not at all, and once its promise resolves it is
  *   durable (committed). Methods never throw for "not found" or "wrong state"; they return it as data.
  *   They throw only for programmer errors and database failures.
+ * - Deleting is complete in every store: a webhook's routes, deliveries and attempts go with it
+ *   ({@link Store.deleteWebhook}), a pruned delivery's attempts with it. (PostgreSQL cascades through
+ *   foreign keys; SQLite, which runs without foreign key checks, deletes the rows itself: the result is the
+ *   same.) Deliveries of a webhook that does not exist are refused ({@link Store.insertDeliveries}).
  * - Returned objects are fresh copies: mutating them never changes the store.
  * - `migrate()` must have resolved before any other method is called (the service and the worker call it).
  */
@@ -265,14 +278,18 @@ export interface DeliveryStats {
   /** The latest `deliveredAt` of the webhook (all time), or null. */
   lastDeliveredAt: number | null;
   /**
-   * Nearest-rank percentiles of `deliveredAt − occurredAt` over deliveries delivered in [since, until):
-   * with the n lags sorted ascending, p is the value at 1-based rank `ceil(p · n)`. Null when n = 0.
-   * A store may bound the work by using only the latest deliveries of the range (by `deliveredAt`; at least
-   * 10,000 of them).
+   * Nearest-rank percentiles of `deliveredAt − occurredAt` over the latest {@link LAG_SAMPLE_SIZE} (10,000)
+   * deliveries delivered in [since, until) — by `deliveredAt`; all of them when there are fewer — so the
+   * overview's cost stays bounded however busy the webhook: with the n lags sorted ascending, p is the value
+   * at 1-based rank `ceil(p · n)`. Null when n = 0. Every store samples alike (ties of `deliveredAt` at the
+   * cut are broken as the store likes).
    */
   lagP50: number | null;
   lagP95: number | null;
 }
+
+/** The lag percentiles of {@link DeliveryStats} are computed over at most this many of the latest deliveries. */
+export const LAG_SAMPLE_SIZE = 10_000;
 
 /** A change notification: these deliveries of this webhook were created or changed. */
 export interface DeliveryChangeNotice {
@@ -353,7 +370,8 @@ export interface Store {
   /**
    * Inserts the deliveries in one transaction. A delivery whose (`webhookId`, `source`, `eventId`) already
    * exists — in the store or earlier in the same call — is not inserted; the existing one is returned
-   * instead. Returns, in input order, `{id, messageId, created}` of the delivery that now holds each key.
+   * instead. A delivery whose webhook does not exist (deleted meanwhile) makes the call reject, and nothing
+   * of the call is inserted; calls made at the same time are not affected. Returns, in input order, `{id, messageId, created}` of the delivery that now holds each key.
    * New deliveries are `pending` with `nextAttemptAt = cycleStartedAt = createdAt = updatedAt`, 0 attempts.
    * After the commit, if anything was created, the store signals changes ({@link Store.onChanges}) and,
    * if any created delivery is due (not leased at insert), work ({@link Store.onWork}).
@@ -377,14 +395,26 @@ export interface Store {
    * ({@link Store.pauseWriteKey}). Claimed deliveries get `nextAttemptAt = now + leaseMs` (the lease) and
    * belong to `owner` until completed, released or the lease expires — then they are due again and any
    * worker may claim them (a crash loses nothing). Concurrent claims, in this or other processes, never
-   * return the same delivery while its lease runs. Oldest `nextAttemptAt` first.
+   * return the same delivery while its lease runs.
+   *
+   * Fair share across write keys: `limit` is shared between the write-key fingerprints that have claimable
+   * deliveries, so one customer's backlog never holds back another's due work. Each fingerprint's claimable
+   * deliveries are taken oldest first (`nextAttemptAt`, ties in a store-specific order), in turns: every
+   * fingerprint's oldest, then every fingerprint's second oldest, and so on (`takeInTurns`), the last,
+   * partial turn going to the older deliveries. Webhooks sharing a write key share its turns. A fingerprint
+   * with fewer claimable deliveries than its share leaves the rest to the others: with `limit` 500, a key
+   * with a backlog of 100,000 and a key with 1 due delivery get 499 and 1. Returned oldest `nextAttemptAt`
+   * first.
    */
   claimDeliveries(owner: string, now: number, leaseMs: number, limit: number): Promise<ClaimedDelivery[]>;
 
   /**
    * Records attempts of deliveries claimed by `owner`, in one transaction. A completion whose delivery
    * is not currently claimed by `owner` (lease taken over by another worker, or released, or the delivery
-   * deleted or requeued) is skipped. For each applied completion: the attempt row is added;
+   * deleted or requeued) is skipped. A lease that has expired but that no one took over still belongs to
+   * `owner`: its completion applies (the attempt did happen; skipping it would only send the message again).
+   * Completions of one delivery apply once: a repeat in the same call, or a call racing another for the same
+   * claim, is skipped, so the delivery gains exactly one attempt. For each applied completion: the attempt row is added;
    * `attemptCount += 1`; `countedAttempts += 1` when `counted`; `status`, `lastError`, `updatedAt = now`,
    * `lastHttpStatus = attempt.httpStatus`; `nextAttemptAt` = the given time for `retrying`, null otherwise;
    * `deliveredAt = attempt.at` for `delivered`; the lease is cleared. A webhook with an applied `delivered`

@@ -2,9 +2,18 @@
  * The conformance suite every `Store` implementation runs (../../../../shared/STYLE.md §7). It checks the
  * semantics documented on each method of `Store` with vitest; call it from a test file of the store.
  */
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TrackMessage } from '../contract/index';
-import type { AttemptCompletion, DeliveryCursor, NewDelivery, Store, WebhookRecord } from '../store/types';
+import { backoffDelay, DEFAULT_RETRY_POLICY, parseRetryAfter } from '../segment/retry';
+import {
+  type AttemptCompletion,
+  type DeliveryCursor,
+  LAG_SAMPLE_SIZE,
+  type NewDelivery,
+  type Store,
+  type WebhookRecord,
+} from '../store/types';
 
 /** Options of {@link describeStoreContract}. */
 export interface StoreContractOptions {
@@ -874,6 +883,430 @@ export function describeStoreContract(
         unsubscribe();
         expect(notices.filter((n) => n.webhookId === b.id).flatMap((n) => n.deliveryIds)).toEqual([db!.id]);
         expect(notices.filter((n) => n.webhookId === a.id).flatMap((n) => n.deliveryIds)).toEqual([da!.id, da!.id]);
+      });
+    });
+
+    describe('times at the Store boundary are integer milliseconds (generated inputs)', () => {
+      // Modest run counts: each run is a few statements, and the suite also runs on PostgreSQL.
+      const RUNS = 20;
+
+      /** A due delivery of a fresh webhook, claimed by `w1` at its creation time. */
+      async function claimedDelivery(createdAt: number, overrides: Partial<WebhookRecord> = {}) {
+        const webhook = await addWebhook(overrides);
+        const [delivery] = await addDeliveries(webhook, [{ createdAt, occurredAt: createdAt }]);
+        const claimed = await store.claimDeliveries('w1', createdAt, 30_000, 10);
+        expect(claimed.map((d) => d.id)).toEqual([delivery!.id]);
+        return { webhook, delivery: delivery! };
+      }
+
+      /** Records a retry due at `nextAttemptAt`, checks it reads back exactly and is due exactly then, then finishes it. */
+      async function retryRoundTrips(at: number, nextAttemptAt: number): Promise<void> {
+        const { webhook, delivery } = await claimedDelivery(at);
+        const applied = await store.completeAttempts(
+          'w1',
+          [completion(delivery.id, 1, 'retrying', at, { nextAttemptAt })],
+          at,
+        );
+        expect(applied).toEqual([delivery.id]);
+        const stored = await store.getDelivery('acct_a', webhook.id, delivery.id);
+        expect(stored?.nextAttemptAt).toBe(nextAttemptAt);
+        expect(stored?.attempts[0]?.at).toBe(at);
+        // Not claimable a millisecond early; claimable exactly when due.
+        if (nextAttemptAt > at) expect(await store.claimDeliveries('w1', nextAttemptAt - 1, 30_000, 10)).toEqual([]);
+        const due = await store.claimDeliveries('w1', nextAttemptAt, 30_000, 10);
+        expect(due.map((d) => d.id)).toEqual([delivery.id]);
+        expect(due[0]!.attemptCount).toBe(1);
+        // Finished, so that the next run's claims see only their own delivery.
+        await store.completeAttempts('w1', [completion(delivery.id, 2, 'delivered', nextAttemptAt)], nextAttemptAt);
+      }
+
+      it('stores a jittered backoff delay, computed as the worker does, as an exact integer due exactly then', async () => {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.record({
+              // A clock with sub-millisecond precision (performance.now-based hosts) and fractional policies.
+              clock: fc.double({ min: T0, max: T0 + HOUR, noNaN: true }),
+              baseDelayMs: fc.double({ min: 0.1, max: 2000, noNaN: true }),
+              factor: fc.double({ min: 1, max: 3, noNaN: true }),
+              attempt: fc.integer({ min: 0, max: 12 }),
+              jitter: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+            }),
+            async ({ clock, baseDelayMs, factor, attempt, jitter }) => {
+              const policy = { ...DEFAULT_RETRY_POLICY, baseDelayMs, factor };
+              const delay = backoffDelay(policy, attempt, () => jitter);
+              expect(Number.isInteger(delay)).toBe(true);
+              // The worker's arithmetic: its clock ceiled to whole ms, then the retry time ceiled.
+              const at = Math.ceil(clock);
+              await retryRoundTrips(at, Math.ceil(at + delay));
+            },
+          ),
+          { numRuns: RUNS },
+        );
+      });
+
+      it('stores a Retry-After in seconds or as an HTTP date as an exact integer due exactly then, pausing the key exactly', async () => {
+        const seconds = fc.oneof(
+          fc.integer({ min: 0, max: 300 }).map(String),
+          fc
+            .tuple(fc.integer({ min: 0, max: 299 }), fc.integer({ min: 1, max: 999 }))
+            .map(([whole, fraction]) => `${whole}.${fraction}`),
+        );
+        const httpDate = fc
+          .integer({ min: -5, max: 300 })
+          .map((offset) => ({ offset }))
+          .map(
+            ({ offset }) =>
+              (clock: number) =>
+                new Date(Math.floor(clock / 1000) * 1000 + offset * 1000).toUTCString(),
+          );
+        await fc.assert(
+          fc.asyncProperty(
+            fc.double({ min: T0, max: T0 + HOUR, noNaN: true }),
+            fc.oneof(
+              seconds.map((value) => () => value),
+              httpDate,
+            ),
+            async (clock, header) => {
+              const retryAfterMs = parseRetryAfter(header(clock), clock);
+              expect(retryAfterMs).not.toBeNull();
+              expect(Number.isInteger(retryAfterMs)).toBe(true);
+              const at = Math.ceil(clock);
+              const nextAttemptAt = Math.ceil(at + retryAfterMs!);
+              const fingerprint = `fp_retry_after_${++sequence}`;
+              await store.pauseWriteKey(fingerprint, nextAttemptAt);
+              expect(await store.writeKeyPausedUntil(fingerprint, nextAttemptAt - 1)).toBe(nextAttemptAt);
+              expect(await store.writeKeyPausedUntil(fingerprint, nextAttemptAt)).toBeNull();
+              await retryRoundTrips(at, nextAttemptAt);
+            },
+          ),
+          { numRuns: RUNS },
+        );
+      });
+
+      it('round-trips far-future and past times exactly, from 0 up to 8.64e15', async () => {
+        const time = fc.oneof(fc.constantFrom(0, 1, 8.64e15 - 60_000, 8.64e15), fc.integer({ min: 0, max: 8.64e15 }));
+        await fc.assert(
+          fc.asyncProperty(time, time, time, async (createdAt, occurredAt, retryAt) => {
+            const webhook = await addWebhook({ createdAt, updatedAt: retryAt, healthSince: null });
+            expect(await store.getWebhook('acct_a', webhook.id)).toEqual(webhook);
+            const [delivery] = await addDeliveries(webhook, [{ createdAt, occurredAt }]);
+            const claimed = await store.claimDeliveries('w1', createdAt, 60_000, 10);
+            expect(claimed.map((d) => [d.id, d.occurredAt, d.createdAt, d.nextAttemptAt])).toEqual([
+              [delivery!.id, occurredAt, createdAt, createdAt + 60_000],
+            ]);
+            await store.completeAttempts(
+              'w1',
+              [completion(delivery!.id, 1, 'retrying', occurredAt, { nextAttemptAt: retryAt })],
+              createdAt,
+            );
+            expect(await store.getDelivery('acct_a', webhook.id, delivery!.id)).toMatchObject({
+              occurredAt,
+              createdAt,
+              updatedAt: createdAt,
+              cycleStartedAt: createdAt,
+              nextAttemptAt: retryAt,
+              attempts: [{ at: occurredAt }],
+            });
+            const listed = await store.listDeliveries(
+              'acct_a',
+              webhook.id,
+              { from: createdAt, to: createdAt + 1 },
+              null,
+              5,
+            );
+            expect(listed.map((d) => d.id)).toEqual([delivery!.id]);
+            const before = await store.listDeliveries(
+              'acct_a',
+              webhook.id,
+              {},
+              { createdAt, id: `${delivery!.id}~` },
+              5,
+            );
+            expect(before.map((d) => d.id)).toEqual([delivery!.id]);
+            const fingerprint = `fp_far_${++sequence}`;
+            await store.pauseWriteKey(fingerprint, retryAt);
+            expect(await store.writeKeyPausedUntil(fingerprint, 0)).toBe(retryAt > 0 ? retryAt : null);
+            // Finished, so that the next run's claims see only their own delivery.
+            const again = await store.claimDeliveries('w1', retryAt, 60_000, 10);
+            expect(again.map((d) => d.id)).toEqual([delivery!.id]);
+            await store.completeAttempts('w1', [completion(delivery!.id, 2, 'delivered', retryAt)], retryAt);
+            expect((await store.getDelivery('acct_a', webhook.id, delivery!.id))?.deliveredAt).toBe(retryAt);
+          }),
+          { numRuns: RUNS },
+        );
+      });
+
+      it('refuses a time that is not an integer with a TypeError naming it, and changes nothing', async () => {
+        const webhook = await addWebhook({ writeKeyFingerprint: 'fp_refuse' });
+        const [held] = await addDeliveries(webhook, [{ createdAt: T0 }]);
+        await store.claimDeliveries('w1', T0, 60_000, 10);
+        const [due] = await addDeliveries(webhook, [{ createdAt: T0 + 1 }]);
+        const [failed] = await addDeliveries(webhook, [{ createdAt: T0 + 2 }]);
+        await store.claimDeliveries('w2', T0 + 2, 60_000, 10);
+        await store.completeAttempts('w2', [completion(failed!.id, 1, 'failed', T0 + 2)], T0 + 2);
+        await store.claimDeliveries('w3', T0 + 1, 60_000, 10);
+        await store.releaseLeases('w3', T0 + 1);
+        const snapshot = async () => ({
+          webhooks: await store.listWebhooks('acct_a'),
+          deliveries: await Promise.all(
+            [held!, due!, failed!].map((d) => store.getDelivery('acct_a', webhook.id, d.id)),
+          ),
+          page: await store.listDeliveries('acct_a', webhook.id, {}, null, 50),
+          paused: await store.writeKeyPausedUntil('fp_refuse', T0),
+        });
+        const before = await snapshot();
+        const notInteger = fc.oneof(
+          fc.double({ noNaN: false }).filter((x) => !Number.isSafeInteger(x)),
+          fc.constantFrom(0.5, T0 + 0.25, 1796404344772.898, Number.NaN, Number.POSITIVE_INFINITY, -Infinity, 2 ** 53),
+        );
+        type Call = { name: string; run: (bad: number) => Promise<unknown> };
+        const good = (id: string) => deliveryFixture(webhook, { id, createdAt: T0 + 3 });
+        const calls: Call[] = [
+          { name: 'webhook.createdAt', run: (bad) => store.insertWebhook(webhookFixture({ createdAt: bad })) },
+          { name: 'webhook.healthSince', run: (bad) => store.insertWebhook(webhookFixture({ healthSince: bad })) },
+          {
+            name: 'patch.updatedAt',
+            run: (bad) => store.updateWebhook('acct_a', webhook.id, { name: 'Renamed', updatedAt: bad }),
+          },
+          {
+            name: 'deliveries[1].createdAt',
+            run: (bad) => store.insertDeliveries([good(uid('dlv')), { ...deliveryFixture(webhook), createdAt: bad }]),
+          },
+          {
+            name: 'deliveries[0].occurredAt',
+            run: (bad) => store.insertDeliveries([deliveryFixture(webhook, { createdAt: T0, occurredAt: bad })]),
+          },
+          {
+            name: 'options.lease.until',
+            run: (bad) =>
+              store.insertDeliveries([good(uid('dlv'))], { lease: { owner: 'w9', now: T0, until: bad, max: 1 } }),
+          },
+          { name: 'now', run: (bad) => store.claimDeliveries('w9', bad, 60_000, 10) },
+          { name: 'leaseMs', run: (bad) => store.claimDeliveries('w9', T0 + HOUR, bad, 10) },
+          {
+            name: 'completions[0].attempt.at',
+            run: (bad) => store.completeAttempts('w1', [completion(held!.id, 1, 'delivered', bad)], T0 + 5),
+          },
+          {
+            name: 'completions[0].nextAttemptAt',
+            run: (bad) =>
+              store.completeAttempts('w1', [completion(held!.id, 1, 'retrying', T0 + 5, { nextAttemptAt: bad })], T0),
+          },
+          {
+            name: 'now',
+            run: (bad) => store.completeAttempts('w1', [completion(held!.id, 1, 'delivered', T0 + 5)], bad),
+          },
+          { name: 'now', run: (bad) => store.releaseLeases('w1', bad) },
+          { name: 'until', run: (bad) => store.pauseWriteKey('fp_refuse', bad) },
+          { name: 'now', run: (bad) => store.requeueFailed('acct_a', webhook.id, bad) },
+          {
+            name: 'now',
+            run: (bad) => store.recordBatches([{ webhookId: webhook.id, refused: true, reason: 'x' }], 1, bad),
+          },
+          { name: 'olderThan', run: (bad) => store.pruneDeliveries(bad, 10) },
+          { name: 'filter.from', run: (bad) => store.listDeliveries('acct_a', webhook.id, { from: bad }, null, 5) },
+          {
+            name: 'after.createdAt',
+            run: (bad) => store.listDeliveries('acct_a', webhook.id, {}, { createdAt: bad, id: 'x' }, 5),
+          },
+          {
+            name: 'query.bucketMs',
+            run: (bad) => store.deliveryStats('acct_a', webhook.id, { since: T0, until: T0 + HOUR, bucketMs: bad }),
+          },
+        ];
+        await fc.assert(
+          fc.asyncProperty(fc.constantFrom(...calls), notInteger, async (call, bad) => {
+            const error = await call.run(bad).then(
+              () => null,
+              (thrown: unknown) => thrown,
+            );
+            expect(error).toBeInstanceOf(TypeError);
+            expect((error as Error).message).toContain(call.name);
+            expect(await snapshot()).toEqual(before);
+          }),
+          { numRuns: 3 * RUNS },
+        );
+      });
+    });
+
+    describe('completions racing and late', () => {
+      it('applies concurrent completions of one claim exactly once: one attempt, attemptCount + 1', async () => {
+        const webhook = await addWebhook();
+        const status = fc.constantFrom<AttemptCompletion['status']>('delivered', 'retrying', 'failed');
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(status, { minLength: 2, maxLength: 4 }),
+            fc.boolean(),
+            async (statuses, oneCall) => {
+              const [delivery] = await addDeliveries(webhook, [{ createdAt: T0 }]);
+              await store.claimDeliveries('w1', T0 + HOUR, 60_000, 10);
+              const completions = statuses.map((s) => completion(delivery!.id, 1, s, T0 + HOUR + 1));
+              const applied = oneCall
+                ? [await store.completeAttempts('w1', completions, T0 + HOUR + 1)]
+                : await Promise.all(completions.map((c) => store.completeAttempts('w1', [c], T0 + HOUR + 1)));
+              expect(applied.flat()).toEqual([delivery!.id]);
+              const stored = await store.getDelivery('acct_a', webhook.id, delivery!.id);
+              expect(stored?.attemptCount).toBe(1);
+              expect(stored?.attempts).toHaveLength(1);
+              // Whichever won, the delivery is in its state; finish a retry so the next run claims only its own.
+              if (stored?.status === 'retrying') {
+                await store.claimDeliveries('w1', stored.nextAttemptAt!, 60_000, 10);
+                await store.completeAttempts('w1', [completion(delivery!.id, 2, 'delivered', T0 + 2 * HOUR)], T0);
+              }
+            },
+          ),
+          { numRuns: 15 },
+        );
+      });
+
+      it('skips a completion after the lease expired and another owner claimed the delivery', async () => {
+        const webhook = await addWebhook();
+        const [delivery] = await addDeliveries(webhook, [{}]);
+        await store.claimDeliveries('slow', T0, 1000, 10);
+        expect((await store.claimDeliveries('fast', T0 + 1000, 1000, 10)).map((d) => d.id)).toEqual([delivery!.id]);
+        expect(
+          await store.completeAttempts('slow', [completion(delivery!.id, 1, 'failed', T0 + 1500)], T0 + 1500),
+        ).toEqual([]);
+        expect(await store.getDelivery('acct_a', webhook.id, delivery!.id)).toMatchObject({
+          status: 'pending',
+          attemptCount: 0,
+          nextAttemptAt: T0 + 2000,
+          attempts: [],
+        });
+        expect(
+          await store.completeAttempts('fast', [completion(delivery!.id, 1, 'delivered', T0 + 1600)], T0 + 1600),
+        ).toEqual([delivery!.id]);
+      });
+
+      it('applies a completion after the lease expired when no one claimed the delivery since (the attempt happened)', async () => {
+        const webhook = await addWebhook();
+        const [delivery] = await addDeliveries(webhook, [{}]);
+        await store.claimDeliveries('slow', T0, 1000, 10);
+        expect(
+          await store.completeAttempts('slow', [completion(delivery!.id, 1, 'delivered', T0 + 5000)], T0 + 5000),
+        ).toEqual([delivery!.id]);
+        expect(await store.getDelivery('acct_a', webhook.id, delivery!.id)).toMatchObject({
+          status: 'delivered',
+          attemptCount: 1,
+          deliveredAt: T0 + 5000,
+          nextAttemptAt: null,
+        });
+        // Released leases, by contrast, are no longer the owner's.
+        const [other] = await addDeliveries(webhook, [{}]);
+        await store.claimDeliveries('slow', T0, 1000, 10);
+        await store.releaseLeases('slow', T0 + 10);
+        expect(await store.completeAttempts('slow', [completion(other!.id, 1, 'delivered', T0 + 20)], T0 + 20)).toEqual(
+          [],
+        );
+      });
+    });
+
+    describe('fair share across write keys', () => {
+      it('shares a claim between write keys: a backlog does not hold back another key’s due delivery', async () => {
+        const big = await addWebhook({ writeKeyFingerprint: 'fp_big' });
+        const small = await addWebhook({ writeKeyFingerprint: 'fp_small' });
+        const backlog = await addDeliveries(
+          big,
+          Array.from({ length: 20 }, (_, i) => ({ createdAt: T0 + i })),
+        );
+        const [newest] = await addDeliveries(small, [{ createdAt: T0 + 100 }]);
+        // In due order the small key's delivery would be 21st; in turns it is in the first claim.
+        const claimed = await store.claimDeliveries('w1', T0 + 100, 60_000, 5);
+        expect(claimed.map((d) => d.id)).toEqual([...backlog.slice(0, 4).map((d) => d.id), newest!.id]);
+        // With nothing else due, a key takes the whole claim.
+        const rest = await store.claimDeliveries('w1', T0 + 100, 60_000, 100);
+        expect(rest.map((d) => d.id)).toEqual(backlog.slice(4).map((d) => d.id));
+      });
+
+      it('gives every key with due work an equal turn, webhooks of one key sharing it, older first in the last turn', async () => {
+        const a1 = await addWebhook({ writeKeyFingerprint: 'fp_a' });
+        const a2 = await addWebhook({ writeKeyFingerprint: 'fp_a' });
+        const b = await addWebhook({ writeKeyFingerprint: 'fp_b' });
+        const c = await addWebhook({ writeKeyFingerprint: 'fp_c' });
+        const held = await addWebhook({ writeKeyFingerprint: 'fp_held', status: 'disconnected' });
+        const paused = await addWebhook({ writeKeyFingerprint: 'fp_paused' });
+        await store.pauseWriteKey('fp_paused', T0 + HOUR);
+        const a1s = await addDeliveries(
+          a1,
+          Array.from({ length: 6 }, (_, i) => ({ createdAt: T0 + 2 * i })),
+        );
+        const a2s = await addDeliveries(
+          a2,
+          Array.from({ length: 6 }, (_, i) => ({ createdAt: T0 + 2 * i + 1 })),
+        );
+        const bs = await addDeliveries(
+          b,
+          Array.from({ length: 6 }, (_, i) => ({ createdAt: T0 + 50 + i })),
+        );
+        const [cOnly] = await addDeliveries(c, [{ createdAt: T0 + 60 }]);
+        await addDeliveries(held, [{ createdAt: T0 }]);
+        await addDeliveries(paused, [{ createdAt: T0 }]);
+        // 8 = turns 1–3 of fp_a and fp_b (6), fp_c's only one (1), and the older of the two 4th turns (fp_a's).
+        const claimed = await store.claimDeliveries('w1', T0 + 100, 60_000, 8);
+        const a = [...a1s, ...a2s].sort((x, y) => x.createdAt - y.createdAt);
+        expect(claimed.map((d) => d.id)).toEqual(
+          [...a.slice(0, 4), ...bs.slice(0, 3), cOnly!].sort((x, y) => x.createdAt - y.createdAt).map((d) => d.id),
+        );
+        expect(claimed.every((d) => d.writeKeyFingerprint !== 'fp_held' && d.writeKeyFingerprint !== 'fp_paused')).toBe(
+          true,
+        );
+      });
+    });
+
+    describe('where the stores could differ, they agree', () => {
+      it(`computes lag percentiles over the latest ${LAG_SAMPLE_SIZE.toLocaleString('en-US')} deliveries of the range`, async () => {
+        const webhook = await addWebhook();
+        // 600 older deliveries lag 1,000,000 ms, the latest LAG_SAMPLE_SIZE lag 100 ms: over all of them p95
+        // would be 1,000,000 (rank ceil(0.95 × 10,600) = 10,070 > 10,000); over the latest, 100.
+        const old = 600;
+        const inputs = Array.from({ length: old + LAG_SAMPLE_SIZE }, (_, i) => ({
+          createdAt: T0 + i,
+          occurredAt: T0 + i - (i < old ? 1_000_000 : 100),
+        }));
+        const deliveries = await addDeliveries(webhook, inputs);
+        await store.claimDeliveries('w1', T0 + inputs.length, 60_000, inputs.length);
+        await store.completeAttempts(
+          'w1',
+          deliveries.map((d) => completion(d.id, 1, 'delivered', d.createdAt)),
+          T0 + inputs.length,
+        );
+        const stats = await store.deliveryStats('acct_a', webhook.id, {
+          since: T0,
+          until: T0 + HOUR,
+          bucketMs: HOUR,
+        });
+        expect(stats.counts.delivered).toBe(inputs.length);
+        expect(stats.lagP50).toBe(100);
+        expect(stats.lagP95).toBe(100);
+        // A range that holds only the old ones sees them all.
+        const early = await store.deliveryStats('acct_a', webhook.id, { since: T0, until: T0 + old, bucketMs: HOUR });
+        expect(early.lagP95).toBe(1_000_000);
+      });
+
+      it('refuses deliveries of a webhook that does not exist, writing nothing of the call, and others go in', async () => {
+        const webhook = await addWebhook();
+        const ghost = webhookFixture({ id: uid('wh_ghost') });
+        const good = deliveryFixture(webhook);
+        const orphan = deliveryFixture(ghost);
+        const alongside = deliveryFixture(webhook);
+        const [bad, fine] = await Promise.allSettled([
+          store.insertDeliveries([good, orphan]),
+          store.insertDeliveries([alongside]),
+        ]);
+        expect(bad.status).toBe('rejected');
+        expect(fine).toEqual({
+          status: 'fulfilled',
+          value: [{ id: alongside.id, messageId: alongside.messageId, created: true }],
+        });
+        expect((await store.getDeliveries([good.id, orphan.id, alongside.id])).map((d) => d.id)).toEqual([
+          alongside.id,
+        ]);
+        // Deleted webhooks take everything with them: nothing is left to claim or to count.
+        await store.updateWebhook('acct_a', webhook.id, { status: 'archived' });
+        expect(await store.deleteWebhook('acct_a', webhook.id, ['archived'])).toBe(true);
+        expect(await store.getDeliveries([alongside.id])).toEqual([]);
+        await expect(store.insertDeliveries([deliveryFixture(webhook)])).rejects.toThrow();
+        expect(await store.claimDeliveries('w1', T0 + HOUR, 60_000, 10)).toEqual([]);
       });
     });
   });
