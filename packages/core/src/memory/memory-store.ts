@@ -6,18 +6,21 @@
 import { deliveryMatchesFilter } from '../contract/rules';
 import type { DeliveryStatus, TrackMessage } from '../contract/schemas';
 import { WEBHOOK_PATCH_COLUMNS } from '../store/columns';
-import type {
-  AttemptRecord,
-  ClaimedDelivery,
-  DeliveryChangeNotice,
-  DeliveryDetailRecord,
-  DeliveryRecord,
-  DeliveryStats,
-  InsertedDelivery,
-  RouteRecord,
-  Store,
-  WebhookPatch,
-  WebhookRecord,
+import { takeInTurns } from '../store/fair-share';
+import { storeTimes } from '../store/times';
+import {
+  type AttemptRecord,
+  type ClaimedDelivery,
+  type DeliveryChangeNotice,
+  type DeliveryDetailRecord,
+  type DeliveryRecord,
+  type DeliveryStats,
+  type InsertedDelivery,
+  LAG_SAMPLE_SIZE,
+  type RouteRecord,
+  type Store,
+  type WebhookPatch,
+  type WebhookRecord,
 } from '../store/types';
 
 /** A stored delivery: the record, its message and attempts, and who holds its lease. */
@@ -28,17 +31,6 @@ interface Row extends DeliveryRecord {
   messageJson: string | undefined;
   attempts: AttemptRecord[];
   leaseOwner: string | null;
-}
-
-/** Throws the programmer error of a time that is not whole milliseconds (the stores keep integers). */
-function ms(value: number, name: string): number {
-  if (!Number.isSafeInteger(value)) {
-    throw new TypeError(`${name} must be a whole number of milliseconds since the epoch, not ${String(value)}.`);
-  }
-  return value;
-}
-function msOrNull(value: number | null | undefined, name: string): void {
-  if (value !== null && value !== undefined) ms(value, name);
 }
 
 const copyWebhook = (webhook: WebhookRecord): WebhookRecord => ({
@@ -244,9 +236,7 @@ export function memoryStore(): Store {
 
     async insertWebhook(webhook) {
       live();
-      ms(webhook.createdAt, 'createdAt');
-      ms(webhook.updatedAt, 'updatedAt');
-      msOrNull(webhook.healthSince, 'healthSince');
+      storeTimes.insertWebhook(webhook);
       if (webhooks.has(webhook.id)) throw new Error(`A webhook with id ${webhook.id} already exists.`);
       webhooks.set(webhook.id, copyWebhook(webhook));
     },
@@ -267,8 +257,7 @@ export function memoryStore(): Store {
 
     async updateWebhook(accountId, webhookId, patch, ifStatus) {
       live();
-      msOrNull(patch.updatedAt, 'updatedAt');
-      msOrNull(patch.healthSince, 'healthSince');
+      storeTimes.updateWebhook(patch);
       const webhook = ownWebhook(accountId, webhookId);
       if (!webhook || (ifStatus && !ifStatus.includes(webhook.status))) return null;
       const updated: WebhookRecord = copyWebhook(webhook);
@@ -294,7 +283,7 @@ export function memoryStore(): Store {
 
     async recordBatches(results, threshold, now) {
       live();
-      ms(now, 'now');
+      storeTimes.now('recordBatches', now);
       const tipped: string[] = [];
       for (const result of results) {
         const webhook = webhooks.get(result.webhookId);
@@ -367,13 +356,12 @@ export function memoryStore(): Store {
     async insertDeliveries(input, options = {}) {
       live();
       const { lease } = options;
-      if (lease) {
-        ms(lease.now, 'lease.now');
-        ms(lease.until, 'lease.until');
-      }
+      storeTimes.insertDeliveries(input, options);
+      // A delivery of a webhook that does not exist (deleted meanwhile) refuses the whole call.
       for (const delivery of input) {
-        ms(delivery.occurredAt, 'occurredAt');
-        ms(delivery.createdAt, 'createdAt');
+        if (!webhooks.has(delivery.webhookId)) {
+          throw new Error(`insertDeliveries: webhook ${delivery.webhookId} does not exist; nothing was inserted.`);
+        }
       }
       const results: InsertedDelivery[] = [];
       const created: Row[] = [];
@@ -436,8 +424,7 @@ export function memoryStore(): Store {
 
     async claimDeliveries(owner, now, leaseMs, limit) {
       live();
-      ms(now, 'now');
-      ms(leaseMs, 'leaseMs');
+      storeTimes.claimDeliveries(now, leaseMs);
       const candidates: Row[] = [];
       for (const row of open) {
         if (row.nextAttemptAt !== null && row.nextAttemptAt <= now && claimable(webhooks.get(row.webhookId), now)) {
@@ -445,7 +432,9 @@ export function memoryStore(): Store {
         }
       }
       candidates.sort((a, b) => a.nextAttemptAt! - b.nextAttemptAt! || a.seq - b.seq);
-      return candidates.slice(0, Math.max(0, limit)).map((row) => {
+      // Shared across write keys in turns (the Store contract's fair share), oldest due first within a key.
+      const { taken } = takeInTurns(candidates, (row) => webhooks.get(row.webhookId)!.writeKeyFingerprint, limit);
+      return taken.map((row) => {
         row.leaseOwner = owner;
         row.nextAttemptAt = now + leaseMs;
         return claimed(row, webhooks.get(row.webhookId)!);
@@ -454,11 +443,7 @@ export function memoryStore(): Store {
 
     async completeAttempts(owner, completions, now) {
       live();
-      ms(now, 'now');
-      for (const completion of completions) {
-        ms(completion.attempt.at, 'attempt.at');
-        if (completion.status === 'retrying') msOrNull(completion.nextAttemptAt, 'nextAttemptAt');
-      }
+      storeTimes.completeAttempts(completions, now);
       const applied: Row[] = [];
       for (const completion of completions) {
         const row = deliveries.get(completion.deliveryId);
@@ -494,7 +479,7 @@ export function memoryStore(): Store {
 
     async releaseLeases(owner, now) {
       live();
-      ms(now, 'now');
+      storeTimes.now('releaseLeases', now);
       let released = 0;
       for (const row of open) {
         if (row.leaseOwner !== owner) continue;
@@ -507,20 +492,20 @@ export function memoryStore(): Store {
 
     async pauseWriteKey(fingerprint, until) {
       live();
-      ms(until, 'until');
+      storeTimes.now('pauseWriteKey', until, 'until');
       pauses.set(fingerprint, Math.max(until, pauses.get(fingerprint) ?? Number.NEGATIVE_INFINITY));
     },
 
     async writeKeyPausedUntil(fingerprint, now) {
       live();
-      ms(now, 'now');
+      storeTimes.now('writeKeyPausedUntil', now);
       const until = pauses.get(fingerprint);
       return until !== undefined && until > now ? until : null;
     },
 
     async requeueFailed(accountId, webhookId, now, deliveryIds) {
       live();
-      ms(now, 'now');
+      storeTimes.now('requeueFailed', now);
       const rows = deliveryIds
         ? deliveryIds.map((id) => deliveries.get(id))
         : [...(byWebhook.get(webhookId) ?? [])].sort((a, b) => a.seq - b.seq);
@@ -547,9 +532,7 @@ export function memoryStore(): Store {
 
     async listDeliveries(accountId, webhookId, filter, after, limit) {
       live();
-      msOrNull(filter.from, 'filter.from');
-      msOrNull(filter.to, 'filter.to');
-      if (after) ms(after.createdAt, 'after.createdAt');
+      storeTimes.listDeliveries(filter, after);
       const list = byWebhook.get(webhookId) ?? [];
       const page: DeliveryRecord[] = [];
       // Newest first, from just before the cursor's position (keyset: strictly older than it).
@@ -584,12 +567,10 @@ export function memoryStore(): Store {
 
     async deliveryStats(accountId, webhookId, query) {
       live();
-      ms(query.since, 'since');
-      ms(query.until, 'until');
-      ms(query.bucketMs, 'bucketMs');
+      storeTimes.deliveryStats(query);
       const counts: Record<DeliveryStatus, number> = { pending: 0, retrying: 0, delivered: 0, failed: 0 };
       const buckets = new Map<number, { start: number; delivered: number; failed: number }>();
-      const lags: number[] = [];
+      const lags: [deliveredAt: number, lag: number][] = [];
       let lastDeliveredAt: number | null = null;
       const bucketOf = (at: number) => {
         const start = query.since + Math.floor((at - query.since) / query.bucketMs) * query.bucketMs;
@@ -608,14 +589,19 @@ export function memoryStore(): Store {
           lastDeliveredAt = Math.max(lastDeliveredAt ?? row.deliveredAt, row.deliveredAt);
           if (inRange(row.deliveredAt)) {
             bucketOf(row.deliveredAt).delivered += 1;
-            lags.push(row.deliveredAt - row.occurredAt);
+            lags.push([row.deliveredAt, row.deliveredAt - row.occurredAt]);
           }
         } else if (row.status === 'failed' && inRange(row.updatedAt)) {
           bucketOf(row.updatedAt).failed += 1;
         }
       }
-      lags.sort((a, b) => a - b);
-      const rank = (p: number) => (lags.length === 0 ? null : lags[Math.max(0, Math.ceil(p * lags.length) - 1)]!);
+      // The latest LAG_SAMPLE_SIZE deliveries of the range (the Store contract's bound, as the SQL stores).
+      const sample = lags
+        .sort((a, b) => b[0] - a[0])
+        .slice(0, LAG_SAMPLE_SIZE)
+        .map(([, lag]) => lag)
+        .sort((a, b) => a - b);
+      const rank = (p: number) => (sample.length === 0 ? null : sample[Math.max(0, Math.ceil(p * sample.length) - 1)]!);
       const stats: DeliveryStats = {
         counts,
         buckets: [...buckets.values()].sort((a, b) => a.start - b.start),
@@ -630,7 +616,7 @@ export function memoryStore(): Store {
 
     async pruneDeliveries(olderThan, limit) {
       live();
-      ms(olderThan, 'olderThan');
+      storeTimes.now('pruneDeliveries', olderThan, 'olderThan');
       if (limit <= 0) return 0;
       const old = [...deliveries.values()]
         .filter((row) => !isUnfinished(row.status) && row.createdAt < olderThan)
