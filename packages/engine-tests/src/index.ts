@@ -1,0 +1,3 @@
+/** Test helpers shared by the engine's suites, the demo's tests and the benchmarks (not published). */
+export * from './postgres';
+export * from './stores';
