@@ -30,6 +30,7 @@ export {
   DEFAULT_POLL_INTERVAL_MS,
   DEFAULT_PRUNE_INTERVAL_MS,
   DEFAULT_REQUESTS_PER_SECOND_PER_KEY,
+  DEFAULT_STOP_TIMEOUT_MS,
   DEFAULT_WORKER_RETENTION_MS,
   type DeliveryWorker,
   type DeliveryWorkerOptions,
@@ -66,12 +67,21 @@ export {
   createSegmentWebhookService,
   DEFAULT_PRUNE_BATCH_SIZE,
   DEFAULT_RETENTION_MS,
+  STORE_FAILURE_ERRORS,
   type SegmentWebhookServiceInstance,
   type SegmentWebhookServiceOptions,
+  storeFailureError,
 } from './service/service';
 export type { Route, SegmentWebhookService, Unsubscribe } from './service/types';
 export { type ClaimWebhookColumns, claimedAtInsert } from './store/claimed-at-insert';
 export { WEBHOOK_PATCH_COLUMNS } from './store/columns';
+export {
+  DEFAULT_STORE_RETRY_AFTER_MS,
+  isStoreFailure,
+  STORE_FAILURE_REASONS,
+  StoreFailure,
+  type StoreFailureReason,
+} from './store/failure';
 export type {
   AttemptCompletion,
   AttemptRecord,

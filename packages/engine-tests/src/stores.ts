@@ -31,6 +31,11 @@ export interface OpenedStore {
    * SQLite at once (stores on one file in a process hear each other directly).
    */
   listening(): Promise<void>;
+  /**
+   * The environment that points a worker process (`fixtures/worker-process.ts`) at the same data: `STORE`,
+   * and `SQLITE_FILE` or `DATABASE_URL` and `SCHEMA`.
+   */
+  processEnv: Record<string, string>;
 }
 
 /** Opens fresh stores of one kind and removes what they left behind. */
@@ -46,6 +51,8 @@ export interface StoreFixture {
 export interface StoreFixtureOptions {
   /** SQLite's durability mode (see `SqliteStoreOptions.synchronous`). Default the store's. */
   synchronous?: 'FULL' | 'NORMAL';
+  /** PostgreSQL: the database the schemas are made in. Default {@link DATABASE_URL}. */
+  databaseUrl?: string;
 }
 
 /** Fresh stores of `kind`; `label` names their files and schemas. */
@@ -70,6 +77,7 @@ export function storeFixture(kind: StoreKind, label: string, options: StoreFixtu
             return other;
           },
           listening: async () => {},
+          processEnv: { STORE: 'sqlite', SQLITE_FILE: filename },
         };
       },
       async cleanup() {
@@ -79,7 +87,8 @@ export function storeFixture(kind: StoreKind, label: string, options: StoreFixtu
     };
   }
   const schemas = new Set<string>();
-  const openSchema = (schema: string) => postgresStore({ connectionString: DATABASE_URL, schema, onError: () => {} });
+  const url = options.databaseUrl ?? DATABASE_URL;
+  const openSchema = (schema: string) => postgresStore({ connectionString: url, schema, onError: () => {} });
   return {
     kind,
     async open() {
@@ -95,10 +104,11 @@ export function storeFixture(kind: StoreKind, label: string, options: StoreFixtu
           return other;
         },
         listening: () => store.listening(),
+        processEnv: { STORE: 'postgres', DATABASE_URL: url, SCHEMA: schema },
       };
     },
     async cleanup() {
-      await dropSchemas(schemas);
+      await dropSchemas(schemas, url);
       schemas.clear();
     },
   };

@@ -175,6 +175,8 @@ function sendProblem(res: Response, error: SegmentWebhookError): void {
   const headers: Record<string, string> = { ...PROBLEM_HEADERS };
   // A body over the limit may still be arriving; do not keep reading it on this connection.
   if (error.code === 'payload_too_large') headers.connection = 'close';
+  // An error that passes (`unavailable`): when to try again.
+  if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
   res.writeHead(problem.status, headers).end(JSON.stringify(problem));
 }
 

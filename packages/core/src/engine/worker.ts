@@ -9,6 +9,7 @@ import { createSegmentClient } from '../segment/client';
 import { backoffDelay, DEFAULT_RETRY_POLICY, type RetryPolicy } from '../segment/retry';
 import type { MessageResult, SegmentClient, SegmentClientOptions } from '../segment/types';
 import { type Logger, silentLogger } from '../service/logger';
+import { isStoreFailure } from '../store/failure';
 import type { AttemptCompletion, BatchResult, ClaimedDelivery, Store } from '../store/types';
 import { createRateBudget } from './rate-budget';
 
@@ -34,6 +35,11 @@ export const DEFAULT_REQUESTS_PER_SECOND_PER_KEY = 250;
 export const DEFAULT_WORKER_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 /** Default interval between two prunes: 1 hour. */
 export const DEFAULT_PRUNE_INTERVAL_MS = 60 * 60 * 1000;
+/**
+ * Default longest wait of {@link DeliveryWorker.stop} for the requests in flight: 15 s (the client's default
+ * 10 s timeout, and time to record the outcomes).
+ */
+export const DEFAULT_STOP_TIMEOUT_MS = 15_000;
 
 /** Options of {@link createDeliveryWorker}. */
 export interface DeliveryWorkerOptions {
@@ -70,6 +76,12 @@ export interface DeliveryWorkerOptions {
   retentionMs?: number | null;
   /** Interval between two prunes, in ms. Default 1 hour. */
   pruneIntervalMs?: number;
+  /**
+   * Longest wait of `stop()` for the requests in flight, in ms; past it, the worker releases its leases
+   * anyway (a request still in flight may then be sent again by another worker, with the same messageId).
+   * Default 15,000.
+   */
+  stopTimeoutMs?: number;
   /** Default: silent. */
   logger?: Logger;
   /** The clock, in ms since the epoch. Default `Date.now`. */
@@ -108,8 +120,10 @@ export interface DeliveryWorker {
   /** Starts the loop (idempotent). It runs until {@link DeliveryWorker.stop}. */
   start(): void;
   /**
-   * Graceful stop: claims nothing more, lets the requests in flight finish and record their outcomes, then
-   * releases any remaining leases. Closes the default client.
+   * Graceful stop: claims nothing more and starts no new request (deliveries waiting for their key's rate
+   * budget stay unsent), lets the requests in flight finish and record their outcomes for up to
+   * `stopTimeoutMs`, then releases every lease it still holds so that any worker claims those deliveries at
+   * once. Closes the default client.
    */
   stop(): Promise<void>;
   /**
@@ -169,6 +183,13 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   let migrated: Promise<void> | null = null;
   const retentionMs = options.retentionMs === undefined ? DEFAULT_WORKER_RETENTION_MS : options.retentionMs;
   const pruneIntervalMs = options.pruneIntervalMs ?? DEFAULT_PRUNE_INTERVAL_MS;
+  const stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
+  /** Set by `stop()`: no request starts any more (also for `runOnce` callers, which never `start()`). */
+  let stopping = false;
+  /** When a stop gives up waiting for the requests in flight (infinite until `stop()`). */
+  let stopDeadline = Number.POSITIVE_INFINITY;
+  /** Leases given back by `accept` after the worker stopped; `stop()` waits for them. */
+  const releasing = new Set<Promise<unknown>>();
   let pruneTimer: ReturnType<typeof setInterval> | null = null;
   let pruning: Promise<void> | null = null;
   /** Deliveries leased at insert and handed over in memory, waiting for a round. */
@@ -328,6 +349,25 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     }
   }
 
+  /**
+   * A store write that must not be lost because its work is done (outcomes of requests already sent):
+   * while the store is unavailable (a `StoreFailure`, e.g. PostgreSQL restarting), it is tried again with
+   * backoff until `deadline` (the leases' end, when another worker would send the deliveries again anyway)
+   * or the stop's deadline. Other errors are thrown at once.
+   */
+  async function persist<T>(write: () => Promise<T>, deadline: number): Promise<T> {
+    let delay = 100;
+    for (;;) {
+      try {
+        return await write();
+      } catch (error) {
+        const until = Math.min(deadline, stopDeadline);
+        if (!isStoreFailure(error) || now() + delay >= until) throw error;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(delay * 2, 2000);
+      }
+    }
+  }
   /** Sends one group of deliveries that share a write key and region, and records the outcomes. */
   async function sendGroup(group: ClaimedDelivery[]): Promise<void> {
     const first = group[0]!;
@@ -378,6 +418,8 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     } finally {
       if (waitingForBudget.get(waitKey) === group) waitingForBudget.delete(waitKey);
     }
+    // Stopped while waiting for the budget: not sent; `stop()` releases the leases for another worker.
+    if (stopping) return;
     const sentAt = now();
     const report = await client.send({
       writeKey,
@@ -410,14 +452,17 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       perWebhook.set(delivery.webhookId, stats);
     });
 
+    // The leases of this group end `leaseMs` after the claim; the outcomes are worth keeping until then.
+    const leaseEnd = sentAt + leaseMs;
     if (pauseUntil !== null) {
-      await store.pauseWriteKey(fingerprint, pauseUntil);
+      const until = pauseUntil;
+      await persist(() => store.pauseWriteKey(fingerprint, until), leaseEnd);
       logger.warn('Segment rate-limited a write key; its deliveries are paused', {
         pausedUntil: new Date(pauseUntil).toISOString(),
         webhookIds: [...perWebhook.keys()],
       });
     }
-    await store.completeAttempts(id, completions, now());
+    await persist(() => store.completeAttempts(id, completions, now()), leaseEnd);
 
     // Delivered batches reset the refused count in completeAttempts; only refusals are recorded here.
     const batches: BatchResult[] = [];
@@ -537,7 +582,11 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       if (claimed.length === 0) return;
       if (!running) {
         // Stopped meanwhile: give the leases back so any worker takes them now rather than at expiry.
-        void store.releaseLeases(id, now()).catch(() => undefined);
+        const release: Promise<unknown> = store
+          .releaseLeases(id, now())
+          .catch(() => undefined)
+          .finally(() => releasing.delete(release));
+        releasing.add(release);
         return;
       }
       for (const delivery of claimed) handoff.push(delivery);
@@ -548,6 +597,8 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     start() {
       if (running) return;
       running = true;
+      stopping = false;
+      stopDeadline = Number.POSITIVE_INFINITY;
       unsubscribe = store.onWork(wake);
       if (retentionMs !== null) {
         prune();
@@ -564,6 +615,8 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     async stop() {
       const wasRunning = running;
       running = false;
+      stopping = true;
+      stopDeadline = Math.min(stopDeadline, now() + stopTimeoutMs);
       unsubscribe?.();
       unsubscribe = null;
       if (timer) clearTimeout(timer);
@@ -573,9 +626,23 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       pruneTimer = null;
       wake();
       await loopDone;
-      await pruning;
       loopDone = null;
-      await Promise.allSettled([...inFlight]);
+      // The requests in flight finish and record their outcomes, for up to stopTimeoutMs.
+      let timeout: ReturnType<typeof setTimeout> | undefined;
+      const gaveUp = await Promise.race([
+        Promise.allSettled([...inFlight, ...(pruning ? [pruning] : [])]).then(() => false),
+        new Promise<boolean>((resolve) => {
+          timeout = setTimeout(() => resolve(true), Math.max(0, stopDeadline - now()));
+        }),
+      ]);
+      clearTimeout(timeout);
+      if (gaveUp) {
+        logger.warn('The delivery worker stopped before its requests in flight finished', {
+          inFlight: inFlight.size,
+          stopTimeoutMs,
+        });
+      }
+      await Promise.allSettled([...releasing]);
       handoff = [];
       if (wasRunning || migrated) {
         try {
@@ -587,7 +654,11 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
           });
         }
       }
-      if (ownsClient) await client.close();
+      if (ownsClient) {
+        // A request still in flight after the timeout is abandoned rather than awaited.
+        if (gaveUp) void client.close().catch(() => undefined);
+        else await client.close();
+      }
     },
 
     async runOnce() {

@@ -5,6 +5,7 @@ import {
   activityEventSchema,
   createWebhookRequestSchema,
   type DeliveryStatus,
+  type ErrorCode,
   ingestRequestSchema,
   isWellFormedText,
   listDeliveriesQuerySchema,
@@ -39,6 +40,7 @@ import { createSegmentClient } from '../segment/client';
 import { writeKeyHint } from '../segment/redact';
 import type { RetryPolicy } from '../segment/retry';
 import type { SegmentClient, SegmentClientOptions } from '../segment/types';
+import { isStoreFailure, type StoreFailure, type StoreFailureReason } from '../store/failure';
 import type { DeliveryCursor, InsertedDelivery, NewDelivery, Store, WebhookPatch, WebhookRecord } from '../store/types';
 import { uuidv7 } from './ids';
 import { type Logger, silentLogger } from './logger';
@@ -152,6 +154,52 @@ const isId = (value: unknown): value is string =>
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /**
+ * What the caller gets when the store fails through no fault of theirs (see `StoreFailure`): an error
+ * code (its HTTP status is in `ERROR_STATUS`) and a message, with the store's `Retry-After`.
+ */
+export const STORE_FAILURE_ERRORS: Readonly<Record<StoreFailureReason, { code: ErrorCode; message: string }>> = {
+  unavailable: { code: 'unavailable', message: 'The webhook store is unavailable right now. Try again shortly.' },
+};
+
+/** The caller's error for a store failure. */
+export function storeFailureError(failure: StoreFailure): SegmentWebhookError {
+  const { code, message } = STORE_FAILURE_ERRORS[failure.reason];
+  return new SegmentWebhookError(code, message, {
+    cause: failure,
+    retryAfterSeconds: Math.max(1, Math.ceil(failure.retryAfterMs / 1000)),
+  });
+}
+
+/**
+ * Makes every method of `service` answer a store failure with {@link storeFailureError} (logged once, as a
+ * warning), whatever store call inside it failed.
+ */
+function answeringStoreFailures(service: SegmentWebhookServiceInstance, logger: Logger): SegmentWebhookServiceInstance {
+  const translate = (method: string, error: unknown): never => {
+    if (!isStoreFailure(error)) throw error;
+    logger.warn('The store failed; the call was answered as retryable', {
+      method,
+      reason: error.reason,
+      error: error.cause instanceof Error ? error.cause.message : error.message,
+    });
+    throw storeFailureError(error);
+  };
+  const methods = service as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const [name, method] of Object.entries(methods)) {
+    methods[name] = (...args: unknown[]) => {
+      let result: unknown;
+      try {
+        result = method(...args);
+      } catch (error) {
+        translate(name, error);
+      }
+      return result instanceof Promise ? result.catch((error: unknown) => translate(name, error)) : result;
+    };
+  }
+  return service;
+}
+
+/**
  * Creates the framework-agnostic service behind the REST API (see `SegmentWebhookService` for each
  * method's contract). It validates input with the contract's schemas, scopes everything to the account,
  * commits accepted events to the store's outbox before returning, and never sends deliveries itself: run
@@ -164,6 +212,8 @@ const isoOrNull = (ms: number | null): string | null => (ms === null ? null : ne
  * - An event whose Segment message would exceed 32 KB rejects the whole ingest call
  *   (`message_too_large`), before anything is committed.
  * - Held deliveries are derived (`heldReason`), never rewritten: reconnect/resume simply lets them be claimed.
+ * - A store that cannot serve a call for a while (`StoreFailure`, e.g. PostgreSQL restarting) makes the
+ *   call fail with `unavailable` (503) and `retryAfterSeconds`, never an internal error.
  */
 export function createSegmentWebhookService(options: SegmentWebhookServiceOptions): SegmentWebhookServiceInstance {
   const { store, plan } = options;
@@ -695,5 +745,5 @@ export function createSegmentWebhookService(options: SegmentWebhookServiceOption
       client = null;
     },
   };
-  return service;
+  return answeringStoreFailures(service, logger);
 }

@@ -11,6 +11,8 @@
  * - Every write method is atomic: it applies completely or not at all, and once its promise resolves it is
  *   durable (committed). Methods never throw for "not found" or "wrong state"; they return it as data.
  *   They throw only for programmer errors and database failures.
+ * - A database failure that is no fault of the call and may pass (the database unreachable or restarting)
+ *   is thrown as a `StoreFailure` (`./failure`), which the service answers as retryable (503).
  * - Returned objects are fresh copies: mutating them never changes the store.
  * - `migrate()` must have resolved before any other method is called (the service and the worker call it).
  */
