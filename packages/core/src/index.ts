@@ -67,9 +67,9 @@ export {
   createSegmentWebhookService,
   DEFAULT_PRUNE_BATCH_SIZE,
   DEFAULT_RETENTION_MS,
-  STORE_FAILURE_ERRORS,
   type SegmentWebhookServiceInstance,
   type SegmentWebhookServiceOptions,
+  STORE_FAILURE_ERRORS,
   storeFailureError,
 } from './service/service';
 export type { Route, SegmentWebhookService, Unsubscribe } from './service/types';
