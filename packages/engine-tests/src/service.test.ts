@@ -8,6 +8,7 @@ import {
   messageIdFor,
   type SegmentWebhookServiceInstance,
   type Store,
+  StoreFailure,
 } from '@segment-webhook/core';
 import { type DeliveryChange, SegmentWebhookError } from '@segment-webhook/core/contract';
 import { type SegmentSink, startSegmentSink } from '@segment-webhook/testing';
@@ -356,6 +357,9 @@ describe.each(STORE_KINDS)('the service on %s', (kind) => {
       const unsubscribe = await service.subscribe('acct_a', webhook.id, (change) => changes.push(change));
       expect(await codeOf(service.subscribe('acct_b', webhook.id, () => {}))).toBe('not_found');
       await service.ingest('acct_a', [event('e1'), event('x1', { activityId: 'other' })]);
+      // The feed reads a delivery when it handles its notice: a change made before the previous notice was
+      // read shows in both as the newer state (the feed converges on the latest). Let it read the first.
+      await expect.poll(() => changes.length).toBe(1);
       await failAll(T0 + 5);
       await expect.poll(() => changes.length).toBe(2);
       expect(changes.map((c) => [c.webhookId, c.delivery.eventId, c.delivery.status])).toEqual([
@@ -448,6 +452,47 @@ describe.each(STORE_KINDS)('the service on %s', (kind) => {
       expect(await pruning.prune()).toBe(5);
       expect((await service.listDeliveries('acct_a', webhook.id)).items.map((d) => d.eventId)).toEqual(['e6']);
       await pruning.close();
+    });
+  });
+
+  describe('a store that is unavailable', () => {
+    it('makes calls fail with a retryable `unavailable` (503, Retry-After), logged, never an internal error', async () => {
+      const webhook = await service.createWebhook('acct_a', config);
+      await service.setDestination('acct_a', 'order-placed', webhook.id);
+      let down = true;
+      const restarting = new Proxy(store, {
+        get(target, property) {
+          const value = Reflect.get(target, property, target);
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) =>
+            down && property !== 'migrate'
+              ? Promise.reject(new StoreFailure('unavailable', 'connection refused', { retryAfterMs: 2500 }))
+              : value.apply(target, args);
+        },
+      });
+      const warnings: string[] = [];
+      const onRestarting = createSegmentWebhookService({
+        store: restarting,
+        encryptionKey: ENCRYPTION_KEY,
+        plan: () => 3,
+        logger: { info() {}, warn: (message) => warnings.push(message), error() {} },
+      });
+      for (const call of [
+        () => onRestarting.ingest('acct_a', [event('e1')]),
+        () => onRestarting.listWebhooks('acct_a'),
+        () => onRestarting.getDelivery('acct_a', webhook.id, 'd1'),
+        () => onRestarting.subscribe('acct_a', webhook.id, () => {}),
+      ]) {
+        const error = await call().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(SegmentWebhookError);
+        expect(error).toMatchObject({ code: 'unavailable', status: 503, retryAfterSeconds: 3 });
+        expect((error as SegmentWebhookError).toProblem()).toMatchObject({ status: 503, code: 'unavailable' });
+      }
+      expect(warnings).toHaveLength(4);
+      // Back: the same call goes through.
+      down = false;
+      expect(await onRestarting.ingest('acct_a', [event('e1')])).toEqual({ accepted: 1, deliveries: 1 });
+      await onRestarting.close();
     });
   });
 

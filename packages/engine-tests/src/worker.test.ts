@@ -15,6 +15,7 @@ import {
   type SegmentClient,
   type SegmentWebhookServiceInstance,
   type Store,
+  StoreFailure,
 } from '@segment-webhook/core';
 import type { DeliveryDetail } from '@segment-webhook/core/contract';
 import { type SegmentSink, startSegmentSink } from '@segment-webhook/testing';
@@ -409,6 +410,53 @@ describe.each(STORE_KINDS)('the worker on %s', (kind) => {
       await first.stop();
       await second.stop();
       await otherStore.close();
+    });
+
+    /** `store` whose `method` fails `times` times as a store that is unavailable (PostgreSQL restarting). */
+    function failing(
+      method: 'claimDeliveries' | 'completeAttempts',
+      times: number,
+    ): { store: Store; failed: () => number } {
+      let failed = 0;
+      const proxy = new Proxy(store, {
+        get(target, property) {
+          const value = Reflect.get(target, property, target);
+          if (typeof value !== 'function') return value;
+          if (property !== method) return value.bind(target);
+          return (...args: unknown[]) => {
+            if (failed < times) {
+              failed += 1;
+              return Promise.reject(new StoreFailure('unavailable', 'The database is restarting'));
+            }
+            return value.apply(target, args);
+          };
+        },
+      });
+      return { store: proxy, failed: () => failed };
+    }
+
+    it('claims again soon after a failed claim (a store that is restarting), not a poll interval later', async () => {
+      const webhook = await webhookRoutedTo('order-placed');
+      await service.ingest('acct', [event('e1')]);
+      const flaky = failing('claimDeliveries', 3);
+      // No poll and no wake-up for a minute: only the retries after the failures can send e1.
+      worker({ store: flaky.store, pollIntervalMs: 60_000 }).start();
+      await sink.waitFor(1);
+      expect(flaky.failed()).toBe(3);
+      await expect.poll(() => statusesOf(webhook.id)).toEqual(['delivered']);
+      expect(logs.filter((l) => l.startsWith('error Claiming deliveries failed'))).toHaveLength(3);
+    });
+
+    it('keeps the outcome of a request it sent while the store is unavailable, and records it once it is back', async () => {
+      const webhook = await webhookRoutedTo('order-placed');
+      await service.ingest('acct', [event('e1')]);
+      const flaky = failing('completeAttempts', 2);
+      expect(await worker({ store: flaky.store }).runOnce()).toBe(1);
+      expect(flaky.failed()).toBe(2);
+      // Recorded once the store answered: delivered, one attempt, sent once (not again after the lease).
+      const [detail] = await deliveries(webhook.id);
+      expect(detail).toMatchObject({ status: 'delivered', attemptCount: 1 });
+      expect(sink.count()).toBe(1);
     });
 
     it('sends to the region of the webhook, read at send time', async () => {

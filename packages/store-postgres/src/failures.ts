@@ -3,6 +3,7 @@
  * the store throw them as core's `StoreFailure` (the service answers those 503 with `Retry-After`).
  */
 import { type Store, StoreFailure } from '@segment-webhook/core';
+import type pg from 'pg';
 
 /** Socket errors of a server that is down, restarting or unreachable for a while. */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
@@ -74,4 +75,22 @@ export function throwingStoreFailures<S extends Store>(store: S): S {
       return method;
     },
   });
+}
+
+/**
+ * Guards a client checked out of the pool (`pool.connect()`) for the time it is used: when the server ends
+ * its connection (a restart), node-postgres fails the running query *and* emits `error` on the client, which
+ * would crash the process without a listener. Returns the function that gives the client back — destroyed
+ * if its connection broke, so the pool opens a new one.
+ */
+export function guardCheckedOut(client: pg.PoolClient): () => void {
+  let broken: Error | undefined;
+  const onError = (error: Error) => {
+    broken ??= error;
+  };
+  client.on('error', onError);
+  return () => {
+    client.off('error', onError);
+    client.release(broken);
+  };
 }

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { guardCheckedOut } from './failures';
 
 /** One versioned schema change. `sql` receives the quoted schema name. */
 export interface Migration {
@@ -123,6 +124,7 @@ export async function applyMigrations(
   migrations: readonly Migration[] = MIGRATIONS,
 ): Promise<number[]> {
   const client: PoolClient = await pool.connect();
+  const release = guardCheckedOut(client);
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [lockKey(schemaName)]);
@@ -152,6 +154,6 @@ export async function applyMigrations(
     await client.query('ROLLBACK').catch(() => {});
     throw error;
   } finally {
-    client.release();
+    release();
   }
 }

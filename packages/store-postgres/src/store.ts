@@ -25,7 +25,7 @@ import type {
 import { claimedAtInsert, WEBHOOK_PATCH_COLUMNS } from '@segment-webhook/core';
 import type { DeliveryStatus, WebhookStatus } from '@segment-webhook/core/contract';
 import pg from 'pg';
-import { throwingStoreFailures } from './failures';
+import { guardCheckedOut, throwingStoreFailures } from './failures';
 import { NotificationListener } from './listener';
 import { applyMigrations, MIGRATIONS } from './migrations';
 
@@ -296,6 +296,7 @@ class PostgresStoreImpl implements PostgresStore {
 
   private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    const release = guardCheckedOut(client);
     try {
       await client.query('BEGIN');
       const result = await work(client);
@@ -305,7 +306,7 @@ class PostgresStoreImpl implements PostgresStore {
       await client.query('ROLLBACK').catch(() => {});
       throw error;
     } finally {
-      client.release();
+      release();
     }
   }
 

@@ -33,6 +33,8 @@ export const DEFAULT_NEEDS_ATTENTION_AFTER = 5;
 export const DEFAULT_REQUESTS_PER_SECOND_PER_KEY = 250;
 /** Default age after which the worker prunes finished deliveries: 30 days. */
 export const DEFAULT_WORKER_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+/** First delay before claiming again after a claim failed; it doubles up to the poll interval. */
+const CLAIM_RETRY_MIN_MS = 100;
 /** Default interval between two prunes: 1 hour. */
 export const DEFAULT_PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 /**
@@ -196,6 +198,8 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   let handoff: ClaimedDelivery[] = [];
   let reserved = 0;
   const maxHandoff = Math.max(0, options.maxHandoff ?? batchSize * concurrency);
+  /** Delay before claiming again after a failed claim (0 after a successful one). */
+  let claimRetryMs = 0;
   /** When this worker last asked the store for due deliveries (the hand-off never starves the store). */
   let lastStoreClaim = Number.NEGATIVE_INFINITY;
   let storeHadMore = false;
@@ -551,13 +555,22 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         claimed = await claim();
       } catch (error) {
         storeHadMore = false;
+        // Tried again soon, then less often (a store that is restarting is back within seconds; one that is
+        // down for long is not hammered), and at once on a wake-up (e.g. the store's connection is back).
+        claimRetryMs = Math.min(pollIntervalMs, claimRetryMs === 0 ? CLAIM_RETRY_MIN_MS : claimRetryMs * 2);
         logger.error('Claiming deliveries failed; retrying', {
           error: error instanceof Error ? error.message : String(error),
+          retryInMs: claimRetryMs,
         });
         if (handoff.length > 0) dispatch(takeHandoff());
-        else await idle(pollIntervalMs);
+        else {
+          // The next claim waits for this delay, not for the poll interval since this attempt.
+          await idle(claimRetryMs);
+          lastStoreClaim = Number.NEGATIVE_INFINITY;
+        }
         continue;
       }
+      claimRetryMs = 0;
       storeHadMore = claimed.length > 0;
       if (claimed.length === 0) {
         if (handoff.length > 0) dispatch(takeHandoff());
