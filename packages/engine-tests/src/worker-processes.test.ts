@@ -3,8 +3,6 @@
  * for ever, and a stalled process (SIGSTOP) whose leases expire. Each worker process sends to a sink of its
  * own, so the test sees who sent what; the test process plays the host (it ingests through the service).
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   createSegmentWebhookService,
   generateEncryptionKey,
@@ -14,6 +12,7 @@ import {
 import type { ActivityEventInput } from '@segment-webhook/core/contract';
 import { type SegmentSink, startSegmentSink } from '@segment-webhook/testing';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startHeldSegment } from './held-segment';
 import { startWorkerProcess, type WorkerProcess, waitUntil } from './processes';
 import { type OpenedStore, STORE_KINDS, storeFixture } from './stores';
 
@@ -107,22 +106,6 @@ describe.each(STORE_KINDS)('worker processes on %s', (kind) => {
     return { delivered: counts.delivered, failed: counts.failed, open: counts.pending + counts.retrying };
   };
 
-  /** A Segment stand-in that reads every request and never answers (closed after the test). */
-  async function unansweringServer(): Promise<{ url: string; bodies: string[] }> {
-    const bodies: string[] = [];
-    const server = createServer((request) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => bodies.push(Buffer.concat(chunks).toString('utf8')));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    closers.push(async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    });
-    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, bodies };
-  }
-
   const arrivals = (target: SegmentSink) => {
     let count = 0;
     target.events.on('arrival', () => {
@@ -195,9 +178,10 @@ describe.each(STORE_KINDS)('worker processes on %s', (kind) => {
   it('a stalled worker (SIGSTOP mid-claim): its deliveries are claimed again when the lease expires, with the same messageId, and its late outcome changes nothing', async () => {
     const all = events('stall', 300);
     await service.ingest(ACCOUNT, all);
-    // A's Segment reads its requests and never answers: A's 2 s client timeout runs out while A is frozen,
+    // A's Segment reads its requests and holds the answers: A's 2 s client timeout runs out while A is frozen,
     // so whenever the freeze comes A has recorded nothing, and after it A records a timeout.
-    const silent = await unansweringServer();
+    const silent = await startHeldSegment();
+    closers.push(() => silent.close());
     const sinkB = await sink();
     const sentByB = sendsAt(sinkB);
     // One claim takes all 300 into one request, a second one (room for two rounds) finds nothing, then A
@@ -225,7 +209,7 @@ describe.each(STORE_KINDS)('worker processes on %s', (kind) => {
     expect(await a.terminate()).toEqual({ code: 0, signal: null });
 
     // The same 300 messages, with the same messageIds, went to A (unanswered) and to B (accepted).
-    const sentByA = (JSON.parse(silent.bodies[0]!) as { batch: { messageId: string }[] }).batch.map((m) => m.messageId);
+    const sentByA = silent.messageIds();
     const messageIds = all.map((event) => messageIdFor(webhookId, event.id));
     expect(new Set(sentByA)).toEqual(new Set(messageIds));
     expect(sentByB.size).toBe(300);
