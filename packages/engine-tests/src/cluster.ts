@@ -79,17 +79,25 @@ async function freePort(): Promise<number> {
  * Creates and starts a throwaway cluster. Its settings favour speed over durability across an operating
  * system crash (`fsync = off`): a PostgreSQL restart still loses nothing that was committed.
  */
-export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
+export async function startThrowawayCluster(
+  options: {
+    /** More server settings (`-c name=value`), e.g. `{shared_preload_libraries: 'pg_stat_statements'}`. */
+    settings?: Record<string, string>;
+  } = {},
+): Promise<ThrowawayCluster> {
   const dir = mkdtempSync(path.join(tmpdir(), 'swk-pg-'));
   if (process.getuid?.() === 0) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })), 0);
   const data = path.join(dir, 'data');
   await pg('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync']);
   let port = 0;
   let running = false;
-  const options = () =>
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=100`;
+  const extra = Object.entries(options.settings ?? {})
+    .map(([name, value]) => ` -c ${name}=${value}`)
+    .join('');
+  const serverOptions = () =>
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=100${extra}`;
   const start = async () => {
-    await pg('pg_ctl', ['-D', data, '-o', options(), '-l', path.join(dir, 'log'), '-w', '-t', '60', 'start']);
+    await pg('pg_ctl', ['-D', data, '-o', serverOptions(), '-l', path.join(dir, 'log'), '-w', '-t', '60', 'start']);
     running = true;
   };
   // Another test process may take the port between the check and the start: try the next one.
@@ -127,7 +135,7 @@ export async function startThrowawayCluster(): Promise<ThrowawayCluster> {
     },
     start,
     async restart() {
-      await pg('pg_ctl', ['-D', data, '-o', options(), '-l', path.join(dir, 'log'), '-m', 'fast', '-w', 'restart']);
+      await pg('pg_ctl', ['-D', data, '-o', serverOptions(), '-l', path.join(dir, 'log'), '-m', 'fast', '-w', 'restart']);
       running = true;
     },
     async destroy() {
