@@ -135,7 +135,18 @@ export async function startThrowawayCluster(
     },
     start,
     async restart() {
-      await pg('pg_ctl', ['-D', data, '-o', serverOptions(), '-l', path.join(dir, 'log'), '-m', 'fast', '-w', 'restart']);
+      await pg('pg_ctl', [
+        '-D',
+        data,
+        '-o',
+        serverOptions(),
+        '-l',
+        path.join(dir, 'log'),
+        '-m',
+        'fast',
+        '-w',
+        'restart',
+      ]);
       running = true;
     },
     async destroy() {
