@@ -162,7 +162,13 @@ describe.each(STORE_KINDS)('worker processes on %s', (kind) => {
     const arrivedAtA = arrivals(sinkA);
     // Answered, and timed out by A's client, later than this test may take: only the stop timeout ends A's wait.
     sinkA.latency(120_000);
-    const a = spawn('worker-a', sinkA.url, { LEASE_MS: TEN_MINUTES, STOP_TIMEOUT_MS: '300', TIMEOUT_MS: '120000' });
+    // One round at a time: A's loop itself waits for that request when the signal comes.
+    const a = spawn('worker-a', sinkA.url, {
+      LEASE_MS: TEN_MINUTES,
+      STOP_TIMEOUT_MS: '300',
+      TIMEOUT_MS: '120000',
+      CONCURRENCY: '1',
+    });
     await a.ready;
     await waitUntil(() => arrivedAtA() === 1, 'A to send');
     expect(await a.terminate()).toEqual({ code: 0, signal: null });

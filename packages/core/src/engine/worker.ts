@@ -638,17 +638,22 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       if (pruneTimer) clearInterval(pruneTimer);
       pruneTimer = null;
       wake();
-      await loopDone;
-      loopDone = null;
-      // The requests in flight finish and record their outcomes, for up to stopTimeoutMs.
+      // The loop ends (it may be waiting for a round to finish), then the requests in flight finish and
+      // record their outcomes: all of it for up to stopTimeoutMs.
+      const loop = loopDone;
+      const settled = (async () => {
+        await loop;
+        await Promise.allSettled([...inFlight, ...(pruning ? [pruning] : [])]);
+      })();
       let timeout: ReturnType<typeof setTimeout> | undefined;
       const gaveUp = await Promise.race([
-        Promise.allSettled([...inFlight, ...(pruning ? [pruning] : [])]).then(() => false),
+        settled.then(() => false),
         new Promise<boolean>((resolve) => {
           timeout = setTimeout(() => resolve(true), Math.max(0, stopDeadline - now()));
         }),
       ]);
       clearTimeout(timeout);
+      loopDone = null;
       if (gaveUp) {
         logger.warn('The delivery worker stopped before its requests in flight finished', {
           inFlight: inFlight.size,
