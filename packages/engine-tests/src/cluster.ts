@@ -115,12 +115,13 @@ export async function startThrowawayCluster(
   }
   // A test process that dies without destroy() must not leave a server running.
   const stopAtExit = () => {
-    if (!running) return;
-    const [file, argv] = command('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']);
-    try {
-      execFileSync(file, argv, { stdio: 'ignore', timeout: 30_000 });
-    } catch {
-      // Already stopped.
+    if (running) {
+      const [file, argv] = command('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']);
+      try {
+        execFileSync(file, argv, { stdio: 'ignore', timeout: 30_000 });
+      } catch {
+        // Already stopped.
+      }
     }
     rmSync(dir, { recursive: true, force: true });
   };
