@@ -1,7 +1,8 @@
-/** Removes the temporary DATA_DIR the Playwright config made for the demo under test. */
+/** Removes the temporary DATA_DIRs the Playwright config made for the demos under test. */
 import { rmSync } from 'node:fs';
 
 export default function globalTeardown() {
-  const dataDir = process.env.DEMO_E2E_DATA_DIR;
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  for (const dataDir of [process.env.DEMO_E2E_DATA_DIR, process.env.DEMO_E2E_POSTGRES_DATA_DIR]) {
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  }
 }

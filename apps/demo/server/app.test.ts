@@ -1,6 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createFreshDatabase, type FreshDatabase, STORE_KINDS, withClient } from '@segment-webhook/engine-tests';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Logger, type RunningDemo, startDemo } from './app';
 import { readConfig } from './config';
@@ -9,27 +10,31 @@ import { KEY_FILE } from './secrets';
 const silent: Logger = { info() {}, warn() {}, error() {} };
 const WRITE_KEY = 'wk_app_test_0123456789';
 
-describe('the demo server', () => {
+// The demo as `pnpm start` runs it: on SQLite in DATA_DIR, and with DATABASE_URL (a database of its own).
+describe.each(STORE_KINDS)('the demo server on %s', (kind) => {
   let dataDir: string;
+  let database: FreshDatabase | null = null;
   let demo: RunningDemo;
   let api: string;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'demo-app-test-'));
-    demo = await startDemo(readConfig({ PORT: '0', DATA_DIR: dataDir, SEGMENT_RETRY_BASE_MS: '50' }), silent);
+    if (kind === 'postgres') database = await createFreshDatabase('swk_demo');
+    const env = { PORT: '0', DATA_DIR: dataDir, SEGMENT_RETRY_BASE_MS: '50', DATABASE_URL: database?.url };
+    demo = await startDemo(readConfig(env), silent);
     api = `${demo.url}/api/segment-webhooks`;
   });
 
   afterAll(async () => {
     await demo?.close();
+    await database?.drop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('keeps SQLite and a generated 32-byte key in DATA_DIR', () => {
+  it('keeps a generated 32-byte key in DATA_DIR', async () => {
     expect(Buffer.from(readFileSync(path.join(dataDir, KEY_FILE), 'utf8').trim(), 'base64')).toHaveLength(32);
-    expect(readFileSync(path.join(dataDir, 'segment-webhooks.sqlite')).subarray(0, 15).toString()).toBe(
-      'SQLite format 3',
-    );
+    const info = (await (await fetch(`${demo.url}/api/demo/info`)).json()) as { store: string };
+    expect(info.store).toBe(kind);
   });
 
   it('routes activities to a webhook and delivers them to the local Segment sink', async () => {
@@ -71,6 +76,23 @@ describe('the demo server', () => {
     expect(await ingested.json()).toEqual({ accepted: 2, deliveries: 1 });
     const [arrived] = await demo.sink!.waitFor(1, { writeKey: WRITE_KEY });
     expect(arrived?.message).toMatchObject({ type: 'track', event: 'Order placed', userId: 'usr_1' });
+  });
+
+  it('keeps its data in the store DATABASE_URL chooses: SQLite in DATA_DIR, or that PostgreSQL', async () => {
+    const sqliteFile = path.join(dataDir, 'segment-webhooks.sqlite');
+    if (kind === 'sqlite') {
+      expect(readFileSync(sqliteFile).subarray(0, 15).toString()).toBe('SQLite format 3');
+      return;
+    }
+    expect(existsSync(sqliteFile)).toBe(false);
+    const count = async (table: string) =>
+      withClient(
+        async (client) => (await client.query(`SELECT count(*)::int AS n FROM segment_webhook.${table}`)).rows[0].n,
+        database!.url,
+      );
+    // What the previous test made.
+    expect(await count('webhooks')).toBe(1);
+    expect(await count('deliveries')).toBe(1);
   });
 
   it('takes the account from the header, then the cookie, then "demo"', async () => {

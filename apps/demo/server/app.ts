@@ -4,7 +4,7 @@
  * service, the delivery worker and (by default) the local Segment sink from a {@link DemoConfig}.
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { createDeliveryWorker, createSegmentWebhookService } from '@segment-webhook/core';
 import { createSegmentWebhookRouter } from '@segment-webhook/express-adapter';
@@ -36,9 +36,17 @@ export interface RunningDemo {
   sink: SegmentSink | null;
   /** Where Segment messages go, for the startup banner. */
   segmentDescription: string;
-  /** Stops the worker, the server, the sink and the store. */
+  /**
+   * Graceful stop (SIGTERM): stops accepting connections and the worker stops claiming, at once; requests
+   * in flight (HTTP, and to Segment) finish within {@link SHUTDOWN_GRACE_MS}; live streams are closed; the
+   * worker releases the leases it still holds, so another process takes those deliveries at once; then the
+   * sink and the store close.
+   */
   close(): Promise<void>;
 }
+
+/** Longest wait on shutdown for the HTTP requests in flight, and for the worker's requests to Segment. */
+export const SHUTDOWN_GRACE_MS = 10_000;
 
 /** Where the built dashboard lives (`vite build` output). */
 export const DIST_DIR = path.resolve(import.meta.dirname, '../dist');
@@ -86,7 +94,14 @@ export async function startDemo(config: DemoConfig, logger: Logger): Promise<Run
 
   const plan = () => INCLUDED_OUTBOUND_STREAMS;
   const retryPolicy = config.retryBaseMs === null ? undefined : { baseDelayMs: config.retryBaseMs };
-  const worker = createDeliveryWorker({ store, encryptionKey, endpoints, retryPolicy, logger });
+  const worker = createDeliveryWorker({
+    store,
+    encryptionKey,
+    endpoints,
+    retryPolicy,
+    logger,
+    stopTimeoutMs: SHUTDOWN_GRACE_MS,
+  });
   // The worker runs in this process: ingest hands it new deliveries already leased (no claim query).
   const service = createSegmentWebhookService({ store, encryptionKey, plan, endpoints, retryPolicy, logger, worker });
   worker.start();
@@ -138,6 +153,14 @@ export async function startDemo(config: DemoConfig, logger: Logger): Promise<Run
     const listening = app.listen(config.port, () => resolve(listening));
     listening.once('error', reject);
   });
+  // Requests in progress, for a graceful stop; not the live streams (Server-Sent Events: the logs' tail and
+  // the debugger, at …/stream), which never end by themselves.
+  const inProgress = new Set<ServerResponse>();
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    if (new URL(request.url ?? '/', 'http://demo').pathname.endsWith('/stream')) return;
+    inProgress.add(response);
+    response.once('close', () => inProgress.delete(response));
+  });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info(`Store: ${storeDescription}`);
@@ -149,10 +172,21 @@ export async function startDemo(config: DemoConfig, logger: Logger): Promise<Run
     sink,
     segmentDescription,
     async close() {
+      // No new connections, and none kept alive idle; the worker claims nothing more.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const workerStopped = worker.stop();
+      // The requests in flight finish (within the grace period); live streams do not wait.
+      const deadline = Date.now() + SHUTDOWN_GRACE_MS;
+      while (inProgress.size > 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      server.closeAllConnections();
+      await closed;
+      await workerStopped;
+      // Deliveries handed to the worker by requests that finished after it stopped: their leases go back too.
       await worker.stop();
       await service.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
       await sink?.close();
       await store.close();
     },

@@ -47,13 +47,20 @@ async function main() {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info(`${signal}: stopping`);
+    logger.info(`${signal}: stopping (requests in flight finish, deliveries not sent are released)`);
     clearInterval(simulator);
-    await demo.close();
+    try {
+      await demo.close();
+    } catch (error) {
+      logger.error(`Stopping failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    }
+    logger.info('Stopped');
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  // A second signal while stopping changes nothing (a process manager may send one to the whole group too).
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
 main().catch((error: unknown) => {

@@ -37,6 +37,7 @@ export {
   DEFAULT_POLL_INTERVAL_MS,
   DEFAULT_PRUNE_INTERVAL_MS,
   DEFAULT_REQUESTS_PER_SECOND_PER_KEY,
+  DEFAULT_STOP_TIMEOUT_MS,
   DEFAULT_WORKER_RETENTION_MS,
   type DeliveryWorker,
   type DeliveryWorkerBaseOptions,
@@ -86,10 +87,19 @@ export {
   type SegmentWebhookServiceBaseOptions,
   type SegmentWebhookServiceInstance,
   type SegmentWebhookServiceOptions,
+  STORE_FAILURE_ERRORS,
+  storeFailureError,
 } from './service/service';
 export type { Route, SegmentWebhookService, Unsubscribe } from './service/types';
 export { type ClaimWebhookColumns, claimedAtInsert } from './store/claimed-at-insert';
 export { WEBHOOK_PATCH_COLUMNS } from './store/columns';
+export {
+  DEFAULT_STORE_RETRY_AFTER_MS,
+  isStoreFailure,
+  STORE_FAILURE_REASONS,
+  StoreFailure,
+  type StoreFailureReason,
+} from './store/failure';
 export { type Turns, takeInTurns } from './store/fair-share';
 export { assertStoreTime, assertStoreTimeOrNull, storeTimes } from './store/times';
 export type {

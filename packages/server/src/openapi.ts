@@ -61,7 +61,7 @@ type JsonObject = Record<string, unknown>;
 const SCHEMA_REF = '#/components/schemas/';
 
 /** Errors every route with an account can answer, besides its own. */
-const COMMON_ERRORS: ErrorCode[] = ['unauthorized', 'internal_error'];
+const COMMON_ERRORS: ErrorCode[] = ['unauthorized', 'unavailable', 'internal_error'];
 /** Errors of every route that reads a JSON body. */
 const BODY_ERRORS: ErrorCode[] = ['invalid_json', 'payload_too_large', 'validation_error'];
 

@@ -1,5 +1,6 @@
 /** Schema and migrations of the PostgreSQL store: versioned, append only, applied under an advisory lock. */
 import type { Pool, PoolClient } from 'pg';
+import { guardCheckedOut } from './failures';
 
 /** One versioned schema change. `sql` receives the quoted schema name. */
 export interface Migration {
@@ -136,6 +137,7 @@ export async function applyMigrations(
   migrations: readonly Migration[] = MIGRATIONS,
 ): Promise<number[]> {
   const client: PoolClient = await pool.connect();
+  const release = guardCheckedOut(client);
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [lockKey(schemaName)]);
@@ -165,6 +167,6 @@ export async function applyMigrations(
     await client.query('ROLLBACK').catch(() => {});
     throw error;
   } finally {
-    client.release();
+    release();
   }
 }

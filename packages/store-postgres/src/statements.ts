@@ -22,6 +22,7 @@ import {
 } from '@segment-webhook/core';
 import type { DeliveryStatus, WebhookStatus } from '@segment-webhook/core/contract';
 import type pg from 'pg';
+import { guardCheckedOut } from './failures';
 import { DELIVERY_COLUMNS, num, numOrNull, type Row, toAttempt, toDelivery, toWebhook } from './rows';
 
 /**
@@ -199,6 +200,7 @@ export class PostgresStatements {
 
   private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    const release = guardCheckedOut(client);
     try {
       await client.query('BEGIN');
       const result = await work(client);
@@ -208,7 +210,7 @@ export class PostgresStatements {
       await client.query('ROLLBACK').catch(() => {});
       throw error;
     } finally {
-      client.release();
+      release();
     }
   }
 

@@ -28,6 +28,7 @@ import type {
 import { storeTimes } from '@segment-webhook/core';
 import type { WebhookStatus } from '@segment-webhook/core/contract';
 import pg from 'pg';
+import { throwingStoreFailures } from './failures';
 import { GroupCommit } from './group-commit';
 import { applyMigrations, MIGRATIONS } from './migrations';
 import { Notifications } from './notifications';
@@ -51,6 +52,11 @@ export interface PostgresStoreOptions {
   /** Size of the pool the store creates (ignored with `pool`). Default 10. */
   maxConnections?: number;
   /**
+   * Longest wait for a connection of the pool the store creates, in ms (ignored with `pool`): opening one,
+   * or a free one when all are busy. Beyond it the call fails as unavailable. Default 5,000.
+   */
+  connectionTimeoutMs?: number;
+  /**
    * Called with errors that cannot be thrown to a caller: an idle pooled connection failing, the LISTEN
    * connection dropping (it reconnects), a listener throwing. Default: `console.warn`.
    */
@@ -73,9 +79,12 @@ const DEFAULT_SCHEMA = 'segment_webhook';
  *   through `LISTEN/NOTIFY` on one dedicated, reconnecting connection (opened on the first subscription).
  * - {@link Store.migrate} applies versioned migrations in one transaction under an advisory lock, so
  *   processes starting together are safe.
+ * - While the database is unreachable or restarting, calls fail with core's `StoreFailure` (`unavailable`)
+ *   instead of the driver's error, and a connection is waited for at most `connectionTimeoutMs`.
  */
 export function postgresStore(options: PostgresStoreOptions): PostgresStore {
-  return new PostgresStoreImpl(options);
+  // A database that is down or restarting fails calls with core's StoreFailure (the service answers 503).
+  return throwingStoreFailures(new PostgresStoreImpl(options));
 }
 
 /** The PostgreSQL {@link Store}, with one addition. */
@@ -116,6 +125,7 @@ class PostgresStoreImpl implements PostgresStore {
       this.pool = new pg.Pool({
         connectionString: options.connectionString,
         max: options.maxConnections ?? 10,
+        connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
         keepAlive: true,
       });
       this.ownsPool = true;

@@ -13,6 +13,7 @@ export const ERROR_CODES = [
   'invalid_state',
   'stream_limit_reached',
   'message_too_large',
+  'unavailable',
   'internal_error',
 ] as const;
 
@@ -29,6 +30,7 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   invalid_state: 409,
   stream_limit_reached: 409,
   message_too_large: 422,
+  unavailable: 503,
   internal_error: 500,
 };
 
@@ -42,6 +44,7 @@ export const ERROR_TITLE: Record<ErrorCode, string> = {
   invalid_state: 'Not allowed in the current state',
   stream_limit_reached: 'Outbound activity stream limit reached',
   message_too_large: 'Segment message too large',
+  unavailable: 'Temporarily unavailable',
   internal_error: 'Something went wrong',
 };
 
@@ -70,8 +73,9 @@ export type Problem = z.infer<typeof problemSchema>;
 
 /**
  * The one error type of the kit. Thrown for invalid input (`validation_error`), unknown ids
- * (`not_found`), lifecycle conflicts (`invalid_state`) and the like; never for a delivery outcome
- * (those are data). Its message never contains a write key.
+ * (`not_found`), lifecycle conflicts (`invalid_state`), a store that cannot be reached for a while
+ * (`unavailable`, with {@link SegmentWebhookError.retryAfterSeconds}) and the like; never for a delivery
+ * outcome (those are data). Its message never contains a write key.
  */
 export class SegmentWebhookError extends Error {
   override readonly name = 'SegmentWebhookError';
@@ -79,11 +83,22 @@ export class SegmentWebhookError extends Error {
   readonly code: ErrorCode;
   /** Field-level problems, for `validation_error`. */
   readonly issues: Issue[];
+  /**
+   * For errors that pass (`unavailable`): whole seconds after which trying again may work. The HTTP edge
+   * sends it as the `Retry-After` header.
+   */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { issues?: Issue[]; cause?: unknown }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: { issues?: Issue[]; cause?: unknown; retryAfterSeconds?: number },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.issues = options?.issues ?? [];
+    this.retryAfterSeconds =
+      options?.retryAfterSeconds === undefined ? undefined : Math.max(0, Math.ceil(options.retryAfterSeconds));
   }
 
   /** HTTP status for this error. */

@@ -10,6 +10,7 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../segment/retry';
 import type { MessageResult, SegmentClient } from '../segment/types';
 import { uuidv4 } from '../service/ids';
 import { type Logger, silentLogger } from '../service/logger';
+import { isStoreFailure } from '../store/failure';
 import { takeInTurns } from '../store/fair-share';
 import type { AttemptCompletion, BatchResult, ClaimedDelivery, Store } from '../store/types';
 import { createRateBudget } from './rate-budget';
@@ -34,8 +35,15 @@ export const DEFAULT_NEEDS_ATTENTION_AFTER = 5;
 export const DEFAULT_REQUESTS_PER_SECOND_PER_KEY = 250;
 /** Default age after which the worker prunes finished deliveries: 30 days. */
 export const DEFAULT_WORKER_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+/** First delay before claiming again after a claim failed; it doubles up to the poll interval. */
+const CLAIM_RETRY_MIN_MS = 100;
 /** Default interval between two prunes: 1 hour. */
 export const DEFAULT_PRUNE_INTERVAL_MS = 60 * 60 * 1000;
+/**
+ * Default longest wait of {@link DeliveryWorker.stop} for the requests in flight: 15 s (the client's default
+ * 10 s timeout, and time to record the outcomes).
+ */
+export const DEFAULT_STOP_TIMEOUT_MS = 15_000;
 
 /**
  * Options of a delivery worker shared by every platform (see `createDeliveryWorker`, and the browser-safe
@@ -65,6 +73,12 @@ export interface DeliveryWorkerBaseOptions {
   retentionMs?: number | null;
   /** Interval between two prunes, in ms. Default 1 hour. */
   pruneIntervalMs?: number;
+  /**
+   * Longest wait of `stop()` for the requests in flight, in ms; past it, the worker releases its leases
+   * anyway (a request still in flight may then be sent again by another worker, with the same messageId).
+   * Default 15,000.
+   */
+  stopTimeoutMs?: number;
   /** Default: silent. */
   logger?: Logger;
   /** The clock, in ms since the epoch. Default `Date.now`. */
@@ -111,8 +125,10 @@ export interface DeliveryWorker {
   /** Starts the loop (idempotent). It runs until {@link DeliveryWorker.stop}. */
   start(): void;
   /**
-   * Graceful stop: claims nothing more, lets the requests in flight finish and record their outcomes, then
-   * releases any remaining leases. Closes the default client.
+   * Graceful stop: claims nothing more and starts no new request (deliveries waiting for their key's rate
+   * budget stay unsent), lets the requests in flight finish and record their outcomes for up to
+   * `stopTimeoutMs`, then releases every lease it still holds so that any worker claims those deliveries at
+   * once. Closes the default client.
    */
   stop(): Promise<void>;
   /**
@@ -180,6 +196,13 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
   let migrated: Promise<void> | null = null;
   const retentionMs = options.retentionMs === undefined ? DEFAULT_WORKER_RETENTION_MS : options.retentionMs;
   const pruneIntervalMs = options.pruneIntervalMs ?? DEFAULT_PRUNE_INTERVAL_MS;
+  const stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
+  /** Set by `stop()`: no request starts any more (also for `runOnce` callers, which never `start()`). */
+  let stopping = false;
+  /** When a stop gives up waiting for the requests in flight (infinite until `stop()`). */
+  let stopDeadline = Number.POSITIVE_INFINITY;
+  /** Leases given back by `accept` after the worker stopped; `stop()` waits for them. */
+  const releasing = new Set<Promise<unknown>>();
   let pruneTimer: ReturnType<typeof setInterval> | null = null;
   let pruning: Promise<void> | null = null;
   /** Deliveries leased at insert and handed over in memory, waiting for a round. */
@@ -192,6 +215,8 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
   /** When this worker last asked the store for due deliveries (the hand-off never starves the store). */
   let lastStoreClaim = Number.NEGATIVE_INFINITY;
   let storeHadMore = false;
+  /** Delay before claiming again after a failed claim (0 after a successful one). */
+  let claimRetryMs = 0;
   /** Per write key and region, the group waiting for that key's rate budget (see `sendGroup`). */
   const waitingForBudget = new Map<string, ClaimedDelivery[]>();
   /** Decrypted write keys by ciphertext, briefly (a key fixed in the store has a new ciphertext). */
@@ -346,6 +371,25 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
     }
   }
 
+  /**
+   * A store write that must not be lost because its work is done (outcomes of requests already sent):
+   * while the store is unavailable (a `StoreFailure`, e.g. PostgreSQL restarting), it is tried again with
+   * backoff until `deadline` (the leases' end, when another worker would send the deliveries again anyway)
+   * or the stop's deadline. Other errors are thrown at once.
+   */
+  async function persist<T>(write: () => Promise<T>, deadline: number): Promise<T> {
+    let delay = 100;
+    for (;;) {
+      try {
+        return await write();
+      } catch (error) {
+        const until = Math.min(deadline, stopDeadline);
+        if (!isStoreFailure(error) || now() + delay >= until) throw error;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(delay * 2, 2000);
+      }
+    }
+  }
   /** Sends one group of deliveries that share a write key and region, and records the outcomes. */
   async function sendGroup(group: ClaimedDelivery[]): Promise<void> {
     const first = group[0]!;
@@ -398,6 +442,8 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
     } finally {
       if (waitingForBudget.get(waitKey) === group) waitingForBudget.delete(waitKey);
     }
+    // Stopped while waiting for the budget: not sent; `stop()` releases the leases for another worker.
+    if (stopping) return;
     const sentAt = now();
     const report = await client.send({
       writeKey,
@@ -430,14 +476,17 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
       perWebhook.set(delivery.webhookId, stats);
     });
 
+    // The leases of this group end `leaseMs` after the claim; the outcomes are worth keeping until then.
+    const leaseEnd = sentAt + leaseMs;
     if (pauseUntil !== null) {
-      await store.pauseWriteKey(fingerprint, pauseUntil);
+      const until = pauseUntil;
+      await persist(() => store.pauseWriteKey(fingerprint, until), leaseEnd);
       logger.warn('Segment rate-limited a write key; its deliveries are paused', {
         pausedUntil: new Date(pauseUntil).toISOString(),
         webhookIds: [...perWebhook.keys()],
       });
     }
-    await store.completeAttempts(id, completions, now());
+    await persist(() => store.completeAttempts(id, completions, now()), leaseEnd);
 
     // Delivered batches reset the refused count in completeAttempts; only refusals are recorded here.
     const batches: BatchResult[] = [];
@@ -541,12 +590,20 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
       const fromHandoff = takeHandoff(handoffShare());
       const limit = batchSize - fromHandoff.length;
       let claimed: ClaimedDelivery[] = [];
+      let claimFailed = false;
       try {
-        if (limit > 0) claimed = await claim(limit);
+        if (limit > 0) {
+          claimed = await claim(limit);
+          claimRetryMs = 0;
+        }
       } catch (error) {
-        storeHadMore = false;
+        claimFailed = true;
+        // Tried again soon, then less often (a store that is restarting is back within seconds; one that is
+        // down for long is not hammered), and at once on a wake-up (e.g. the store's connection is back).
+        claimRetryMs = Math.min(pollIntervalMs, claimRetryMs === 0 ? CLAIM_RETRY_MIN_MS : claimRetryMs * 2);
         logger.error('Claiming deliveries failed; retrying', {
           error: error instanceof Error ? error.message : String(error),
+          retryInMs: claimRetryMs,
         });
       }
       if (limit > 0) storeHadMore = claimed.length > 0;
@@ -554,7 +611,11 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
       const round = fromHandoff.length > 0 ? fromHandoff.concat(claimed) : claimed;
       if (round.length > 0) dispatch(round);
       else if (handoff.length > 0) dispatch(takeHandoff());
-      else await idle(pollIntervalMs);
+      else if (claimFailed) {
+        // The next claim waits for this delay, not for the poll interval since this attempt.
+        await idle(claimRetryMs);
+        lastStoreClaim = Number.NEGATIVE_INFINITY;
+      } else await idle(pollIntervalMs);
     }
   }
 
@@ -572,7 +633,11 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
       if (claimed.length === 0) return;
       if (!running) {
         // Stopped meanwhile: give the leases back so any worker takes them now rather than at expiry.
-        void store.releaseLeases(id, now()).catch(() => undefined);
+        const release: Promise<unknown> = store
+          .releaseLeases(id, now())
+          .catch(() => undefined)
+          .finally(() => releasing.delete(release));
+        releasing.add(release);
         return;
       }
       for (const delivery of claimed) handoff.push(delivery);
@@ -583,6 +648,8 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
     start() {
       if (running) return;
       running = true;
+      stopping = false;
+      stopDeadline = Number.POSITIVE_INFINITY;
       unsubscribe = store.onWork(wake);
       if (retentionMs !== null) {
         prune();
@@ -599,6 +666,8 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
     async stop() {
       const wasRunning = running;
       running = false;
+      stopping = true;
+      stopDeadline = Math.min(stopDeadline, now() + stopTimeoutMs);
       unsubscribe?.();
       unsubscribe = null;
       if (timer) clearTimeout(timer);
@@ -607,10 +676,29 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
       if (pruneTimer) clearInterval(pruneTimer);
       pruneTimer = null;
       wake();
-      await loopDone;
-      await pruning;
+      // The loop ends (it may be waiting for a round to finish), then the requests in flight finish and
+      // record their outcomes: all of it for up to stopTimeoutMs.
+      const loop = loopDone;
+      const settled = (async () => {
+        await loop;
+        await Promise.allSettled([...inFlight, ...(pruning ? [pruning] : [])]);
+      })();
+      let timeout: ReturnType<typeof setTimeout> | undefined;
+      const gaveUp = await Promise.race([
+        settled.then(() => false),
+        new Promise<boolean>((resolve) => {
+          timeout = setTimeout(() => resolve(true), Math.max(0, stopDeadline - now()));
+        }),
+      ]);
+      clearTimeout(timeout);
       loopDone = null;
-      await Promise.allSettled([...inFlight]);
+      if (gaveUp) {
+        logger.warn('The delivery worker stopped before its requests in flight finished', {
+          inFlight: inFlight.size,
+          stopTimeoutMs,
+        });
+      }
+      await Promise.allSettled([...releasing]);
       handoff = [];
       if (wasRunning || migrated) {
         try {
@@ -622,7 +710,11 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
           });
         }
       }
-      if (ownsClient) await client.close();
+      if (ownsClient) {
+        // A request still in flight after the timeout is abandoned rather than awaited.
+        if (gaveUp) void client.close().catch(() => undefined);
+        else await client.close();
+      }
     },
 
     async runOnce() {

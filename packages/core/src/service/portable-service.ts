@@ -4,6 +4,7 @@ import {
   activityEventSchema,
   createWebhookRequestSchema,
   type DeliveryStatus,
+  type ErrorCode,
   ingestRequestSchema,
   isWellFormedText,
   listDeliveriesQuerySchema,
@@ -37,6 +38,7 @@ import type { DeliveryWorker } from '../engine/portable-worker';
 import { writeKeyHint } from '../segment/redact';
 import type { RetryPolicy } from '../segment/retry';
 import type { SegmentClient } from '../segment/types';
+import { isStoreFailure, type StoreFailure, type StoreFailureReason } from '../store/failure';
 import type { DeliveryCursor, InsertedDelivery, NewDelivery, Store, WebhookPatch, WebhookRecord } from '../store/types';
 import { base64DecodeUtf8, base64UrlEncodeUtf8 } from '../util/base64';
 import { uuidv4, uuidv7 } from './ids';
@@ -150,6 +152,52 @@ const isId = (value: unknown): value is string =>
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /**
+ * What the caller gets when the store fails through no fault of theirs (see `StoreFailure`): an error
+ * code (its HTTP status is in `ERROR_STATUS`) and a message, with the store's `Retry-After`.
+ */
+export const STORE_FAILURE_ERRORS: Readonly<Record<StoreFailureReason, { code: ErrorCode; message: string }>> = {
+  unavailable: { code: 'unavailable', message: 'The webhook store is unavailable right now. Try again shortly.' },
+};
+
+/** The caller's error for a store failure. */
+export function storeFailureError(failure: StoreFailure): SegmentWebhookError {
+  const { code, message } = STORE_FAILURE_ERRORS[failure.reason];
+  return new SegmentWebhookError(code, message, {
+    cause: failure,
+    retryAfterSeconds: Math.max(1, Math.ceil(failure.retryAfterMs / 1000)),
+  });
+}
+
+/**
+ * Makes every method of `service` answer a store failure with {@link storeFailureError} (logged once, as a
+ * warning), whatever store call inside it failed.
+ */
+function answeringStoreFailures(service: SegmentWebhookServiceInstance, logger: Logger): SegmentWebhookServiceInstance {
+  const translate = (method: string, error: unknown): never => {
+    if (!isStoreFailure(error)) throw error;
+    logger.warn('The store failed; the call was answered as retryable', {
+      method,
+      reason: error.reason,
+      error: error.cause instanceof Error ? error.cause.message : error.message,
+    });
+    throw storeFailureError(error);
+  };
+  const methods = service as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const [name, method] of Object.entries(methods)) {
+    methods[name] = (...args: unknown[]) => {
+      let result: unknown;
+      try {
+        result = method(...args);
+      } catch (error) {
+        translate(name, error);
+      }
+      return result instanceof Promise ? result.catch((error: unknown) => translate(name, error)) : result;
+    };
+  }
+  return service;
+}
+
+/**
  * Creates the framework-agnostic service behind the REST API (see `SegmentWebhookService` for each
  * method's contract) with the platform's parts: `createSegmentWebhookService` (Node) and the browser-safe
  * `createSegmentWebhookService` of `@segment-webhook/core/browser` call it. It validates input with the
@@ -163,6 +211,8 @@ const isoOrNull = (ms: number | null): string | null => (ms === null ? null : ne
  * - An event whose Segment message would exceed 32 KB rejects the whole ingest call
  *   (`message_too_large`), before anything is committed.
  * - Held deliveries are derived (`heldReason`), never rewritten: reconnect/resume simply lets them be claimed.
+ * - A store that cannot serve a call for a while (`StoreFailure`, e.g. PostgreSQL restarting) makes the
+ *   call fail with `unavailable` (503) and `retryAfterSeconds`, never an internal error.
  */
 export function createServiceWith(
   options: SegmentWebhookServiceBaseOptions,
@@ -673,5 +723,5 @@ export function createServiceWith(
       await parts.closeClient();
     },
   };
-  return service;
+  return answeringStoreFailures(service, logger);
 }

@@ -16,6 +16,8 @@ export {
   DEFAULT_RETENTION_MS,
   type SegmentWebhookServiceBaseOptions,
   type SegmentWebhookServiceInstance,
+  STORE_FAILURE_ERRORS,
+  storeFailureError,
 } from './portable-service';
 
 /** Options of {@link createSegmentWebhookService}. */

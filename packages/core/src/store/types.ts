@@ -24,6 +24,8 @@
  *   ({@link Store.deleteWebhook}), a pruned delivery's attempts with it. (PostgreSQL cascades through
  *   foreign keys; SQLite, which runs without foreign key checks, deletes the rows itself: the result is the
  *   same.) Deliveries of a webhook that does not exist are refused ({@link Store.insertDeliveries}).
+ * - A database failure that is no fault of the call and may pass (the database unreachable or restarting)
+ *   is thrown as a `StoreFailure` (`./failure`), which the service answers as retryable (503).
  * - Returned objects are fresh copies: mutating them never changes the store.
  * - `migrate()` must have resolved before any other method is called (the service and the worker call it).
  */

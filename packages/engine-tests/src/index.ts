@@ -1,0 +1,6 @@
+/** Test helpers shared by the engine's suites, the demo's tests and the benchmarks (not published). */
+export * from './cluster';
+export * from './held-segment';
+export * from './postgres';
+export * from './processes';
+export * from './stores';
