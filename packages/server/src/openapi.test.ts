@@ -95,7 +95,7 @@ describe('buildOpenApiDocument', () => {
       'query:cursor',
       'query:limit',
     ]);
-    expect(Object.keys(listDeliveries.responses).sort()).toEqual(['200', '400', '401', '404', '500']);
+    expect(Object.keys(listDeliveries.responses).sort()).toEqual(['200', '400', '401', '404', '500', '503']);
     expect(Object.keys(paths['/activities/{activityId}/destination']!.put!.responses)).toContain('409');
     expect(paths['/webhooks/{id}']!.delete!.responses['204']).toEqual({ description: 'Deleted' });
     expect(Object.keys(paths['/webhooks/{id}/deliveries/stream']!.get!.responses['200']!.content!)).toEqual([
