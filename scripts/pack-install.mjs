@@ -43,10 +43,13 @@ function run(command, args, cwd, env = {}) {
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed in ${cwd}`);
 }
 
-const packages = readdirSync(path.join(root, 'packages')).filter((name) =>
-  existsSync(path.join(root, 'packages', name, 'package.json')),
-);
 const manifest = (dir) => JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+// Published packages only: private ones (packages/engine-tests) hold test suites and are never packed.
+const packages = readdirSync(path.join(root, 'packages')).filter(
+  (name) =>
+    existsSync(path.join(root, 'packages', name, 'package.json')) &&
+    !manifest(path.join(root, 'packages', name)).private,
+);
 const rootManifest = manifest(root);
 const uiManifest = manifest(path.join(root, 'packages', 'ui'));
 const version = (name) => rootManifest.devDependencies[name] ?? uiManifest.devDependencies[name];
