@@ -102,6 +102,7 @@ if (ok) {
     'radix-ui',
     'zod',
     'vitest',
+    'fast-check',
     'vite',
     '@vitejs/plugin-react',
     'typescript',
