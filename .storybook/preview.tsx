@@ -1,16 +1,19 @@
 import type { Decorator, Loader, Preview } from '@storybook/react-vite';
-import { createFakeApi, createTestQueryClient, type FakeSeed } from '../packages/ui/src/fake';
 import { SegmentWebhookProvider, type SegmentWebhookTheme } from '../packages/ui/src/provider';
+import { createKitBackend, type KitBackendParameters } from '../packages/ui/src/test/backend';
+import { createTestQueryClient } from '../packages/ui/src/test/query-client';
 import { DocsPage } from './DocsPage';
 import '../packages/ui/src/styles.css';
 import './preview.css';
 
 /**
- * Every story gets a fresh in-memory fake of the REST API (seeded from `parameters.fake`) and a
- * fresh QueryClient, both available to play functions as `loaded.fake` / `loaded.queryClient`.
+ * Every story gets a fresh in-memory backend — the real server, service and worker over a memory store,
+ * seeded with the sample account through its own API (`parameters.backend`: which sample, and a `setup`
+ * to make a route fail or hang or tell the Segment stand-in how to answer) — and a fresh QueryClient, both
+ * available to play functions as `loaded.backend` / `loaded.queryClient`.
  */
-const loadFake: Loader = async ({ parameters }) => ({
-  fake: createFakeApi((parameters.fake as FakeSeed | undefined) ?? {}),
+const loadBackend: Loader = async ({ parameters }) => ({
+  backend: await createKitBackend((parameters.backend as KitBackendParameters | undefined) ?? {}),
   queryClient: createTestQueryClient(),
 });
 
@@ -19,7 +22,7 @@ const withProvider: Decorator = (Story, { loaded, globals, parameters }) => {
   return (
     <SegmentWebhookProvider
       baseUrl="/api/segment-webhooks"
-      fetch={loaded.fake}
+      fetch={loaded.backend.fetch}
       queryClient={loaded.queryClient}
       theme={theme}
       {...(parameters.messages ? { messages: parameters.messages } : {})}
@@ -33,7 +36,7 @@ const withProvider: Decorator = (Story, { loaded, globals, parameters }) => {
 };
 
 const preview: Preview = {
-  loaders: [loadFake],
+  loaders: [loadBackend],
   decorators: [withProvider],
   globalTypes: {
     theme: {

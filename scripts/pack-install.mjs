@@ -6,7 +6,8 @@
 // 3. type-checks the host and every ```ts / ```tsx snippet of the READMEs with `strict`,
 //    `exactOptionalPropertyTypes` and `noUncheckedIndexedAccess`;
 // 4. runs, under the host's own vitest, the store conformance suite from the tarball against SQLite and a
-//    server test (Express, Fastify and the fetch handler from the tarballs, one delivery to the testing sink);
+//    server test (Express, Fastify and the fetch handler from the tarballs, one delivery to the testing sink),
+//    and the in-memory backend of @segment-webhook/testing/browser (the sample account, one delivery);
 // 5. builds a page that renders the main components (vite build).
 // Expects `dist/` to be built (scripts/check-packages.mjs); builds a package whose dist is missing.
 // Prints `N passed, N failed` over its steps. KEEP_HOST=1 keeps the temporary folder.
@@ -133,7 +134,7 @@ if (ok) {
       'type-check the host and the README snippets (strict, exactOptionalPropertyTypes, noUncheckedIndexedAccess)',
       () => run('npx', ['--no-install', 'tsc', '-p', 'tsconfig.json'], host),
     );
-    step('store conformance suite and server test from the tarballs (host vitest)', () =>
+    step('store conformance suite, server test and in-memory backend from the tarballs (host vitest)', () =>
       run('npx', ['--no-install', 'vitest', 'run'], host, { DATABASE_URL: '' }),
     );
     step('build a page with the main components (vite build)', () =>

@@ -8,10 +8,10 @@ import { Profiler } from 'react';
 import { flushSync } from 'react-dom';
 import { createRoot } from 'react-dom/client';
 import { DeliveryList } from '../../packages/ui/src/components/DeliveryLogs';
-import { FAKE_NOW, generatedDelivery } from '../../packages/ui/src/fake/fixtures';
 import { Badge } from '../../packages/ui/src/primitives';
 import { SegmentWebhookProvider } from '../../packages/ui/src/provider';
 import '../../packages/ui/src/styles.css';
+import { benchRows } from './rows';
 
 interface BenchApi {
   mode: string;
@@ -40,18 +40,8 @@ const params = new URLSearchParams(location.search);
 const mode = params.get('mode') === 'naive' ? 'naive' : 'virtual';
 const rows = Number(params.get('rows') ?? 100_000);
 
-const generator = {
-  id: 'wh_bench',
-  trackEventName: 'Order placed',
-  sendActivityPayload: true,
-  fields: [],
-  heldReason: null,
-  activityIds: ['order-placed', 'email-opened'],
-};
 const dataStart = performance.now();
-const items: DeliverySummary[] = Array.from({ length: rows }, (_, index) =>
-  generatedDelivery(generator, rows, index, FAKE_NOW),
-);
+const items: DeliverySummary[] = benchRows(rows, Date.parse('2026-11-27T12:00:00.000Z'));
 const dataMs = performance.now() - dataStart;
 
 /** The baseline: the same row markup, every row in the DOM. */

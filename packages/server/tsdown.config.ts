@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsdown';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/node.ts'],
+  entry: ['src/index.ts', 'src/node.ts', 'src/browser.ts'],
   format: 'esm',
   dts: true,
   // Declarations built with exactOptionalPropertyTypes: they then suit strict hosts and lax ones alike.

@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsdown';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/fake/index.ts'],
+  entry: ['src/index.ts'],
   format: 'esm',
   dts: true,
   // Declarations built with exactOptionalPropertyTypes: they then suit strict hosts and lax ones alike.

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SegmentWebhookError } from '@segment-webhook/core/contract';
-import { problemResponse, responseText } from './handler';
+import { problemResponse, responseText } from './portable-handler';
 
 /** Options of {@link toWebRequest}. */
 export interface ToWebRequestOptions {

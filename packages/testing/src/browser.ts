@@ -1,8 +1,20 @@
 /**
- * `@segment-webhook/testing/browser`: the Segment stand-in without a server, for browsers, jsdom and
- * stories — an in-memory `fetch` with the same rules, records and misbehaviour on command as the
- * `node:http` sink of `@segment-webhook/testing`. Browser-safe.
+ * `@segment-webhook/testing/browser`, for browsers, jsdom and stories. Browser-safe.
+ * - The kit's REST API in memory (`createInMemoryBackend`): the real fetch handler, service and delivery
+ *   worker over a memory store, on a manual clock, as a `fetch` for `<SegmentWebhookProvider>`; and a sample
+ *   account on it (`createSampleBackend`).
+ * - The Segment stand-in without a server (`createMemorySegmentSink`): an in-memory `fetch` with the same
+ *   rules, records and misbehaviour on command as the `node:http` sink of `@segment-webhook/testing`.
  */
+
+export { createManualClock, type ManualClock } from './manual-clock';
+export {
+  type BackendFailure,
+  type BackendRequest,
+  createInMemoryBackend,
+  type InMemoryBackend,
+  type InMemoryBackendOptions,
+} from './memory-backend';
 export {
   createMemorySegmentSink,
   type MemorySegmentSink,
@@ -10,6 +22,16 @@ export {
   type SinkEvents,
 } from './memory-sink';
 export { RingBuffer } from './ring-buffer';
+export {
+  createSampleBackend,
+  SAMPLE_NOW,
+  type SampleAccountOptions,
+  type SampleBackend,
+  type SampleFacts,
+  type SampleWebhookId,
+  sampleCatalog,
+  samplePerson,
+} from './sample-account';
 export {
   EXCEED_PAYLOAD_LIMIT,
   type ReceivedMessage,

@@ -1,21 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { createFakeApi } from '../fake';
+import { createKitBackend, type KitBackendParameters, LONG_HISTORY } from '../test/backend';
 import { createSegmentWebhookApi, readServerSentEvents } from './client';
 import { ApiError } from './errors';
 
-function setup(seed?: Parameters<typeof createFakeApi>[0]) {
-  const fake = createFakeApi(seed);
+/** The client over the in-memory backend (the real server with the sample account). */
+async function setup(parameters?: KitBackendParameters) {
+  const backend = await createKitBackend(parameters);
   const api = createSegmentWebhookApi({
     baseUrl: '/api/segment-webhooks/',
-    fetch: fake,
+    fetch: backend.fetch,
     headers: { authorization: 'Bearer t' },
   });
-  return { fake, api };
+  return { backend, api };
 }
 
 describe('createSegmentWebhookApi', () => {
   it('lists, creates and reads webhooks, parsed with the contract', async () => {
-    const { api } = setup();
+    const { api } = await setup();
     const before = await api.listWebhooks();
     expect(before.map((w) => w.status)).toEqual(['active', 'active', 'disconnected', 'archived']);
     const created = await api.createWebhook({ name: 'Orders', trackEventName: 'Order placed', writeKey: 'abcd1234' });
@@ -41,7 +42,7 @@ describe('createSegmentWebhookApi', () => {
   });
 
   it('throws an ApiError carrying the problem and its field errors', async () => {
-    const { api } = setup();
+    const { api } = await setup();
     const error = await api.createWebhook({ name: '', trackEventName: 'x', writeKey: 'has space' }).catch((e) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error.code).toBe('validation_error');
@@ -52,20 +53,20 @@ describe('createSegmentWebhookApi', () => {
   });
 
   it('maps lifecycle conflicts, unknown ids, and network failures', async () => {
-    const { api, fake } = setup();
+    const { api, backend } = await setup();
     await expect(api.deleteWebhook('wh_orders')).rejects.toMatchObject({ code: 'invalid_state', status: 409 });
     await expect(api.getWebhook('nope')).rejects.toMatchObject({ code: 'not_found', status: 404 });
-    fake.fail('GET /usage', 'network');
+    backend.fail('GET /usage', 'network');
     await expect(api.getUsage()).rejects.toMatchObject({ code: 'network_error', status: 0 });
   });
 
   it('lets a hung request be aborted (React Query cancels through the signal)', async () => {
-    const { api, fake } = setup({ hang: ['GET /usage'] });
+    const { api, backend } = await setup({ setup: (b) => b.hang('GET /usage') });
     const controller = new AbortController();
     const pending = api.getUsage({ signal: controller.signal });
+    await expect.poll(() => backend.requestsTo('GET /usage')).toHaveLength(1);
     controller.abort();
     await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
-    expect(fake.requestsTo('GET /usage')).toHaveLength(1);
   });
 
   it('rejects a response that does not match the contract', async () => {
@@ -77,7 +78,7 @@ describe('createSegmentWebhookApi', () => {
   });
 
   it('walks the lifecycle to delete, and reports the stream limit', async () => {
-    const { api } = setup({ includedStreams: 3 });
+    const { api } = await setup({ includedStreams: 3 });
     await api.disconnectWebhook('wh_orders');
     await api.archiveWebhook('wh_orders');
     await api.deleteWebhook('wh_orders');
@@ -91,13 +92,16 @@ describe('createSegmentWebhookApi', () => {
     expect(await api.getUsage()).toEqual({ outboundActivityStreams: 3, includedStreams: 3 });
   });
 
-  it('pages 100,000 generated deliveries by cursor and filters them', async () => {
-    const { api } = setup({ deliveryCount: 100_000 });
-    const first = await api.listDeliveries('wh_orders', { limit: 200 });
-    expect(first.items).toHaveLength(200);
-    const second = await api.listDeliveries('wh_orders', { limit: 200, cursor: first.nextCursor! });
-    expect(second.items[0]!.createdAt <= first.items[199]!.createdAt).toBe(true);
+  it('pages a month of deliveries by cursor and filters them', async () => {
+    const { api } = await setup({ orders: LONG_HISTORY });
+    const first = await api.listDeliveries('wh_orders', { limit: 100 });
+    expect(first.items).toHaveLength(100);
+    const second = await api.listDeliveries('wh_orders', { limit: 100, cursor: first.nextCursor! });
+    expect(second.items.length).toBeGreaterThan(0);
+    expect(second.items[0]!.createdAt <= first.items[99]!.createdAt).toBe(true);
+    expect(second.items.some((d) => first.items.some((f) => f.id === d.id))).toBe(false);
     const failed = await api.listDeliveries('wh_orders', { status: 'failed', limit: 20 });
+    expect(failed.items.length).toBeGreaterThan(0);
     expect(failed.items.every((d) => d.status === 'failed')).toBe(true);
     const detail = await api.getDelivery('wh_orders', failed.items[0]!.id);
     expect(detail.attempts.at(-1)?.outcome).toBe('failed');
@@ -108,22 +112,32 @@ describe('createSegmentWebhookApi', () => {
   });
 
   it('streams delivery changes over SSE until stopped', async () => {
-    const { api, fake } = setup();
+    const { api, backend } = await setup();
     const changes: string[] = [];
     const opened = new Promise<void>((resolve) => {
       const stop = api.streamDeliveries('wh_orders', {
         onOpen: () => resolve(),
         onChange: (change) => {
-          changes.push(change.delivery.id);
+          changes.push(`${change.delivery.eventId}:${change.delivery.status}`);
           if (changes.length === 2) stop();
         },
       });
     });
     await opened;
-    await new Promise((r) => setTimeout(r, 0));
-    const a = fake.emitDelivery('wh_orders');
-    const b = fake.emitDelivery('wh_orders');
-    await expect.poll(() => changes).toEqual([a.id, b.id]);
+    const event = (id: string) => ({
+      id,
+      activityId: 'order-placed',
+      occurredAt: new Date(backend.clock.now()).toISOString(),
+      person: { id: 'p_1' },
+    });
+    await backend.ingest(event('evt_a'));
+    await backend.ingest(event('evt_b'));
+    await expect.poll(() => changes).toEqual(['evt_a:pending', 'evt_b:pending']);
+    // Stopped: the delivery of both reaches no listener.
+    await backend.deliver();
+    await backend.ingest(event('evt_c'));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(changes).toEqual(['evt_a:pending', 'evt_b:pending']);
   });
 });
 
@@ -170,8 +184,8 @@ describe('readServerSentEvents', () => {
 describe('streamDeliveries', () => {
   it('resumes with Last-Event-ID and passes on the ids and the retry delay it reads', async () => {
     const seen: Request[] = [];
-    const { api: fakeApi } = setup();
-    const [delivery] = (await fakeApi.listDeliveries('wh_orders', { limit: 1 })).items;
+    const { api: sampleApi } = await setup();
+    const [delivery] = (await sampleApi.listDeliveries('wh_orders', { limit: 1 })).items;
     const change = JSON.stringify({ webhookId: 'wh_orders', delivery });
     const api = createSegmentWebhookApi({
       baseUrl: '/api',

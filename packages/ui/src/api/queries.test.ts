@@ -1,6 +1,6 @@
 import { QueryClient } from '@tanstack/react-query';
 import { describe, expect, it } from 'vitest';
-import { createFakeApi } from '../fake';
+import { createKitBackend } from '../test/backend';
 import { createSegmentWebhookApi } from './client';
 import {
   deliveriesInfiniteQueryOptions,
@@ -11,11 +11,11 @@ import {
   webhooksQueryOptions,
 } from './queries';
 
-function setup() {
-  const fake = createFakeApi({ deliveryCount: 120 });
-  const api = createSegmentWebhookApi({ baseUrl: '/api/segment-webhooks', fetch: fake });
+async function setup() {
+  const backend = await createKitBackend({ orders: { events: 120, days: 10 } });
+  const api = createSegmentWebhookApi({ baseUrl: '/api/segment-webhooks', fetch: backend.fetch });
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  return { fake, api, queryClient };
+  return { backend, api, queryClient };
 }
 
 describe('query keys', () => {
@@ -35,7 +35,7 @@ describe('query keys', () => {
 
 describe('queryOptions factories', () => {
   it('page deliveries over the cursor until the last page', async () => {
-    const { api, queryClient } = setup();
+    const { api, queryClient } = await setup();
     const options = deliveriesInfiniteQueryOptions(api, 'wh_orders', { limit: 50 });
     await queryClient.fetchInfiniteQuery(options);
     let data = queryClient.getQueryData(options.queryKey)!;
@@ -50,7 +50,7 @@ describe('queryOptions factories', () => {
   });
 
   it('a lifecycle mutation stores the webhook and refreshes lists and usage', async () => {
-    const { api, queryClient } = setup();
+    const { api, queryClient } = await setup();
     await queryClient.fetchQuery(webhooksQueryOptions(api));
     await queryClient.fetchQuery(usageQueryOptions(api));
     const mutation = lifecycleMutationOptions(api, queryClient);

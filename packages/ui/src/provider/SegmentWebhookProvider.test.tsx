@@ -1,7 +1,7 @@
 import { QueryClient, QueryClientProvider, useQueryClient } from '@tanstack/react-query';
 import { render, renderHook, screen } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
-import { createFakeApi } from '../fake';
+import { createKitBackend } from '../test/backend';
 import {
   SegmentWebhookProvider,
   useMessages,
@@ -28,10 +28,14 @@ describe('SegmentWebhookProvider', () => {
   });
 
   it('gives an API client bound to the base URL, fetch and headers', async () => {
-    const fake = createFakeApi();
+    const backend = await createKitBackend();
     const { result } = renderHook(() => useSegmentWebhookApi(), {
       wrapper: ({ children }) => (
-        <SegmentWebhookProvider baseUrl="/api/segment-webhooks" fetch={fake} headers={{ 'x-account-id': 'acme' }}>
+        <SegmentWebhookProvider
+          baseUrl="/api/segment-webhooks"
+          fetch={backend.fetch}
+          headers={{ 'x-account-id': 'acme' }}
+        >
           {children}
         </SegmentWebhookProvider>
       ),

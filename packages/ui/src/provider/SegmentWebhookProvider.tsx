@@ -20,7 +20,7 @@ export type SegmentWebhookMessagesOverride = {
 export interface SegmentWebhookProviderProps {
   /** Where the host mounted the REST router, e.g. `/api/segment-webhooks`. */
   baseUrl: string;
-  /** The host's fetch (auth, retries, a fake in stories). Default: `globalThis.fetch`. */
+  /** The host's fetch (auth, retries; an in-memory backend's in stories and tests). Default: `globalThis.fetch`. */
   fetch?: typeof fetch;
   /** Headers for every request, or a function returning them per request. Default: none. */
   headers?: HeadersOption;

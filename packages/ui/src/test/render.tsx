@@ -1,21 +1,25 @@
 import { render } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { ReactElement } from 'react';
-import { createFakeApi, createTestQueryClient, type FakeSeed } from '../fake';
 import { SegmentWebhookProvider, type SegmentWebhookProviderProps } from '../provider';
+import { createKitBackend, type KitBackendParameters } from './backend';
+import { createTestQueryClient } from './query-client';
 
-/** Renders `ui` inside a provider backed by a fresh fake and QueryClient (test-only helper). */
-export function renderWithKit(
+/**
+ * Renders `ui` inside a provider backed by a fresh in-memory backend (the real server over the sample
+ * account, see ./backend.ts) and QueryClient (test-only helper).
+ */
+export async function renderWithKit(
   ui: ReactElement,
-  { seed, ...props }: { seed?: FakeSeed } & Partial<SegmentWebhookProviderProps> = {},
+  { backend: parameters, ...props }: { backend?: KitBackendParameters } & Partial<SegmentWebhookProviderProps> = {},
 ) {
-  const fake = createFakeApi(seed);
+  const backend = await createKitBackend(parameters);
   const queryClient = createTestQueryClient();
   const user = userEvent.setup({ delay: null });
   const result = render(
-    <SegmentWebhookProvider baseUrl="/api/segment-webhooks" fetch={fake} queryClient={queryClient} {...props}>
+    <SegmentWebhookProvider baseUrl="/api/segment-webhooks" fetch={backend.fetch} queryClient={queryClient} {...props}>
       {ui}
     </SegmentWebhookProvider>,
   );
-  return { ...result, fake, queryClient, user };
+  return { ...result, backend, queryClient, user };
 }

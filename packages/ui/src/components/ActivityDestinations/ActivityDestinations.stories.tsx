@@ -1,5 +1,6 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
+import { backendOf, type KitBackendParameters } from '../../test/backend';
 import { expectFitsNarrowPanel, narrowPanel } from '../../test/narrow';
 import { ActivityDestinations } from './ActivityDestinations';
 
@@ -28,22 +29,25 @@ type Story = StoryObj<typeof meta>;
 
 /** Activities with their destinations; 3 of 5 outbound streams used. Route one more. */
 export const Populated: Story = {
-  play: async ({ canvasElement, loaded }) => {
+  play: async (context) => {
+    const { canvasElement } = context;
+    const backend = backendOf(context);
     const canvas = within(canvasElement);
     const body = within(canvasElement.ownerDocument.body);
     await expect(await canvas.findByText('3 of 5 used')).toBeVisible();
     await userEvent.click(canvas.getByRole('combobox', { name: 'Data destination for Email clicked' }));
     await userEvent.click(await body.findByRole('option', { name: 'Email engagement' }));
     await waitFor(() => expect(canvas.getByText('4 of 5 used')).toBeVisible());
-    await expect(loaded.fake.state.activities.find((a: { id: string }) => a.id === 'email-clicked')).toMatchObject({
-      destinationWebhookId: 'wh_email',
+    await expect(await backend.service.listRoutes(backend.accountId)).toContainEqual({
+      activityId: 'email-clicked',
+      webhookId: 'wh_email',
     });
   },
 };
 
 /** Every stream in the plan is used: the meter is full and says what to do. */
 export const AtStreamLimit: Story = {
-  parameters: { fake: { includedStreams: 3 } },
+  parameters: { backend: { includedStreams: 3 } satisfies KitBackendParameters },
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     await expect(await canvas.findByText('3 of 3 used')).toBeVisible();
@@ -54,7 +58,7 @@ export const AtStreamLimit: Story = {
 
 /** Routing one more activity past the limit: the 409 is shown inline on that row. */
 export const StreamLimitReached: Story = {
-  parameters: { fake: { includedStreams: 3 } },
+  parameters: { backend: { includedStreams: 3 } satisfies KitBackendParameters },
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     const body = within(canvasElement.ownerDocument.body);
@@ -70,11 +74,20 @@ export const StreamLimitReached: Story = {
 };
 
 /** Waiting for the activities. */
-export const Loading: Story = { parameters: { fake: { hang: ['GET /activities', 'GET /usage'] } } };
+export const Loading: Story = {
+  parameters: {
+    backend: {
+      setup: (backend) => {
+        backend.hang('GET /activities');
+        backend.hang('GET /usage');
+      },
+    } satisfies KitBackendParameters,
+  },
+};
 
 /** The host has no activities yet. */
 export const Empty: Story = {
-  parameters: { fake: { activities: [] } },
+  parameters: { backend: { activities: [] } satisfies KitBackendParameters },
   play: async ({ canvasElement }) => {
     await expect(await within(canvasElement).findByText('There are no activities to route yet.')).toBeVisible();
   },
@@ -83,7 +96,11 @@ export const Empty: Story = {
 /** The activities could not be loaded. */
 export const ErrorState: Story = {
   name: 'Error',
-  parameters: { fake: { failures: { 'GET /activities': { code: 'internal_error', detail: 'The server failed.' } } } },
+  parameters: {
+    backend: {
+      setup: (backend) => backend.fail('GET /activities', { code: 'internal_error' }),
+    } satisfies KitBackendParameters,
+  },
   play: async ({ canvasElement }) => {
     await expect(await within(canvasElement).findByRole('alert')).toHaveTextContent(
       'The activities could not be loaded.',

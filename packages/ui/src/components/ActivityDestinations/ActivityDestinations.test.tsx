@@ -5,7 +5,7 @@ import { ActivityDestinations } from './ActivityDestinations';
 
 describe('ActivityDestinations', () => {
   it('shows each activity’s destination and the usage meter', async () => {
-    renderWithKit(<ActivityDestinations />);
+    await renderWithKit(<ActivityDestinations />);
     const row = (await screen.findByRole('rowheader', { name: 'Order placed' })).closest('tr')!;
     expect(within(row).getByRole('combobox')).toHaveTextContent('Orders to Segment');
     expect(await screen.findByText('3 of 5 used')).toBeInTheDocument();
@@ -15,21 +15,21 @@ describe('ActivityDestinations', () => {
   });
 
   it('routes an activity and refreshes usage; none unroutes it', async () => {
-    const { user, fake } = renderWithKit(<ActivityDestinations />);
+    const { user, backend } = await renderWithKit(<ActivityDestinations />);
     const select = await screen.findByRole('combobox', { name: 'Data destination for Cart abandoned' });
     await waitFor(() => expect(select).toBeEnabled());
     await user.click(select);
     await user.click(await screen.findByRole('option', { name: 'Orders to Segment' }));
     await screen.findByText('4 of 5 used');
-    expect(fake.requestsTo('PUT /activities/:activityId/destination')[0]?.body).toEqual({ webhookId: 'wh_orders' });
+    expect(backend.requestsTo('PUT /activities/:activityId/destination')[0]?.body).toEqual({ webhookId: 'wh_orders' });
     await user.click(screen.getByRole('combobox', { name: 'Data destination for Cart abandoned' }));
     await user.click(await screen.findByRole('option', { name: 'None' }));
     await screen.findByText('3 of 5 used');
-    expect(fake.requestsTo('DELETE /activities/:activityId/destination')).toHaveLength(1);
+    expect(backend.requestsTo('DELETE /activities/:activityId/destination')).toHaveLength(1);
   });
 
   it('says so at the limit and shows the 409 inline on the row', async () => {
-    const { user } = renderWithKit(<ActivityDestinations />, { seed: { includedStreams: 3 } });
+    const { user } = await renderWithKit(<ActivityDestinations />, { backend: { includedStreams: 3 } });
     expect(await screen.findByText(/You have used every outbound activity stream/)).toBeInTheDocument();
     const select = screen.getByRole('combobox', { name: 'Data destination for Email clicked' });
     await waitFor(() => expect(select).toBeEnabled());
@@ -42,7 +42,7 @@ describe('ActivityDestinations', () => {
   });
 
   it('does not offer archived webhooks as destinations', async () => {
-    const { user } = renderWithKit(<ActivityDestinations />);
+    const { user } = await renderWithKit(<ActivityDestinations />);
     const select = await screen.findByRole('combobox', { name: 'Data destination for Email clicked' });
     await waitFor(() => expect(select).toBeEnabled());
     await user.click(select);

@@ -1,6 +1,6 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, fn, userEvent, within } from 'storybook/test';
-import { sampleWebhooks } from '../../fake';
+import { backendOf, type KitBackendParameters } from '../../test/backend';
 import { expectFitsNarrowPanel, narrowPanel } from '../../test/narrow';
 import { DataSourceList } from './DataSourceList';
 
@@ -34,7 +34,8 @@ export const Populated: Story = {
     const canvas = within(canvasElement);
     const row = await canvas.findByRole('button', { name: /Email engagement/ });
     await expect(row).toHaveTextContent('Needs attention');
-    await expect(row).toHaveTextContent('Segment answered 400 Exceed payload limit');
+    await expect(row).toHaveTextContent('Segment refused every message of the last 5 batches');
+    await expect(row).toHaveTextContent('Exceed payload limit');
     await expect(canvas.getByRole('button', { name: /Survey results/ })).toHaveTextContent('Disconnected');
     await userEvent.click(row);
     await expect(args.onSelect).toHaveBeenCalledWith(expect.objectContaining({ id: 'wh_email' }));
@@ -45,7 +46,7 @@ export const Populated: Story = {
 
 /** Waiting for the list. */
 export const Loading: Story = {
-  parameters: { fake: { hang: ['GET /webhooks'] } },
+  parameters: { backend: { setup: (backend) => backend.hang('GET /webhooks') } satisfies KitBackendParameters },
   play: async ({ canvasElement }) => {
     await expect(within(canvasElement).getByRole('region', { name: 'Segment webhooks' })).toHaveAttribute(
       'aria-busy',
@@ -56,7 +57,7 @@ export const Loading: Story = {
 
 /** No webhooks yet: the empty state leads to New data source. */
 export const Empty: Story = {
-  parameters: { fake: { webhooks: [] } },
+  parameters: { backend: { webhooks: [] } satisfies KitBackendParameters },
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     await expect(await canvas.findByText('No Segment webhooks yet.')).toBeVisible();
@@ -67,11 +68,15 @@ export const Empty: Story = {
 /** The list could not be loaded; Try again refetches. */
 export const ErrorState: Story = {
   name: 'Error',
-  parameters: { fake: { failures: { 'GET /webhooks': { code: 'internal_error', detail: 'The server failed.' } } } },
-  play: async ({ canvasElement, loaded }) => {
-    const canvas = within(canvasElement);
+  parameters: {
+    backend: {
+      setup: (backend) => backend.fail('GET /webhooks', { code: 'internal_error' }),
+    } satisfies KitBackendParameters,
+  },
+  play: async (context) => {
+    const canvas = within(context.canvasElement);
     await expect(await canvas.findByRole('alert')).toHaveTextContent('The data sources could not be loaded.');
-    loaded.fake.fail('GET /webhooks', null);
+    backendOf(context).fail('GET /webhooks', null);
     await userEvent.click(canvas.getByRole('button', { name: 'Try again' }));
     await expect(await canvas.findByRole('button', { name: /Orders to Segment/ })).toBeVisible();
   },
@@ -79,7 +84,7 @@ export const ErrorState: Story = {
 
 /** Only the webhook that needs attention. */
 export const NeedsAttention: Story = {
-  parameters: { fake: { webhooks: sampleWebhooks().filter((w) => w.health.state === 'needs_attention') } },
+  parameters: { backend: { webhooks: ['wh_email'] } satisfies KitBackendParameters },
 };
 
 /** Active webhooks only, without a New data source action or selection (read-only). */

@@ -6,7 +6,9 @@ import { DataSourceList } from './DataSourceList';
 describe('DataSourceList', () => {
   it('lists webhooks with status and health, and reports the chosen one', async () => {
     const onSelect = vi.fn();
-    const { user } = renderWithKit(<DataSourceList onSelect={onSelect} onNew={() => {}} selectedId="wh_orders" />);
+    const { user } = await renderWithKit(
+      <DataSourceList onSelect={onSelect} onNew={() => {}} selectedId="wh_orders" />,
+    );
     const list = await screen.findByRole('list');
     const rows = within(list).getAllByRole('button');
     expect(rows.map((r) => r.getAttribute('data-status'))).toEqual(['active', 'active', 'disconnected', 'archived']);
@@ -19,15 +21,15 @@ describe('DataSourceList', () => {
   });
 
   it('filters by status through the API', async () => {
-    const { fake } = renderWithKit(<DataSourceList status="archived" />);
+    const { backend } = await renderWithKit(<DataSourceList status="archived" />);
     expect(await screen.findByText('Old journey webhook')).toBeInTheDocument();
     expect(screen.queryByText('Orders to Segment')).not.toBeInTheDocument();
-    expect(fake.requestsTo('GET /webhooks')[0]?.path).toBe('/webhooks');
+    expect(backend.requestsTo('GET /webhooks')[0]).toMatchObject({ path: '/webhooks', query: { status: 'archived' } });
   });
 
   it('shows the empty state with New data source', async () => {
     const onNew = vi.fn();
-    const { user } = renderWithKit(<DataSourceList onNew={onNew} />, { seed: { webhooks: [] } });
+    const { user } = await renderWithKit(<DataSourceList onNew={onNew} />, { backend: { webhooks: [] } });
     await screen.findByText('No Segment webhooks yet.');
     await user.click(screen.getByRole('button', { name: 'New data source' }));
     expect(onNew).toHaveBeenCalled();

@@ -1,7 +1,6 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, fn, screen, userEvent, waitFor, within } from 'storybook/test';
-import type { FakeApi } from '../../fake';
-import { FAKE_NOW } from '../../fake';
+import { backendOf, type KitBackendParameters, SAMPLE_NOW } from '../../test/backend';
 import { expectFitsNarrowPanel, narrowPanel } from '../../test/narrow';
 import { DataSourceView } from './DataSourceView';
 
@@ -17,7 +16,7 @@ const meta = {
     },
   },
   component: DataSourceView,
-  args: { webhookId: 'wh_orders', now: FAKE_NOW, onDeleted: fn() },
+  args: { webhookId: 'wh_orders', now: SAMPLE_NOW, onDeleted: fn() },
 } satisfies Meta<typeof DataSourceView>;
 export default meta;
 type Story = StoryObj<typeof meta>;
@@ -41,8 +40,9 @@ export const Active: Story = {
 
 /** Rename in place: pencil, type, Enter saves (PATCH name); Escape cancels. */
 export const Rename: Story = {
-  play: async ({ canvasElement, loaded }) => {
-    const fake = loaded.fake as FakeApi;
+  play: async (context) => {
+    const { canvasElement } = context;
+    const backend = backendOf(context);
     const canvas = within(canvasElement);
     await userEvent.click(await canvas.findByRole('button', { name: 'Rename Orders to Segment' }));
     const input = await canvas.findByRole('textbox', { name: 'Webhook name' });
@@ -50,28 +50,27 @@ export const Rename: Story = {
     await userEvent.clear(input);
     await userEvent.type(input, 'Orders (Segment prod){Enter}');
     await expect(await canvas.findByRole('heading', { level: 1, name: /Orders \(Segment prod\)/ })).toBeVisible();
-    await expect(fake.requestsTo('PATCH /webhooks/:id').at(-1)?.body).toEqual({ name: 'Orders (Segment prod)' });
+    await expect(backend.requestsTo('PATCH /webhooks/:id').at(-1)?.body).toEqual({ name: 'Orders (Segment prod)' });
     await waitFor(() => expect(canvas.getByRole('button', { name: 'Rename Orders (Segment prod)' })).toHaveFocus());
 
     await userEvent.click(canvas.getByRole('button', { name: 'Rename Orders (Segment prod)' }));
     await userEvent.type(await canvas.findByRole('textbox', { name: 'Webhook name' }), ' draft{Escape}');
     await expect(await canvas.findByRole('heading', { level: 1, name: /Orders \(Segment prod\)$/ })).toBeVisible();
-    await expect(fake.requestsTo('PATCH /webhooks/:id')).toHaveLength(1);
+    await expect(backend.requestsTo('PATCH /webhooks/:id')).toHaveLength(1);
   },
 };
 
-/** A rename the server refuses: the error shows beside the field and the input stays open. */
+/** A rename the host's server refuses: the error shows beside the field and the input stays open. */
 export const RenameError: Story = {
   parameters: {
-    fake: {
-      failures: {
-        'PATCH /webhooks/:id': {
+    backend: {
+      setup: (backend) =>
+        backend.fail('PATCH /webhooks/:id', {
           code: 'validation_error',
           detail: 'A webhook with this name already exists.',
           errors: [{ path: ['name'], message: 'A webhook with this name already exists.' }],
-        },
-      },
-    },
+        }),
+    } satisfies KitBackendParameters,
   },
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
@@ -82,7 +81,7 @@ export const RenameError: Story = {
   },
 };
 
-/** Needs attention: the reason and Resume. */
+/** Needs attention (Segment refused its last five batches): the reason and Resume. */
 export const NeedsAttention: Story = {
   args: { webhookId: 'wh_email' },
   play: async ({ canvasElement }) => {
@@ -170,8 +169,9 @@ export const SettingsTab: Story = {
 /** Editing a setting and Test again. */
 export const EditSettings: Story = {
   args: { defaultTab: 'settings' },
-  play: async ({ canvasElement, loaded }) => {
-    const fake = loaded.fake as FakeApi;
+  play: async (context) => {
+    const { canvasElement } = context;
+    const backend = backendOf(context);
     const canvas = within(canvasElement);
     const eventName = await canvas.findByLabelText('Track event name');
     await userEvent.clear(eventName);
@@ -179,7 +179,7 @@ export const EditSettings: Story = {
     await userEvent.click(canvas.getByRole('radio', { name: 'EU' }));
     await userEvent.click(canvas.getByRole('button', { name: 'Save changes' }));
     await expect(await canvas.findByText('Settings saved.')).toBeVisible();
-    await expect(fake.requestsTo('PATCH /webhooks/:id').at(-1)?.body).toEqual({
+    await expect(backend.requestsTo('PATCH /webhooks/:id').at(-1)?.body).toEqual({
       trackEventName: 'Order completed',
       region: 'eu',
     });
@@ -190,17 +190,17 @@ export const EditSettings: Story = {
 
 /** The webhook is loading. */
 export const Loading: Story = {
-  parameters: { fake: { hang: ['GET /webhooks/:id'] } },
+  parameters: { backend: { setup: (backend) => backend.hang('GET /webhooks/:id') } satisfies KitBackendParameters },
   play: async ({ canvasElement }) => {
     await expect(within(canvasElement).getByRole('status')).toHaveTextContent('Loading the data source…');
   },
 };
 
-/** The webhook could not be loaded. */
+/** The webhook could not be loaded: there is none with this id (deleted meanwhile, or a stale link). */
 export const LoadError: Story = {
-  parameters: { fake: { failures: { 'GET /webhooks/:id': { code: 'not_found', detail: 'No such webhook.' } } } },
+  args: { webhookId: 'wh_deleted' },
   play: async ({ canvasElement }) => {
-    await expect(await within(canvasElement).findByRole('alert')).toHaveTextContent('No such webhook.');
+    await expect(await within(canvasElement).findByRole('alert')).toHaveTextContent('Webhook not found.');
   },
 };
 

@@ -2,20 +2,25 @@ import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { ReactNode } from 'react';
 import { describe, expect, it, vi } from 'vitest';
-import { createFakeApi, createTestQueryClient, type FakeSeed } from '../../fake';
 import { SegmentWebhookProvider } from '../../provider';
+import { createKitBackend, type KitBackendParameters } from '../../test/backend';
+import { createTestQueryClient } from '../../test/query-client';
 import { DataSourceView } from './DataSourceView';
 
-function setup(ui: ReactNode, seed: FakeSeed = {}) {
-  const fake = createFakeApi(seed);
+async function setup(ui: ReactNode, parameters: KitBackendParameters = {}) {
+  const backend = await createKitBackend(parameters);
   const user = userEvent.setup();
   render(
-    <SegmentWebhookProvider baseUrl="/api/segment-webhooks" fetch={fake} queryClient={createTestQueryClient()}>
+    <SegmentWebhookProvider baseUrl="/api/segment-webhooks" fetch={backend.fetch} queryClient={createTestQueryClient()}>
       {ui}
     </SegmentWebhookProvider>,
   );
-  return { fake, user };
+  return { backend, user };
 }
+
+/** The webhook as the service has it now. */
+const stored = (backend: Awaited<ReturnType<typeof setup>>['backend'], id: string) =>
+  backend.service.getWebhook(backend.accountId, id);
 
 const view = () => document.querySelector('.swk-view');
 
@@ -26,13 +31,13 @@ async function startRename(user: ReturnType<typeof userEvent.setup>, name = 'Ord
 
 describe('DataSourceView tabs', () => {
   it('keeps the Logs filters when the user switches to another tab and back', async () => {
-    const { fake, user } = setup(<DataSourceView webhookId="wh_orders" />);
+    const { backend, user } = await setup(<DataSourceView webhookId="wh_orders" />);
     await user.click(await screen.findByRole('tab', { name: 'Logs' }));
     await user.selectOptions(await screen.findByRole('combobox', { name: 'Status' }), 'failed');
     await user.type(screen.getByRole('searchbox', { name: 'Person id' }), 'p_1');
     // The first page, then one per filter (the search applies after its debounce).
-    await waitFor(() => expect(fake.requestsTo('GET /webhooks/:id/deliveries').length).toBeGreaterThanOrEqual(3));
-    const listed = fake.requestsTo('GET /webhooks/:id/deliveries').length;
+    await waitFor(() => expect(backend.requestsTo('GET /webhooks/:id/deliveries').length).toBeGreaterThanOrEqual(3));
+    const listed = backend.requestsTo('GET /webhooks/:id/deliveries').length;
 
     await user.click(screen.getByRole('tab', { name: 'Overview' }));
     expect(screen.queryByRole('searchbox', { name: 'Person id' })).toBeNull();
@@ -40,40 +45,40 @@ describe('DataSourceView tabs', () => {
     expect(screen.getByRole('combobox', { name: 'Status' })).toHaveValue('failed');
     expect(screen.getByRole('searchbox', { name: 'Person id' })).toHaveValue('p_1');
     // Nothing was fetched again for the same filters.
-    expect(fake.requestsTo('GET /webhooks/:id/deliveries')).toHaveLength(listed);
+    expect(backend.requestsTo('GET /webhooks/:id/deliveries')).toHaveLength(listed);
   });
 });
 
 describe('DataSourceView rename in place', () => {
   it('saves the new name on Enter with a PATCH of the name only', async () => {
-    const { fake, user } = setup(<DataSourceView webhookId="wh_orders" />);
+    const { backend, user } = await setup(<DataSourceView webhookId="wh_orders" />);
     const input = await startRename(user);
     expect(input).toHaveFocus();
     expect(input).toHaveValue('Orders to Segment');
     await user.clear(input);
     await user.type(input, 'Orders v2{Enter}');
     expect(await screen.findByRole('heading', { level: 1, name: /Orders v2/ })).toBeInTheDocument();
-    expect(fake.requestsTo('PATCH /webhooks/:id').map((r) => r.body)).toEqual([{ name: 'Orders v2' }]);
-    expect(fake.state.webhooks.find((w) => w.id === 'wh_orders')?.name).toBe('Orders v2');
+    expect(backend.requestsTo('PATCH /webhooks/:id').map((r) => r.body)).toEqual([{ name: 'Orders v2' }]);
+    expect((await stored(backend, 'wh_orders')).name).toBe('Orders v2');
   });
 
   it('saves when the field loses focus', async () => {
-    const { fake, user } = setup(<DataSourceView webhookId="wh_orders" />);
+    const { backend, user } = await setup(<DataSourceView webhookId="wh_orders" />);
     const input = await startRename(user);
     await user.type(input, ' (prod)');
     await user.click(document.body);
     expect(await screen.findByRole('heading', { level: 1, name: /Orders to Segment \(prod\)/ })).toBeInTheDocument();
-    expect(fake.requestsTo('PATCH /webhooks/:id')).toHaveLength(1);
+    expect(backend.requestsTo('PATCH /webhooks/:id')).toHaveLength(1);
   });
 
   it('cancels on Escape without a request and returns focus to the pencil', async () => {
-    const { fake, user } = setup(<DataSourceView webhookId="wh_orders" />);
+    const { backend, user } = await setup(<DataSourceView webhookId="wh_orders" />);
     const input = await startRename(user);
     await user.type(input, ' draft{Escape}');
     expect(screen.queryByRole('textbox', { name: 'Webhook name' })).not.toBeInTheDocument();
     expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent(/^Orders to Segment$/);
     await waitFor(() => expect(screen.getByRole('button', { name: 'Rename Orders to Segment' })).toHaveFocus());
-    expect(fake.requestsTo('PATCH /webhooks/:id')).toHaveLength(0);
+    expect(backend.requestsTo('PATCH /webhooks/:id')).toHaveLength(0);
   });
 
   it('returns focus to the pencil after saving, even when a frame runs before React commits', async () => {
@@ -84,7 +89,7 @@ describe('DataSourceView rename in place', () => {
       return 0;
     });
     try {
-      const { user } = setup(<DataSourceView webhookId="wh_orders" />);
+      const { user } = await setup(<DataSourceView webhookId="wh_orders" />);
       const input = await startRename(user);
       await user.clear(input);
       await user.type(input, 'Orders v3{Enter}');
@@ -95,26 +100,27 @@ describe('DataSourceView rename in place', () => {
   });
 
   it('sends nothing when the name is unchanged', async () => {
-    const { fake, user } = setup(<DataSourceView webhookId="wh_orders" />);
+    const { backend, user } = await setup(<DataSourceView webhookId="wh_orders" />);
     const input = await startRename(user);
     await user.type(input, '{Enter}');
     expect(screen.queryByRole('textbox', { name: 'Webhook name' })).not.toBeInTheDocument();
-    expect(fake.requestsTo('PATCH /webhooks/:id')).toHaveLength(0);
+    expect(backend.requestsTo('PATCH /webhooks/:id')).toHaveLength(0);
   });
 
   it('rejects an empty name beside the field', async () => {
-    const { fake, user } = setup(<DataSourceView webhookId="wh_orders" />);
+    const { backend, user } = await setup(<DataSourceView webhookId="wh_orders" />);
     const input = await startRename(user);
     await user.clear(input);
     await user.type(input, '{Enter}');
     expect(screen.getByRole('alert')).toHaveTextContent('Enter a webhook name');
     expect(input).toHaveAttribute('aria-invalid', 'true');
-    expect(fake.requestsTo('PATCH /webhooks/:id')).toHaveLength(0);
+    expect(backend.requestsTo('PATCH /webhooks/:id')).toHaveLength(0);
   });
 
   it('shows a server error and keeps the field open', async () => {
-    const { user } = setup(<DataSourceView webhookId="wh_orders" />, {
-      failures: { 'PATCH /webhooks/:id': { code: 'validation_error', detail: 'That name is taken.' } },
+    const { user } = await setup(<DataSourceView webhookId="wh_orders" />, {
+      setup: (backend) =>
+        backend.fail('PATCH /webhooks/:id', { code: 'validation_error', detail: 'That name is taken.' }),
     });
     const input = await startRename(user);
     await user.type(input, ' 2{Enter}');
@@ -131,7 +137,7 @@ describe('DataSourceView lifecycle', () => {
   }
 
   it('offers only the transitions the state allows', async () => {
-    const { user } = setup(<DataSourceView webhookId="wh_orders" />);
+    const { user } = await setup(<DataSourceView webhookId="wh_orders" />);
     await user.click(await screen.findByRole('button', { name: 'Actions' }));
     const items = (await screen.findAllByRole('menuitem')).map((item) => item.textContent);
     expect(items).toEqual(['Disconnect', 'Delete (archive first)']);
@@ -139,7 +145,7 @@ describe('DataSourceView lifecycle', () => {
   });
 
   it('returns focus to the Actions button when a dialog closes', async () => {
-    const { user } = setup(<DataSourceView webhookId="wh_orders" />);
+    const { user } = await setup(<DataSourceView webhookId="wh_orders" />);
     const dialog = await chooseAction(user, 'Disconnect');
     await waitFor(() => expect(within(dialog).getByRole('button', { name: 'Cancel' })).toHaveFocus());
     await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
@@ -149,7 +155,7 @@ describe('DataSourceView lifecycle', () => {
 
   it('disconnects, archives and deletes, asking for the name before deleting', async () => {
     const onDeleted = vi.fn();
-    const { fake, user } = setup(<DataSourceView webhookId="wh_orders" onDeleted={onDeleted} />);
+    const { backend, user } = await setup(<DataSourceView webhookId="wh_orders" onDeleted={onDeleted} />);
 
     let dialog = await chooseAction(user, 'Disconnect');
     expect(dialog).toHaveTextContent('Disconnect Orders to Segment?');
@@ -177,55 +183,55 @@ describe('DataSourceView lifecycle', () => {
 
     expect(await screen.findByText('Orders to Segment was deleted.')).toBeInTheDocument();
     expect(onDeleted).toHaveBeenCalledWith(expect.objectContaining({ id: 'wh_orders' }));
-    expect(fake.state.webhooks.some((w) => w.id === 'wh_orders')).toBe(false);
-    expect(fake.requests.map((r) => r.route).filter((r) => r?.startsWith('POST') || r?.startsWith('DELETE'))).toEqual([
-      'POST /webhooks/:id/disconnect',
-      'POST /webhooks/:id/archive',
-      'DELETE /webhooks/:id',
-    ]);
+    await expect(stored(backend, 'wh_orders')).rejects.toMatchObject({ code: 'not_found' });
+    expect(
+      backend.requests.map((r) => r.route).filter((r) => r?.startsWith('POST') || r?.startsWith('DELETE')),
+    ).toEqual(['POST /webhooks/:id/disconnect', 'POST /webhooks/:id/archive', 'DELETE /webhooks/:id']);
   });
 
   it('cancelling a dialog changes nothing', async () => {
-    const { fake, user } = setup(<DataSourceView webhookId="wh_orders" />);
+    const { backend, user } = await setup(<DataSourceView webhookId="wh_orders" />);
     const dialog = await chooseAction(user, 'Disconnect');
     await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
     await waitFor(() => expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument());
     expect(view()).toHaveAttribute('data-status', 'active');
-    expect(fake.requestsTo('POST /webhooks/:id/disconnect')).toHaveLength(0);
+    expect(backend.requestsTo('POST /webhooks/:id/disconnect')).toHaveLength(0);
   });
 
   it('shows a refused transition inline and keeps the dialog open', async () => {
-    const { user } = setup(<DataSourceView webhookId="wh_survey" />, {
-      failures: {
-        'POST /webhooks/:id/archive': { code: 'invalid_state', detail: 'Only a disconnected webhook can be archived.' },
-      },
-    });
+    const { backend, user } = await setup(<DataSourceView webhookId="wh_survey" />);
     const dialog = await chooseAction(user, 'Archive');
+    // Someone else reconnects it meanwhile: the server refuses to archive an active webhook.
+    await backend.service.reconnect(backend.accountId, 'wh_survey');
     await user.click(within(dialog).getByRole('button', { name: 'Archive' }));
-    expect(await within(dialog).findByRole('alert')).toHaveTextContent('Only a disconnected webhook can be archived.');
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent(
+      'Only a disconnected webhook can be archived; this one is active.',
+    );
     expect(within(dialog).getByRole('button', { name: 'Archive' })).toBeEnabled();
   });
 
   it('shows the reason of a webhook that needs attention and resumes it', async () => {
-    const { fake, user } = setup(<DataSourceView webhookId="wh_email" />);
+    const { backend, user } = await setup(<DataSourceView webhookId="wh_email" />);
     expect(await screen.findByText(/Exceed payload limit/)).toBeInTheDocument();
     await user.click(screen.getByRole('button', { name: 'Resume' }));
     await waitFor(() => expect(view()).toHaveAttribute('data-health', 'healthy'));
-    expect(fake.requestsTo('POST /webhooks/:id/resume')).toHaveLength(1);
+    expect(backend.requestsTo('POST /webhooks/:id/resume')).toHaveLength(1);
   });
 });
 
 describe('DataSourceView settings', () => {
   it('sends only the changed settings, keeps a blank write key unchanged and maps server errors to fields', async () => {
-    const { fake, user } = setup(<DataSourceView webhookId="wh_orders" defaultTab="settings" />);
+    const { backend, user } = await setup(<DataSourceView webhookId="wh_orders" defaultTab="settings" />);
     const eventName = await screen.findByLabelText('Track event name');
     await user.clear(eventName);
     await user.type(eventName, 'Order completed');
     await user.click(screen.getByRole('button', { name: 'Save changes' }));
     expect(await screen.findByText('Settings saved.')).toBeInTheDocument();
-    expect(fake.requestsTo('PATCH /webhooks/:id').map((r) => r.body)).toEqual([{ trackEventName: 'Order completed' }]);
+    expect(backend.requestsTo('PATCH /webhooks/:id').map((r) => r.body)).toEqual([
+      { trackEventName: 'Order completed' },
+    ]);
 
-    fake.fail('PATCH /webhooks/:id', {
+    backend.fail('PATCH /webhooks/:id', {
       code: 'validation_error',
       detail: 'The request is invalid.',
       errors: [{ path: ['writeKey'], message: 'This write key was revoked' }],
@@ -234,14 +240,14 @@ describe('DataSourceView settings', () => {
     await user.click(screen.getByRole('button', { name: 'Save changes' }));
     expect(await screen.findByText('This write key was revoked')).toBeInTheDocument();
     expect(screen.getByLabelText('Write key')).toHaveAttribute('aria-invalid', 'true');
-    expect(fake.requestsTo('PATCH /webhooks/:id').at(-1)?.body).toEqual({ writeKey: 'wk_new_key_1234' });
+    expect(backend.requestsTo('PATCH /webhooks/:id').at(-1)?.body).toEqual({ writeKey: 'wk_new_key_1234' });
   });
 
   it('validates with the contract before sending', async () => {
-    const { fake, user } = setup(<DataSourceView webhookId="wh_orders" defaultTab="settings" />);
+    const { backend, user } = await setup(<DataSourceView webhookId="wh_orders" defaultTab="settings" />);
     await user.clear(await screen.findByLabelText('Track event name'));
     await user.click(screen.getByRole('button', { name: 'Save changes' }));
     expect(await screen.findByText('Enter a track event name')).toBeInTheDocument();
-    expect(fake.requestsTo('PATCH /webhooks/:id')).toHaveLength(0);
+    expect(backend.requestsTo('PATCH /webhooks/:id')).toHaveLength(0);
   });
 });

@@ -1,8 +1,6 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, screen, userEvent, waitFor, within } from 'storybook/test';
-import type { FakeApi } from '../../fake';
-import { FAKE_NOW } from '../../fake';
-import { generatedDelivery } from '../../fake/fixtures';
+import { backendOf, type KitBackendParameters, LONG_HISTORY, SAMPLE_NOW } from '../../test/backend';
 import { expectFitsNarrowPanel, narrowPanel } from '../../test/narrow';
 import { DeliveryLogs } from './DeliveryLogs';
 
@@ -18,7 +16,7 @@ const meta = {
     },
   },
   component: DeliveryLogs,
-  args: { webhookId: 'wh_orders', now: FAKE_NOW, searchDelayMs: 50 },
+  args: { webhookId: 'wh_orders', now: SAMPLE_NOW, searchDelayMs: 50 },
 } satisfies Meta<typeof DeliveryLogs>;
 export default meta;
 type Story = StoryObj<typeof meta>;
@@ -27,7 +25,7 @@ type Story = StoryObj<typeof meta>;
 const rows = (canvasElement: HTMLElement) =>
   within(within(canvasElement).getByRole('listbox', { name: 'Deliveries' })).queryAllByRole('option');
 
-/** 240 deliveries, newest first. */
+/** The deliveries of three days, newest first: one pending, one retrying, delivered and failed ones. */
 export const Default: Story = {
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
@@ -36,9 +34,9 @@ export const Default: Story = {
   },
 };
 
-/** 100,000 deliveries: only the visible rows are in the DOM; scrolling loads more pages. */
-export const HundredThousandRows: Story = {
-  parameters: { fake: { deliveryCount: 100_000 } },
+/** A month of deliveries: only the visible rows are in the DOM; scrolling loads the next page. */
+export const ManyRows: Story = {
+  parameters: { backend: { orders: LONG_HISTORY } satisfies KitBackendParameters },
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     const list = await canvas.findByRole('listbox', { name: 'Deliveries' });
@@ -66,6 +64,7 @@ export const Keyboard: Story = {
 
 /** Keyboard paging: End scrolls the last loaded row into view, Home goes back; the active row is always rendered. */
 export const KeyboardPaging: Story = {
+  parameters: { backend: { orders: LONG_HISTORY } satisfies KitBackendParameters },
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     const list = await canvas.findByRole('listbox', { name: 'Deliveries' });
@@ -110,8 +109,8 @@ export const SearchByPerson: Story = {
 /** A failed delivery's detail: payload, every attempt and the response; Retry schedules it again. */
 export const RetryFailedDelivery: Story = {
   args: { defaultStatus: 'failed' },
-  play: async ({ canvasElement, loaded }) => {
-    const fake = loaded.fake as FakeApi;
+  play: async (context) => {
+    const { canvasElement } = context;
     const canvas = within(canvasElement);
     await waitFor(() => expect(rows(canvasElement).length).toBeGreaterThan(0));
     await userEvent.click(rows(canvasElement)[0]!);
@@ -120,42 +119,29 @@ export const RetryFailedDelivery: Story = {
     await expect(within(detail).getByText(/Attempts \(\d+\)/)).toBeVisible();
     await userEvent.click(within(detail).getByRole('button', { name: 'Retry' }));
     await expect(await within(detail).findByText('Scheduled again with the same message id.')).toBeVisible();
-    await expect(fake.requestsTo('POST /webhooks/:id/deliveries/:deliveryId/retry')).toHaveLength(1);
+    await expect(backendOf(context).requestsTo('POST /webhooks/:id/deliveries/:deliveryId/retry')).toHaveLength(1);
   },
 };
 
-/** The id of the first failed generated delivery of wh_orders at or after row `from` (of `count`). */
-function failedDeliveryId(count: number, from = 0): string {
-  const generator = {
-    id: 'wh_orders',
-    trackEventName: 'Order placed',
-    sendActivityPayload: true,
-    fields: [],
-    heldReason: null,
-    activityIds: [],
-  };
-  for (let index = from; index < count; index++) {
-    const delivery = generatedDelivery(generator, count, index, FAKE_NOW);
-    if (delivery.status === 'failed') return delivery.id;
-  }
-  throw new Error('No failed delivery');
-}
-
 /** A failed delivery's detail open: every attempt with Segment's response, the payload, and Retry. */
 export const FailedDeliveryDetail: Story = {
-  args: { defaultSelectedId: failedDeliveryId(240) },
+  render: (args, { loaded }) => (
+    <DeliveryLogs {...args} defaultSelectedId={backendOf({ loaded }).sample.recentFailedDeliveryId ?? undefined} />
+  ),
   play: async ({ canvasElement }) => {
     const detail = await within(canvasElement).findByRole('region', { name: /^Delivery evt_/ });
     await expect(await within(detail).findByRole('button', { name: 'Retry' })).toBeEnabled();
     await expect(detail).toHaveAttribute('data-status', 'failed');
+    await expect(within(detail).getByText('Attempts (3)')).toBeVisible();
     await expect(within(detail).queryByText(/de-duplication window/)).not.toBeInTheDocument();
   },
 };
 
 /** A failed delivery older than 24 hours: Retry warns that Segment may no longer de-duplicate it. */
 export const StaleFailedDeliveryDetail: Story = {
-  args: { defaultSelectedId: failedDeliveryId(5_000, 3_000) },
-  parameters: { fake: { deliveryCount: 5_000 } },
+  render: (args, { loaded }) => (
+    <DeliveryLogs {...args} defaultSelectedId={backendOf({ loaded }).sample.staleFailedDeliveryId ?? undefined} />
+  ),
   play: async ({ canvasElement }) => {
     const detail = await within(canvasElement).findByRole('region', { name: /^Delivery evt_/ });
     await expect(await within(detail).findByText(/older than Segment’s 24-hour de-duplication window/)).toBeVisible();
@@ -164,8 +150,7 @@ export const StaleFailedDeliveryDetail: Story = {
 
 /** Retry all failed warns that some are older than Segment's 24-hour de-duplication window. */
 export const RetryAllFailed: Story = {
-  // 5,000 rows span about two days, so some failed deliveries are older than 24 hours.
-  parameters: { fake: { deliveryCount: 5_000 } },
+  // The sample's three days of deliveries include failed ones older than 24 hours.
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     await canvas.findByRole('listbox', { name: 'Deliveries' });
@@ -187,37 +172,54 @@ export const HeldDeliveries: Story = {
   },
 };
 
-/** The Live toggle tails the stream: new deliveries appear on top. */
+/** The Live toggle tails the stream: a new event appears on top, pending, then delivered. */
 export const Live: Story = {
   args: { defaultLive: true },
-  play: async ({ canvasElement, loaded }) => {
-    const fake = loaded.fake as FakeApi;
+  play: async (context) => {
+    const { canvasElement } = context;
+    const backend = backendOf(context);
     const canvas = within(canvasElement);
     await expect(await canvas.findByRole('switch', { name: 'Live' })).toBeChecked();
     await expect(await canvas.findByText('Live: new deliveries appear as they happen.')).toBeVisible();
     await waitFor(() => expect(rows(canvasElement).length).toBeGreaterThan(0));
-    const emitted = fake.emitDelivery('wh_orders', { eventId: 'evt_live_1' });
-    await waitFor(() => expect(rows(canvasElement)[0]).toHaveTextContent(emitted.eventId));
+    backend.clock.advance(60_000);
+    await backend.ingest({
+      id: 'evt_live_1',
+      activityId: 'order-placed',
+      occurredAt: new Date(backend.clock.now()).toISOString(),
+      person: { id: 'person_live', email: 'live@example.com' },
+      attributes: { order_id: 'ord_live', total: 99, currency: 'USD' },
+    });
+    await waitFor(() => expect(rows(canvasElement)[0]).toHaveTextContent('evt_live_1'));
+    await expect(rows(canvasElement)[0]).toHaveAttribute('data-status', 'pending');
+    await backend.deliver();
+    await waitFor(() => expect(rows(canvasElement)[0]).toHaveAttribute('data-status', 'delivered'));
+    await expect(rows(canvasElement)[0]).toHaveTextContent('evt_live_1');
   },
 };
 
 /** The live feed drops: the toggle says so and reconnects (then reloads the list). */
 export const LiveInterrupted: Story = {
   args: { defaultLive: true, liveRetryMs: 200 },
-  parameters: { fake: { failures: { 'GET /webhooks/:id/deliveries/stream': 'network' } } },
-  play: async ({ canvasElement, loaded }) => {
-    const fake = loaded.fake as FakeApi;
+  parameters: {
+    backend: {
+      setup: (backend) => backend.fail('GET /webhooks/:id/deliveries/stream', 'network'),
+    } satisfies KitBackendParameters,
+  },
+  play: async (context) => {
+    const { canvasElement } = context;
+    const backend = backendOf(context);
     const canvas = within(canvasElement);
     await expect(await canvas.findByText('The live feed was interrupted. Reconnecting…')).toBeVisible();
-    fake.fail('GET /webhooks/:id/deliveries/stream', null);
+    backend.fail('GET /webhooks/:id/deliveries/stream', null);
     await expect(await canvas.findByText('Live: new deliveries appear as they happen.')).toBeVisible();
-    await expect(fake.requestsTo('GET /webhooks/:id/deliveries/stream').length).toBeGreaterThan(1);
+    await expect(backend.requestsTo('GET /webhooks/:id/deliveries/stream').length).toBeGreaterThan(1);
   },
 };
 
 /** No deliveries yet. */
 export const Empty: Story = {
-  parameters: { fake: { deliveryCount: 0 } },
+  parameters: { backend: { orders: { events: 0 } } satisfies KitBackendParameters },
   play: async ({ canvasElement }) => {
     await expect(await within(canvasElement).findByText(/No deliveries yet/)).toBeVisible();
   },
@@ -234,7 +236,9 @@ export const NoMatches: Story = {
 
 /** Loading the first page. */
 export const Loading: Story = {
-  parameters: { fake: { hang: ['GET /webhooks/:id/deliveries'] } },
+  parameters: {
+    backend: { setup: (backend) => backend.hang('GET /webhooks/:id/deliveries') } satisfies KitBackendParameters,
+  },
   play: async ({ canvasElement }) => {
     await expect(within(canvasElement).getByText('Loading deliveries…')).toBeVisible();
   },
@@ -242,7 +246,11 @@ export const Loading: Story = {
 
 /** The deliveries could not be loaded. */
 export const LoadError: Story = {
-  parameters: { fake: { failures: { 'GET /webhooks/:id/deliveries': { code: 'internal_error' } } } },
+  parameters: {
+    backend: {
+      setup: (backend) => backend.fail('GET /webhooks/:id/deliveries', { code: 'internal_error' }),
+    } satisfies KitBackendParameters,
+  },
   play: async ({ canvasElement }) => {
     await expect(await within(canvasElement).findByRole('alert')).toHaveTextContent(
       'The deliveries could not be loaded.',

@@ -4,22 +4,23 @@ import userEvent from '@testing-library/user-event';
 import type { ReactNode } from 'react';
 import { describe, expect, it } from 'vitest';
 import { segmentWebhookKeys } from '../../api/queries';
-import { createFakeApi, createTestQueryClient, FAKE_NOW, type FakeSeed } from '../../fake';
 import { defaultMessages } from '../../messages';
 import { SegmentWebhookProvider } from '../../provider';
+import { createKitBackend, type KitBackendParameters, LONG_HISTORY, SAMPLE_NOW } from '../../test/backend';
+import { createTestQueryClient } from '../../test/query-client';
 import { isOutsideDeduplicationWindow } from './DeliveryDetailPanel';
 import { DELIVERY_ROW_HEIGHT, deliveryStatusLabel } from './DeliveryList';
 import { applyDeliveryChange, DeliveryLogs, liveRetryDelay } from './DeliveryLogs';
 
-function setup(ui: ReactNode, seed: FakeSeed = {}) {
-  const fake = createFakeApi(seed);
+async function setup(ui: ReactNode, parameters: KitBackendParameters = {}) {
+  const backend = await createKitBackend(parameters);
   const user = userEvent.setup();
   render(
-    <SegmentWebhookProvider baseUrl="/api/segment-webhooks" fetch={fake} queryClient={createTestQueryClient()}>
+    <SegmentWebhookProvider baseUrl="/api/segment-webhooks" fetch={backend.fetch} queryClient={createTestQueryClient()}>
       {ui}
     </SegmentWebhookProvider>,
   );
-  return { fake, user };
+  return { backend, user };
 }
 
 const list = () => screen.findByRole('listbox', { name: 'Deliveries' });
@@ -27,8 +28,8 @@ const rows = () => within(screen.getByRole('listbox', { name: 'Deliveries' })).q
 
 describe('DeliveryLogs', () => {
   it('renders only a window of rows and pages over the cursor', async () => {
-    const { fake } = setup(<DeliveryLogs webhookId="wh_orders" now={FAKE_NOW} pageSize={50} />, {
-      deliveryCount: 100_000,
+    const { backend } = await setup(<DeliveryLogs webhookId="wh_orders" now={SAMPLE_NOW} pageSize={50} />, {
+      orders: LONG_HISTORY,
     });
     await list();
     await waitFor(() => expect(rows().length).toBeGreaterThan(0));
@@ -37,15 +38,15 @@ describe('DeliveryLogs', () => {
     expect(rows()[0]).toHaveAttribute('aria-setsize', '-1');
     // Scrolling to the end of the loaded rows asks for the next page.
     const listbox = screen.getByRole('listbox', { name: 'Deliveries' });
-    const pagesBefore = fake.requestsTo('GET /webhooks/:id/deliveries').length;
+    const pagesBefore = backend.requestsTo('GET /webhooks/:id/deliveries').length;
     listbox.scrollTop = 45 * DELIVERY_ROW_HEIGHT;
     fireEvent.scroll(listbox);
-    await waitFor(() => expect(fake.requestsTo('GET /webhooks/:id/deliveries').length).toBeGreaterThan(pagesBefore));
+    await waitFor(() => expect(backend.requestsTo('GET /webhooks/:id/deliveries').length).toBeGreaterThan(pagesBefore));
     expect(rows().length).toBeLessThanOrEqual(40);
   });
 
   it('filters by status', async () => {
-    const { user } = setup(<DeliveryLogs webhookId="wh_orders" now={FAKE_NOW} />);
+    const { user } = await setup(<DeliveryLogs webhookId="wh_orders" now={SAMPLE_NOW} />);
     await list();
     await user.selectOptions(screen.getByLabelText('Status'), 'failed');
     await waitFor(() => {
@@ -55,7 +56,7 @@ describe('DeliveryLogs', () => {
   });
 
   it('searches by person id and by event id', async () => {
-    const { user } = setup(<DeliveryLogs webhookId="wh_orders" now={FAKE_NOW} searchDelayMs={0} />);
+    const { user } = await setup(<DeliveryLogs webhookId="wh_orders" now={SAMPLE_NOW} searchDelayMs={0} />);
     await list();
     await waitFor(() => expect(rows().length).toBeGreaterThan(0));
     const first = rows()[0]!;
@@ -76,14 +77,16 @@ describe('DeliveryLogs', () => {
   });
 
   it('says when nothing matches the filters', async () => {
-    const { user } = setup(<DeliveryLogs webhookId="wh_orders" now={FAKE_NOW} searchDelayMs={0} />);
+    const { user } = await setup(<DeliveryLogs webhookId="wh_orders" now={SAMPLE_NOW} searchDelayMs={0} />);
     await list();
     await user.type(screen.getByRole('searchbox', { name: 'Person id' }), 'nobody');
     expect(await screen.findByText('No deliveries match these filters.')).toBeInTheDocument();
   });
 
   it('opens a failed delivery with its attempts and payload, and retries it', async () => {
-    const { fake, user } = setup(<DeliveryLogs webhookId="wh_orders" now={FAKE_NOW} defaultStatus="failed" />);
+    const { backend, user } = await setup(
+      <DeliveryLogs webhookId="wh_orders" now={SAMPLE_NOW} defaultStatus="failed" />,
+    );
     await list();
     await waitFor(() => expect(rows().length).toBeGreaterThan(0));
     await user.click(rows()[0]!);
@@ -95,11 +98,11 @@ describe('DeliveryLogs', () => {
     await user.click(within(detail).getByRole('button', { name: 'Retry' }));
     expect(await within(detail).findByText('Scheduled again with the same message id.')).toBeInTheDocument();
     expect(within(detail).queryByRole('button', { name: 'Retry' })).not.toBeInTheDocument();
-    expect(fake.requestsTo('POST /webhooks/:id/deliveries/:deliveryId/retry')).toHaveLength(1);
+    expect(backend.requestsTo('POST /webhooks/:id/deliveries/:deliveryId/retry')).toHaveLength(1);
   });
 
   it('opens a row from the keyboard', async () => {
-    const { user } = setup(<DeliveryLogs webhookId="wh_orders" now={FAKE_NOW} />);
+    const { user } = await setup(<DeliveryLogs webhookId="wh_orders" now={SAMPLE_NOW} />);
     const listbox = await list();
     await waitFor(() => expect(rows().length).toBeGreaterThan(0));
     listbox.focus();
@@ -110,7 +113,7 @@ describe('DeliveryLogs', () => {
   });
 
   it('shows held deliveries with their reason', async () => {
-    setup(<DeliveryLogs webhookId="wh_survey" now={FAKE_NOW} defaultStatus="pending" />);
+    await setup(<DeliveryLogs webhookId="wh_survey" now={SAMPLE_NOW} defaultStatus="pending" />);
     await list();
     await waitFor(() => expect(rows().length).toBeGreaterThan(0));
     expect(rows()[0]).toHaveAttribute('data-held', 'disconnected');
@@ -119,18 +122,21 @@ describe('DeliveryLogs', () => {
   });
 
   it('warns before retrying all failed deliveries older than the de-duplication window', async () => {
-    const { fake, user } = setup(<DeliveryLogs webhookId="wh_orders" now={FAKE_NOW} />, { deliveryCount: 5_000 });
+    // The sample's three days of deliveries include failed ones older than 24 hours.
+    const { backend, user } = await setup(<DeliveryLogs webhookId="wh_orders" now={SAMPLE_NOW} />);
     await list();
     await user.click(screen.getByRole('button', { name: 'Retry all failed' }));
     const dialog = await screen.findByRole('alertdialog', { name: 'Retry all failed deliveries?' });
     expect(await within(dialog).findByText(/older than Segment’s 24-hour de-duplication window/)).toBeInTheDocument();
     await user.click(within(dialog).getByRole('button', { name: 'Retry all failed' }));
     expect(await screen.findByText(/failed deliveries scheduled again/)).toBeInTheDocument();
-    expect(fake.requestsTo('POST /webhooks/:id/deliveries/retry-failed')).toHaveLength(1);
+    expect(backend.requestsTo('POST /webhooks/:id/deliveries/retry-failed')).toHaveLength(1);
   });
 
   it('does not warn when every failed delivery is recent', async () => {
-    const { user } = setup(<DeliveryLogs webhookId="wh_orders" now={FAKE_NOW} />, { deliveryCount: 240 });
+    const { user } = await setup(<DeliveryLogs webhookId="wh_orders" now={SAMPLE_NOW} />, {
+      orders: { events: 48, days: 1 },
+    });
     await list();
     await user.click(screen.getByRole('button', { name: 'Retry all failed' }));
     const dialog = await screen.findByRole('alertdialog');
@@ -141,51 +147,54 @@ describe('DeliveryLogs', () => {
 
 describe('DeliveryLogs live tail', () => {
   it('keeps a change that arrives while the list is being fetched, even when the page read it earlier', async () => {
-    const fake = createFakeApi();
+    const backend = await createKitBackend();
     const queryClient = createTestQueryClient();
     // Holds the answers of list requests (not the live stream) until released, like a slow server that
     // read the rows before a change and answers after the change reached the live feed.
     let release: (() => void) | null = null;
     let gate: Promise<void> | null = null;
+    let answered: (() => void) | null = null;
     const fetchWithGate = async (input: RequestInfo | URL, init?: RequestInit) => {
-      const response = await fake(input, init);
+      const response = await backend.fetch(input, init);
       const url = input instanceof Request ? input.url : String(input);
-      if (gate && /\/deliveries(\?|$)/.test(url)) await gate;
+      if (gate && /\/deliveries(\?|$)/.test(url)) {
+        answered?.();
+        await gate;
+      }
       return response;
     };
     render(
       <SegmentWebhookProvider baseUrl="/api/segment-webhooks" fetch={fetchWithGate} queryClient={queryClient}>
-        <DeliveryLogs webhookId="wh_orders" now={FAKE_NOW} defaultLive />
+        <DeliveryLogs webhookId="wh_orders" now={SAMPLE_NOW} defaultLive />
       </SegmentWebhookProvider>,
     );
     await screen.findByText('Live: new deliveries appear as they happen.');
-    const queued = fake.emitDelivery('wh_orders', {
-      status: 'pending',
-      attemptCount: 0,
-      deliveredAt: null,
-      lastHttpStatus: null,
+    // A new event: its delivery is queued, and the live feed puts it on top, pending.
+    backend.clock.advance(60_000);
+    await backend.ingest({
+      id: 'evt_race',
+      activityId: 'order-placed',
+      occurredAt: new Date(backend.clock.now()).toISOString(),
+      person: { id: 'person_race' },
     });
     const row = async () =>
       within(await list())
         .getAllByRole('option')
-        .find((option) => option.textContent?.includes(queued.eventId));
+        .find((option) => option.textContent?.includes('evt_race'));
     await waitFor(async () => expect(await row()).toHaveAttribute('data-status', 'pending'));
 
-    // A refetch reads the delivery while it is pending; its answer is held back.
+    // A refetch reads the delivery while it is pending (the server has answered); its answer is held back.
+    const read = new Promise<void>((resolve) => {
+      answered = resolve;
+    });
     gate = new Promise((resolve) => {
       release = resolve;
     });
     const refetch = queryClient.refetchQueries({ queryKey: segmentWebhookKeys.deliveries('wh_orders') });
-    await waitFor(() => expect(fake.requestsTo('GET /webhooks/:id/deliveries').length).toBeGreaterThan(1));
-    // Meanwhile the live feed reports it delivered.
-    fake.emitDelivery('wh_orders', {
-      ...queued,
-      status: 'delivered',
-      attemptCount: 1,
-      updatedAt: new Date(Date.parse(queued.updatedAt) + 5).toISOString(),
-      deliveredAt: queued.updatedAt,
-      lastHttpStatus: 200,
-    });
+    await read;
+    // Meanwhile the worker delivers it (at the same millisecond: only its attempts tell the versions apart)
+    // and the live feed reports it delivered.
+    expect(await backend.deliver()).toBeGreaterThan(0);
     await waitFor(async () => expect(await row()).toHaveAttribute('data-status', 'delivered'));
     // The held answer (pending) lands: the row stays delivered.
     release!();

@@ -2,6 +2,7 @@ import type { FieldMapping } from '@segment-webhook/core/contract';
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { type ComponentProps, useState } from 'react';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
+import type { KitBackendParameters } from '../../test/backend';
 import { FieldsEditor } from './FieldsEditor';
 
 type Props = Omit<ComponentProps<typeof FieldsEditor>, 'value' | 'onChange' | 'control' | 'name'> & {
@@ -80,13 +81,17 @@ export const Disabled: Story = { args: { initial: populated, disabled: true } };
 /** The catalog is loading. */
 export const CatalogLoading: Story = {
   args: { initial: [{ key: 'email', from: '' }] },
-  parameters: { fake: { hang: ['GET /fields'] } },
+  parameters: { backend: { setup: (backend) => backend.hang('GET /fields') } satisfies KitBackendParameters },
 };
 
 /** The catalog could not be loaded. */
 export const CatalogError: Story = {
   args: { initial: [{ key: 'email', from: 'person.email' }] },
-  parameters: { fake: { failures: { 'GET /fields': { code: 'internal_error' } } } },
+  parameters: {
+    backend: {
+      setup: (backend) => backend.fail('GET /fields', { code: 'internal_error' }),
+    } satisfies KitBackendParameters,
+  },
   play: async ({ canvasElement }) => {
     await expect(await within(canvasElement).findByRole('alert')).toHaveTextContent(
       'The list of available fields could not be loaded.',

@@ -26,7 +26,7 @@ const keys = () => screen.getAllByLabelText('Property name').map((el) => (el as 
 describe('FieldsEditor (standalone)', () => {
   it('adds a row, focuses its name, and fills it from the catalog', async () => {
     const onChange = vi.fn();
-    const { user } = renderWithKit(<Standalone initial={[]} onChange={onChange} />);
+    const { user } = await renderWithKit(<Standalone initial={[]} onChange={onChange} />);
     expect(screen.getByText(/No additional fields/)).toBeInTheDocument();
     await user.click(screen.getByRole('button', { name: 'Add field' }));
     const key = screen.getByLabelText('Property name');
@@ -43,7 +43,7 @@ describe('FieldsEditor (standalone)', () => {
       return 0;
     });
     try {
-      const { user } = renderWithKit(<Standalone initial={[]} />);
+      const { user } = await renderWithKit(<Standalone initial={[]} />);
       await user.click(screen.getByRole('button', { name: 'Add field' }));
       await waitFor(() => expect(screen.getByLabelText('Property name')).toHaveFocus());
     } finally {
@@ -53,7 +53,9 @@ describe('FieldsEditor (standalone)', () => {
 
   it('switches a row to a constant value', async () => {
     const onChange = vi.fn();
-    const { user } = renderWithKit(<Standalone initial={[{ key: 'src', from: 'person.email' }]} onChange={onChange} />);
+    const { user } = await renderWithKit(
+      <Standalone initial={[{ key: 'src', from: 'person.email' }]} onChange={onChange} />,
+    );
     await user.click(screen.getByRole('combobox', { name: 'Source' }));
     await user.click(await screen.findByRole('option', { name: 'Constant' }));
     await user.type(screen.getByLabelText('Value'), 'ortto');
@@ -61,7 +63,7 @@ describe('FieldsEditor (standalone)', () => {
   });
 
   it('reorders with the move buttons and keeps focus on the moved row', async () => {
-    const { user } = renderWithKit(
+    const { user } = await renderWithKit(
       <Standalone
         initial={[
           { key: 'a', from: 'person.email' },
@@ -85,7 +87,7 @@ describe('FieldsEditor (standalone)', () => {
   });
 
   it('removes a row and moves focus to the next one', async () => {
-    const { user } = renderWithKit(
+    const { user } = await renderWithKit(
       <Standalone
         initial={[
           { key: 'a', from: 'person.email' },
@@ -99,7 +101,7 @@ describe('FieldsEditor (standalone)', () => {
   });
 
   it('flags invalid and duplicate names once the field is left', async () => {
-    const { user } = renderWithKit(
+    const { user } = await renderWithKit(
       <Standalone
         initial={[
           { key: 'email', from: 'person.email' },
@@ -122,7 +124,7 @@ describe('FieldsEditor (standalone)', () => {
   });
 
   it('uses a catalog passed as a prop without calling GET /fields', async () => {
-    const { user, fake } = renderWithKit(
+    const { user, backend } = await renderWithKit(
       <FieldsEditor
         value={[{ key: 'x', from: '' }]}
         onChange={() => {}}
@@ -131,7 +133,7 @@ describe('FieldsEditor (standalone)', () => {
     );
     await user.click(screen.getByRole('combobox', { name: 'Source' }));
     expect(await screen.findByRole('option', { name: 'Tier' })).toBeInTheDocument();
-    expect(fake.requestsTo('GET /fields')).toHaveLength(0);
+    expect(backend.requestsTo('GET /fields')).toHaveLength(0);
   });
 });
 
@@ -153,7 +155,7 @@ function Form({ onSubmit }: { onSubmit: (values: { fields: FieldMapping[] }) => 
 describe('FieldsEditor (in a react-hook-form form)', () => {
   it('submits the edited array and shows the resolver’s row errors', async () => {
     const onSubmit = vi.fn();
-    const { user } = renderWithKit(<Form onSubmit={onSubmit} />);
+    const { user } = await renderWithKit(<Form onSubmit={onSubmit} />);
     await user.click(screen.getByRole('button', { name: 'Add field' }));
     await user.type(screen.getAllByLabelText('Property name')[1]!, 'email');
     await user.click(screen.getByRole('button', { name: 'Save' }));

@@ -2,14 +2,14 @@ import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { useState } from 'react';
 import { describe, expect, it, vi } from 'vitest';
-import { createFakeApi } from '../../fake';
 import { SegmentWebhookProvider } from '../../provider';
 import { allowedLifecycleActions, LifecycleDialog, type LifecycleDialogAction } from './LifecycleDialogs';
 
 function Harness({ action, onConfirm }: { action: LifecycleDialogAction; onConfirm: () => Promise<unknown> }) {
   const [open, setOpen] = useState(true);
   return (
-    <SegmentWebhookProvider baseUrl="/api/segment-webhooks" fetch={createFakeApi()}>
+    // The dialog makes no request: its onConfirm does.
+    <SegmentWebhookProvider baseUrl="/api/segment-webhooks">
       <p>Outside</p>
       <LifecycleDialog action={action} webhookName="Orders" open={open} onOpenChange={setOpen} onConfirm={onConfirm} />
     </SegmentWebhookProvider>

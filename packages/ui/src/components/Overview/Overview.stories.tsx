@@ -1,7 +1,7 @@
 import type { Overview } from '@segment-webhook/core/contract';
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
-import type { FakeApi } from '../../fake';
+import { backendOf, type KitBackendParameters, LONG_HISTORY } from '../../test/backend';
 import { expectFitsNarrowPanel, narrowPanel } from '../../test/narrow';
 import { OverviewPanel, WebhookOverview } from './Overview';
 
@@ -24,7 +24,6 @@ type Story = StoryObj<typeof meta>;
 
 /** The last 24 hours, in hourly buckets. */
 export const Last24Hours: Story = {
-  parameters: { fake: { deliveryCount: 5_000 } },
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     await expect(await canvas.findByRole('img', { name: /Deliveries over time/ })).toBeVisible();
@@ -34,33 +33,35 @@ export const Last24Hours: Story = {
 
 /** Switching to 7 and 30 days asks the server for that range. */
 export const SwitchRange: Story = {
-  parameters: { fake: { deliveryCount: 100_000 } },
-  play: async ({ canvasElement, loaded }) => {
-    const fake = loaded.fake as FakeApi;
+  parameters: { backend: { orders: LONG_HISTORY } satisfies KitBackendParameters },
+  play: async (context) => {
+    const { canvasElement } = context;
     const canvas = within(canvasElement);
     await canvas.findByRole('img', { name: /Deliveries over time/ });
     await userEvent.click(canvas.getByRole('radio', { name: 'Last 30 days' }));
     await waitFor(() => expect(canvasElement.querySelector('.swk-chart')).toHaveAttribute('data-range', '30d'));
-    await expect(fake.requestsTo('GET /webhooks/:id/overview').at(-1)?.path).toContain('overview');
+    await expect(backendOf(context).requestsTo('GET /webhooks/:id/overview').at(-1)?.query).toEqual({ range: '30d' });
   },
 };
 
 /** A webhook without deliveries. */
 export const Empty: Story = {
-  parameters: { fake: { deliveryCount: 0 } },
+  parameters: { backend: { orders: { events: 0 } } satisfies KitBackendParameters },
   play: async ({ canvasElement }) => {
     await expect(await within(canvasElement).findByRole('img', { name: /0 delivered and 0 failed/ })).toBeVisible();
   },
 };
 
-/** Needs attention: deliveries held. */
+/** Needs attention: Segment refused five batches in a row, later deliveries are held. */
 export const WithHeldDeliveries: Story = {
   args: { webhookId: 'wh_email' },
 };
 
 /** Loading. */
 export const Loading: Story = {
-  parameters: { fake: { hang: ['GET /webhooks/:id/overview'] } },
+  parameters: {
+    backend: { setup: (backend) => backend.hang('GET /webhooks/:id/overview') } satisfies KitBackendParameters,
+  },
   play: async ({ canvasElement }) => {
     await expect(within(canvasElement).getByRole('status')).toHaveTextContent('Loading the overview…');
   },
@@ -68,7 +69,11 @@ export const Loading: Story = {
 
 /** The overview could not be loaded. */
 export const LoadError: Story = {
-  parameters: { fake: { failures: { 'GET /webhooks/:id/overview': { code: 'internal_error' } } } },
+  parameters: {
+    backend: {
+      setup: (backend) => backend.fail('GET /webhooks/:id/overview', { code: 'internal_error' }),
+    } satisfies KitBackendParameters,
+  },
   play: async ({ canvasElement }) => {
     await expect(await within(canvasElement).findByRole('alert')).toHaveTextContent(
       'The overview could not be loaded.',

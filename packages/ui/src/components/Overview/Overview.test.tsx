@@ -3,13 +3,19 @@ import { cleanup, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { ReactNode } from 'react';
 import { describe, expect, it, vi } from 'vitest';
-import { createFakeApi, createTestQueryClient } from '../../fake';
 import { SegmentWebhookProvider } from '../../provider';
+import { createTestQueryClient } from '../../test/query-client';
+import { renderWithKit } from '../../test/render';
 import { OverviewPanel, WebhookOverview } from './Overview';
 
-function wrap(ui: ReactNode, fake = createFakeApi()) {
+/** The presentational panel needs the provider (messages, locale) but makes no request. */
+const noRequests = async () => {
+  throw new Error('The presentational panel made a request.');
+};
+
+function wrap(ui: ReactNode) {
   return render(
-    <SegmentWebhookProvider baseUrl="/api/segment-webhooks" fetch={fake} queryClient={createTestQueryClient()}>
+    <SegmentWebhookProvider baseUrl="/api/segment-webhooks" fetch={noRequests} queryClient={createTestQueryClient()}>
       {ui}
     </SegmentWebhookProvider>,
   );
@@ -44,9 +50,8 @@ describe('OverviewPanel', () => {
       counts: { ...overview.counts, delivered: 12_345 },
       lagMs: { p50: 420, p95: 2_345 },
     };
-    const fake = createFakeApi();
     render(
-      <SegmentWebhookProvider baseUrl="/x" fetch={fake} queryClient={createTestQueryClient()} locale="de-DE">
+      <SegmentWebhookProvider baseUrl="/x" fetch={noRequests} queryClient={createTestQueryClient()} locale="de-DE">
         <OverviewPanel overview={big} range="24h" onRangeChange={() => {}} />
       </SegmentWebhookProvider>,
     );
@@ -76,11 +81,13 @@ describe('OverviewPanel', () => {
 
 describe('WebhookOverview', () => {
   it('loads the overview of the selected range', async () => {
-    const fake = createFakeApi({ deliveryCount: 5_000 });
-    const { container } = wrap(<WebhookOverview webhookId="wh_orders" />, fake);
+    const { container, backend, user } = await renderWithKit(<WebhookOverview webhookId="wh_orders" />);
     await screen.findByRole('img', { name: /Deliveries over time/ });
-    await userEvent.setup().click(screen.getByRole('radio', { name: 'Last 30 days' }));
+    await user.click(screen.getByRole('radio', { name: 'Last 30 days' }));
     await waitFor(() => expect(container.querySelector('.swk-chart')).toHaveAttribute('data-range', '30d'));
-    expect(fake.requestsTo('GET /webhooks/:id/overview')).toHaveLength(2);
+    expect(backend.requestsTo('GET /webhooks/:id/overview').map((request) => request.query)).toEqual([
+      { range: '24h' },
+      { range: '30d' },
+    ]);
   });
 });

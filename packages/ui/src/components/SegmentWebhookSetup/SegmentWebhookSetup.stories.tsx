@@ -1,6 +1,6 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, fn, userEvent, waitFor, within } from 'storybook/test';
-import type { FakeApi } from '../../fake';
+import { backendOf, type KitBackendParameters } from '../../test/backend';
 import { expectFitsNarrowPanel, narrowPanel } from '../../test/narrow';
 import { SegmentWebhookSetup } from './SegmentWebhookSetup';
 
@@ -21,8 +21,6 @@ const meta = {
 export default meta;
 type Story = StoryObj<typeof meta>;
 type Context = Parameters<NonNullable<Story['play']>>[0];
-
-const fake = (context: Context) => context.loaded.fake as FakeApi;
 
 /** Fills every control the way the seed's setup steps describe. */
 async function fillForm({ canvasElement }: Context) {
@@ -51,7 +49,7 @@ export const Default: Story = {};
 
 /** The field catalog is still loading: the fields editor says so; the rest of the form works. */
 export const CatalogLoading: Story = {
-  parameters: { fake: { hang: ['GET /fields'] } },
+  parameters: { backend: { setup: (backend) => backend.hang('GET /fields') } satisfies KitBackendParameters },
   args: { defaultValues: { fields: [{ key: 'email', from: '' }] } },
   play: async ({ canvasElement }) => {
     await expect(within(canvasElement).getByRole('combobox', { name: 'Source' })).toHaveTextContent('Loading…');
@@ -90,7 +88,7 @@ export const FillTestAndCreate: Story = {
         'https://segment.com/docs/connections/sources/debugger/',
       );
       await expect(within(panel).getByRole('region', { name: 'Payload sent' })).toHaveTextContent('"integrations"');
-      const sent = fake(context).requestsTo('POST /webhooks/test')[0]?.body;
+      const sent = backendOf(context).requestsTo('POST /webhooks/test')[0]?.body;
       await expect(sent).toMatchObject({ trackEventName: 'Order placed', region: 'eu' });
     });
     await context.step('Create', async () => {
@@ -106,7 +104,11 @@ export const FillTestAndCreate: Story = {
 
 /** Segment refused the test message (400). */
 export const TestSegmentError: Story = {
-  parameters: { fake: { testOutcome: 'segment_error' } },
+  parameters: {
+    backend: {
+      setup: (backend) => backend.sink.failNext(1, 400, 'Exceed payload limit'),
+    } satisfies KitBackendParameters,
+  },
   play: async (context) => {
     await fillForm(context);
     await clickTest(context);
@@ -117,9 +119,9 @@ export const TestSegmentError: Story = {
   },
 };
 
-/** Segment could not be reached from the server (timeout). */
+/** Segment could not be reached from the server (the connection dropped). */
 export const TestNetworkError: Story = {
-  parameters: { fake: { testOutcome: 'network_error' } },
+  parameters: { backend: { setup: (backend) => backend.sink.dropNext(1) } satisfies KitBackendParameters },
   play: async (context) => {
     await fillForm(context);
     await clickTest(context);
@@ -146,18 +148,17 @@ export const ValidationErrors: Story = {
 /** The server rejected the write key and a field: its errors land on those fields. */
 export const ServerValidationErrors: Story = {
   parameters: {
-    fake: {
-      failures: {
-        'POST /webhooks': {
+    backend: {
+      setup: (backend) =>
+        backend.fail('POST /webhooks', {
           code: 'validation_error',
           detail: 'The request is invalid.',
           errors: [
             { path: ['writeKey'], message: 'This write key belongs to another workspace' },
             { path: ['fields', 0, 'key'], message: 'Segment reserves this property name' },
           ],
-        },
-      },
-    },
+        }),
+    } satisfies KitBackendParameters,
   },
   play: async (context) => {
     const canvas = within(context.canvasElement);
@@ -174,19 +175,24 @@ export const ServerValidationErrors: Story = {
 
 /** The server failed: the error is announced. */
 export const ServerError: Story = {
-  parameters: { fake: { failures: { 'POST /webhooks': { code: 'internal_error', detail: 'Something went wrong' } } } },
+  parameters: {
+    backend: {
+      setup: (backend) => backend.fail('POST /webhooks', { code: 'internal_error' }),
+    } satisfies KitBackendParameters,
+  },
   play: async (context) => {
     await fillForm(context);
     await userEvent.click(within(context.canvasElement).getByRole('button', { name: 'Create' }));
     await expect(await within(context.canvasElement).findByRole('alert')).toHaveTextContent(
-      'The webhook could not be created. Something went wrong',
+      // The server's own answer to an unexpected error: it never says more (the error is logged).
+      'The webhook could not be created. An unexpected error occurred. It has been logged.',
     );
   },
 };
 
 /** Create is disabled while the request is in flight. */
 export const Submitting: Story = {
-  parameters: { fake: { hang: ['POST /webhooks'] } },
+  parameters: { backend: { setup: (backend) => backend.hang('POST /webhooks') } satisfies KitBackendParameters },
   play: async (context) => {
     await fillForm(context);
     const create = within(context.canvasElement).getByRole('button', { name: 'Create' });

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { renderWithKit } from '../../test/render';
 import { formPathOf, SegmentWebhookSetup } from './SegmentWebhookSetup';
 
-type User = ReturnType<typeof renderWithKit>['user'];
+type User = Awaited<ReturnType<typeof renderWithKit>>['user'];
 
 async function fill(user: User, { name = 'Orders', event = 'Order placed', key = 'wk_123456' } = {}) {
   if (name) await user.type(screen.getByLabelText('Webhook name'), name);
@@ -14,8 +14,8 @@ async function fill(user: User, { name = 'Orders', event = 'Order placed', key =
 const testPanel = () => screen.getByRole('region', { name: 'Test result', hidden: true });
 
 describe('SegmentWebhookSetup', () => {
-  it('has exactly the labelled controls of the setup page', () => {
-    renderWithKit(<SegmentWebhookSetup />);
+  it('has exactly the labelled controls of the setup page', async () => {
+    await renderWithKit(<SegmentWebhookSetup />);
     expect(screen.getByRole('textbox', { name: 'Webhook name' })).toBeInTheDocument();
     expect(screen.getByRole('textbox', { name: 'Track event name' })).toBeInTheDocument();
     expect(screen.getByLabelText('Write key')).toHaveAttribute('type', 'password');
@@ -28,17 +28,17 @@ describe('SegmentWebhookSetup', () => {
     expect(screen.getByRole('button', { name: 'Create' })).toHaveAttribute('type', 'submit');
   });
 
-  it("names the host's product from the provider, and no other product by default", () => {
-    const { unmount } = renderWithKit(<SegmentWebhookSetup />);
+  it("names the host's product from the provider, and no other product by default", async () => {
+    const { unmount } = await renderWithKit(<SegmentWebhookSetup />);
     expect(screen.getByText(/^Send activity events to Segment as track events\./)).toBeInTheDocument();
     expect(document.body.textContent).not.toMatch(/Ortto/);
     unmount();
-    renderWithKit(<SegmentWebhookSetup />, { productName: 'Relay' });
+    await renderWithKit(<SegmentWebhookSetup />, { productName: 'Relay' });
     expect(screen.getByText(/^Send Relay activity events to Segment as track events\./)).toBeInTheDocument();
   });
 
   it('shows and hides the write key', async () => {
-    const { user } = renderWithKit(<SegmentWebhookSetup />);
+    const { user } = await renderWithKit(<SegmentWebhookSetup />);
     const toggle = screen.getByRole('button', { name: 'Show write key' });
     expect(toggle).toHaveAttribute('aria-pressed', 'false');
     await user.click(toggle);
@@ -47,7 +47,7 @@ describe('SegmentWebhookSetup', () => {
   });
 
   it('validates with the contract schema, beside each field, and sends nothing', async () => {
-    const { user, fake } = renderWithKit(<SegmentWebhookSetup />);
+    const { user, backend } = await renderWithKit(<SegmentWebhookSetup />);
     await user.type(screen.getByLabelText('Write key'), 'has a space');
     await user.click(screen.getByRole('button', { name: 'Create' }));
     const name = screen.getByLabelText('Webhook name');
@@ -56,11 +56,11 @@ describe('SegmentWebhookSetup', () => {
     expect(screen.getByLabelText('Track event name')).toHaveAccessibleDescription(/Enter a track event name/);
     expect(screen.getByLabelText('Write key')).toHaveAccessibleDescription(/no spaces, colons or special characters/);
     expect(name).toHaveFocus();
-    expect(fake.requests).toHaveLength(1); // only GET /fields
+    expect(backend.requests).toHaveLength(1); // only GET /fields
   });
 
   it('clears a Test validation error while the user types, before the field loses focus', async () => {
-    const { user, fake } = renderWithKit(<SegmentWebhookSetup />);
+    const { user, backend } = await renderWithKit(<SegmentWebhookSetup />);
     await user.type(screen.getByLabelText('Track event name'), 'Order placed');
     await user.click(screen.getByRole('button', { name: 'Test' }));
     const key = screen.getByLabelText('Write key');
@@ -70,35 +70,36 @@ describe('SegmentWebhookSetup', () => {
     // Still focused: the error must already be gone, so the Test button does not move under the pointer.
     expect(key).toHaveFocus();
     await waitFor(() => expect(key).not.toHaveAttribute('aria-invalid', 'true'));
-    expect(fake.requestsTo('POST /webhooks/test')).toHaveLength(0);
+    expect(backend.requestsTo('POST /webhooks/test')).toHaveLength(0);
   });
 
   it('Test needs no name and sends the unsaved configuration', async () => {
-    const { user, fake } = renderWithKit(<SegmentWebhookSetup />);
+    const { user, backend } = await renderWithKit(<SegmentWebhookSetup />);
     await fill(user, { name: '' });
     await user.click(screen.getByRole('radio', { name: 'EU' }));
     await user.click(screen.getByRole('checkbox', { name: 'Send activity payload' }));
     await user.click(screen.getByRole('button', { name: 'Test' }));
     expect(await within(testPanel()).findByText('Segment accepted the test event')).toBeInTheDocument();
-    expect(fake.requestsTo('POST /webhooks/test')[0]?.body).toEqual({
+    expect(backend.requestsTo('POST /webhooks/test')[0]?.body).toEqual({
       trackEventName: 'Order placed',
       writeKey: 'wk_123456',
       region: 'eu',
       sendActivityPayload: false,
       fields: [],
     });
-    expect(fake.requestsTo('POST /webhooks')).toHaveLength(0);
+    expect(backend.requestsTo('POST /webhooks')).toHaveLength(0);
   });
 
   it('shows an ok test: status, latency, payload, response and the debugger caveat', async () => {
-    const { user } = renderWithKit(<SegmentWebhookSetup />);
+    const { user } = await renderWithKit(<SegmentWebhookSetup />);
     await fill(user);
     await user.click(screen.getByRole('button', { name: 'Test' }));
     const panel = testPanel();
     await within(panel).findByText('Segment accepted the test event');
     expect(panel).toHaveAttribute('data-status', 'ok');
     expect(within(panel).getByTestId('test-http-status')).toHaveTextContent('200');
-    expect(within(panel).getByText('143 ms')).toBeInTheDocument();
+    // The latency the server measured for the call to the Segment stand-in.
+    expect(within(panel).getByText(/^\d+ ms$/)).toBeInTheDocument();
     expect(within(panel).getByRole('region', { name: 'Payload sent' })).toHaveTextContent('"event": "Order placed"');
     expect(within(panel).getByRole('region', { name: 'Response' })).toHaveTextContent('{"success":true}');
     expect(
@@ -108,32 +109,36 @@ describe('SegmentWebhookSetup', () => {
   });
 
   it('shows a Segment error', async () => {
-    const { user } = renderWithKit(<SegmentWebhookSetup />, { seed: { testOutcome: 'segment_error' } });
+    const { user } = await renderWithKit(<SegmentWebhookSetup />, {
+      backend: { setup: (backend) => backend.sink.failNext(1, 400, 'Exceed payload limit') },
+    });
     await fill(user);
     await user.click(screen.getByRole('button', { name: 'Test' }));
     const panel = testPanel();
     await within(panel).findByText('Segment refused the test event');
     expect(panel).toHaveAttribute('data-status', 'segment_error');
     expect(within(panel).getByTestId('test-http-status')).toHaveTextContent('400');
-    expect(within(panel).getByText('Segment refused the message (400)')).toBeInTheDocument();
+    expect(within(panel).getByText('Segment refused the message: HTTP 400 Exceed payload limit')).toBeInTheDocument();
     expect(within(panel).getByRole('region', { name: 'Response' })).toHaveTextContent('Exceed payload limit');
     expect(within(panel).queryByText(/Segment answers 200/)).not.toBeInTheDocument();
   });
 
   it('shows a network error between the server and Segment', async () => {
-    const { user } = renderWithKit(<SegmentWebhookSetup />, { seed: { testOutcome: 'network_error' } });
+    const { user } = await renderWithKit(<SegmentWebhookSetup />, {
+      backend: { setup: (backend) => backend.sink.dropNext(1) },
+    });
     await fill(user);
     await user.click(screen.getByRole('button', { name: 'Test' }));
     const panel = testPanel();
     await within(panel).findByText('Segment could not be reached');
     expect(panel).toHaveAttribute('data-status', 'network_error');
     expect(within(panel).getByTestId('test-http-status')).toHaveTextContent('No response');
-    expect(within(panel).getByText(/Timed out after 10 s/)).toBeInTheDocument();
+    expect(within(panel).getByText(/^Network error: .*dropped the connection/)).toBeInTheDocument();
   });
 
   it('says so when the test request itself cannot reach the server', async () => {
-    const { user } = renderWithKit(<SegmentWebhookSetup />, {
-      seed: { failures: { 'POST /webhooks/test': 'network' } },
+    const { user } = await renderWithKit(<SegmentWebhookSetup />, {
+      backend: { setup: (backend) => backend.fail('POST /webhooks/test', 'network') },
     });
     await fill(user);
     await user.click(screen.getByRole('button', { name: 'Test' }));
@@ -143,16 +148,19 @@ describe('SegmentWebhookSetup', () => {
 
   it('creates the webhook and calls onCreated', async () => {
     const onCreated = vi.fn();
-    const { user, fake } = renderWithKit(<SegmentWebhookSetup onCreated={onCreated} />);
+    const { user, backend } = await renderWithKit(<SegmentWebhookSetup onCreated={onCreated} />);
     await fill(user);
     await user.click(screen.getByRole('button', { name: 'Create' }));
     await waitFor(() => expect(onCreated).toHaveBeenCalledTimes(1));
     expect(onCreated.mock.calls[0]![0]).toMatchObject({ name: 'Orders', trackEventName: 'Order placed' });
-    expect(fake.state.webhooks.at(-1)?.name).toBe('Orders');
+    const created = (await backend.service.listWebhooks(backend.accountId)).at(-1);
+    expect(created).toMatchObject({ id: onCreated.mock.calls[0]![0].id, name: 'Orders', status: 'active' });
   });
 
   it('disables Create while submitting', async () => {
-    const { user } = renderWithKit(<SegmentWebhookSetup />, { seed: { hang: ['POST /webhooks'] } });
+    const { user } = await renderWithKit(<SegmentWebhookSetup />, {
+      backend: { setup: (backend) => backend.hang('POST /webhooks') },
+    });
     await fill(user);
     const create = screen.getByRole('button', { name: 'Create' });
     await user.click(create);
@@ -161,23 +169,22 @@ describe('SegmentWebhookSetup', () => {
 
   it('maps server validation errors back onto the fields, including a field row', async () => {
     const onCreated = vi.fn();
-    const { user } = renderWithKit(
+    const { user } = await renderWithKit(
       <SegmentWebhookSetup
         onCreated={onCreated}
         defaultValues={{ fields: [{ key: 'plan', from: 'person.company' }] }}
       />,
       {
-        seed: {
-          failures: {
-            'POST /webhooks': {
+        backend: {
+          setup: (backend) =>
+            backend.fail('POST /webhooks', {
               code: 'validation_error',
               errors: [
                 { path: ['trackEventName'], message: 'Reserved by Segment' },
                 { path: ['fields', 0, 'key'], message: 'Not allowed here' },
                 { path: ['somethingElse'], message: 'Unplaceable problem' },
               ],
-            },
-          },
+            }),
         },
       },
     );
@@ -193,8 +200,11 @@ describe('SegmentWebhookSetup', () => {
   });
 
   it('shows other server errors in an alert', async () => {
-    const { user } = renderWithKit(<SegmentWebhookSetup />, {
-      seed: { failures: { 'POST /webhooks': { code: 'unauthorized', detail: 'Your session has expired.' } } },
+    const { user } = await renderWithKit(<SegmentWebhookSetup />, {
+      backend: {
+        setup: (backend) =>
+          backend.fail('POST /webhooks', { code: 'unauthorized', detail: 'Your session has expired.' }),
+      },
     });
     await fill(user);
     await user.click(screen.getByRole('button', { name: 'Create' }));
@@ -204,7 +214,7 @@ describe('SegmentWebhookSetup', () => {
   });
 
   it('updates the payload preview as the form changes', async () => {
-    const { user } = renderWithKit(<SegmentWebhookSetup />);
+    const { user } = await renderWithKit(<SegmentWebhookSetup />);
     const preview = screen.getByRole('region', { name: 'Track event JSON' });
     expect(preview).toHaveTextContent('"title": "Sample activity"');
     await user.type(screen.getByLabelText('Track event name'), 'Email sent');

@@ -1,6 +1,6 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, fn, userEvent, within } from 'storybook/test';
-import { sampleWebhooks } from '../../fake';
+import type { KitBackendParameters } from '../../test/backend';
 import { expectFitsNarrowPanel, narrowPanel } from '../../test/narrow';
 import { SendToWebhookAction } from './SendToWebhookAction';
 
@@ -66,19 +66,25 @@ export const InactiveChoice: Story = {
 
 /** No active webhooks. */
 export const Empty: Story = {
-  parameters: { fake: { webhooks: sampleWebhooks().filter((w) => w.status !== 'active') } },
+  parameters: { backend: { webhooks: ['wh_survey', 'wh_legacy'] } satisfies KitBackendParameters },
   play: async ({ canvasElement }) => {
     await expect(await within(canvasElement).findByText(/There are no active Segment webhooks/)).toBeVisible();
   },
 };
 
 /** Waiting for the webhooks. */
-export const Loading: Story = { parameters: { fake: { hang: ['GET /webhooks'] } } };
+export const Loading: Story = {
+  parameters: { backend: { setup: (backend) => backend.hang('GET /webhooks') } satisfies KitBackendParameters },
+};
 
 /** The webhooks could not be loaded. */
 export const ErrorState: Story = {
   name: 'Error',
-  parameters: { fake: { failures: { 'GET /webhooks': { code: 'internal_error' } } } },
+  parameters: {
+    backend: {
+      setup: (backend) => backend.fail('GET /webhooks', { code: 'internal_error' }),
+    } satisfies KitBackendParameters,
+  },
   play: async ({ canvasElement }) => {
     await expect(await within(canvasElement).findByRole('alert')).toHaveTextContent(
       'The webhooks could not be loaded.',

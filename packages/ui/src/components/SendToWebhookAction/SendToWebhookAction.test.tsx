@@ -13,7 +13,7 @@ const event = {
 describe('SendToWebhookAction', () => {
   it('works uncontrolled and previews the message for the sample person', async () => {
     const onChange = vi.fn();
-    const { user } = renderWithKit(<SendToWebhookAction onChange={onChange} sampleEvent={event} />);
+    const { user } = await renderWithKit(<SendToWebhookAction onChange={onChange} sampleEvent={event} />);
     await user.click(await screen.findByRole('combobox', { name: 'Segment webhook' }));
     await user.click(await screen.findByRole('option', { name: 'Orders to Segment' }));
     expect(onChange).toHaveBeenCalledWith('wh_orders');
@@ -24,7 +24,7 @@ describe('SendToWebhookAction', () => {
   });
 
   it('offers only active webhooks, labelling the ones that need attention', async () => {
-    const { user } = renderWithKit(<SendToWebhookAction />);
+    const { user } = await renderWithKit(<SendToWebhookAction />);
     await user.click(await screen.findByRole('combobox', { name: 'Segment webhook' }));
     const options = await screen.findAllByRole('option');
     expect(options.map((o) => o.textContent)).toEqual(['Orders to Segment', 'Email engagement (Needs attention)']);
