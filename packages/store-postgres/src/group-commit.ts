@@ -191,8 +191,9 @@ export class GroupCommit {
       list.push(result.id);
       createdByWebhook.set(webhookId, list);
     }
-    if (due) this.announcer.announceWork();
+    // Changes first: the wake-up then takes them along in its NOTIFY statement.
     this.announcer.announceChanges(createdByWebhook);
+    if (due) this.announcer.announceWork();
   }
 
   private async insertNow(
@@ -269,8 +270,8 @@ export class GroupCommit {
       }
     }
     if (createdByWebhook.size > 0 && announce) {
-      this.announcer.announceWork();
       this.announcer.announceChanges(createdByWebhook);
+      this.announcer.announceWork();
     }
     return deliveries.map((d) => {
       const holder = holders.get(keyOf(d))!;

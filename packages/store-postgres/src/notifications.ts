@@ -15,7 +15,7 @@ const MAX_NOTIFY_PAYLOAD = 7000;
  * Change notices (the logs' live feed in other processes) wait this long for more to share their NOTIFY
  * statement; wake-ups go at once. Under load this turns a statement per commit into a few per second.
  */
-const CHANGE_NOTICE_DELAY_MS = 25;
+export const CHANGE_NOTICE_DELAY_MS = 25;
 
 /** A notification as sent on the channel: `s` is the sending store instance (its own are ignored). */
 type Notice = { s: string; t: 'work' } | { s: string; t: 'changes'; w: string; d: string[] };
@@ -47,6 +47,8 @@ export interface NotificationsOptions {
   /** The NOTIFY statement (`SELECT pg_notify($1, payload) FROM unnest($2::text[])`). */
   notifyStatement: NamedStatement;
   onError: (error: unknown) => void;
+  /** How long change notices wait for company before they are sent. Default {@link CHANGE_NOTICE_DELAY_MS}. */
+  changeNoticeDelayMs?: number;
 }
 
 /** One store's notifications: local listeners, the NOTIFY sender and the LISTEN connection. */
@@ -180,7 +182,8 @@ export class Notifications {
    * Sends the payloads to the other processes soon. Only they need them, and they are best effort (workers
    * also poll), so the caller's commit does not wait; one NOTIFY statement at a time carries everything
    * buffered meanwhile, so notifications never take more than one pooled connection. A wake-up is sent at
-   * once; change notices alone wait up to {@link CHANGE_NOTICE_DELAY_MS} for company.
+   * once, with every change notice buffered so far; change notices alone wait up to `changeNoticeDelayMs`
+   * (default {@link CHANGE_NOTICE_DELAY_MS}) for company.
    */
   private notifyInBackground(payloads: string[]): void {
     let wake = false;
@@ -198,7 +201,7 @@ export class Notifications {
       this.timer ??= setTimeout(() => {
         this.timer = null;
         this.drainNow();
-      }, CHANGE_NOTICE_DELAY_MS);
+      }, this.options.changeNoticeDelayMs ?? CHANGE_NOTICE_DELAY_MS);
     }
   }
 

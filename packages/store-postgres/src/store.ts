@@ -57,6 +57,11 @@ export interface PostgresStoreOptions {
    */
   connectionTimeoutMs?: number;
   /**
+   * How long change notices (the live feed) wait for others to share a NOTIFY statement with, in ms; a
+   * wake-up for workers is sent at once and takes every notice waiting along. Default 25.
+   */
+  changeNoticeDelayMs?: number;
+  /**
    * Called with errors that cannot be thrown to a caller: an idle pooled connection failing, the LISTEN
    * connection dropping (it reconnects), a listener throwing. Default: `console.warn`.
    */
@@ -140,6 +145,7 @@ class PostgresStoreImpl implements PostgresStore {
       channel: `swk_${schemaName}`,
       notifyStatement: this.sql.named.notify,
       onError,
+      ...(options.changeNoticeDelayMs === undefined ? {} : { changeNoticeDelayMs: options.changeNoticeDelayMs }),
     });
     this.writes = new GroupCommit(this.sql, this.notifications);
   }
@@ -268,8 +274,8 @@ class PostgresStoreImpl implements PostgresStore {
     storeTimes.now('requeueFailed', now);
     const ids = await this.sql.requeueFailed(accountId, webhookId, now, deliveryIds);
     if (ids.length > 0) {
-      this.notifications.announceWork();
       this.notifications.announceChanges(new Map([[webhookId, ids]]));
+      this.notifications.announceWork();
     }
     return ids;
   }
