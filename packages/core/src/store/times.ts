@@ -56,7 +56,9 @@ export const storeTimes = {
     assertStoreTime('insertWebhook', 'webhook.updatedAt', webhook.updatedAt);
     assertStoreTimeOrNull('insertWebhook', 'webhook.disconnectedAt', webhook.disconnectedAt);
     if (!Number.isSafeInteger(webhook.version) || webhook.version < 1) {
-      throw new TypeError(`insertWebhook: webhook.version must be a positive integer, got ${describe(webhook.version)}.`);
+      throw new TypeError(
+        `insertWebhook: webhook.version must be a positive integer, got ${describe(webhook.version)}.`,
+      );
     }
   },
 

