@@ -90,7 +90,7 @@ export {
   STORE_FAILURE_ERRORS,
   storeFailureError,
 } from './service/service';
-export type { Route, SegmentWebhookService, Unsubscribe } from './service/types';
+export type { ChangeContext, DeliveryExport, Route, SegmentWebhookService, Unsubscribe } from './service/types';
 export { type ClaimWebhookColumns, claimedAtInsert } from './store/claimed-at-insert';
 export { WEBHOOK_PATCH_COLUMNS } from './store/columns';
 export {

@@ -348,6 +348,7 @@ describe('postgresStore specifics', () => {
         outcome: 'delivered' as const,
         error: null,
         responseBody: null,
+        configVersion: null,
       };
       expect(
         await store.completeAttempts(

@@ -297,6 +297,7 @@ describe('sqliteStore specifics', () => {
           outcome: 'delivered' as const,
           error: null,
           responseBody: null,
+          configVersion: null,
         },
         counted: true,
         status: 'delivered' as const,

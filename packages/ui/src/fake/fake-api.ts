@@ -369,7 +369,7 @@ export function createFakeApi(seed: FakeSeed = {}): FakeApi {
       delivered: 0,
       failed: 0,
     }));
-    const counts = { pending: 0, retrying: 0, delivered: 0, failed: 0, held: 0 };
+    const counts = { pending: 0, retrying: 0, delivered: 0, failed: 0, skipped: 0, held: 0 };
     let lastDeliveredAt: string | null = null;
     const total = totalRows(store);
     for (let i = 0; i < total; i++) {
@@ -394,6 +394,8 @@ export function createFakeApi(seed: FakeSeed = {}): FakeApi {
         finished === 0
           ? { p50: null, p95: null }
           : { p50: 180 + (hash(total) % 120), p95: 900 + (hash(total, 1) % 1500) },
+      fieldCoverage: [],
+      fieldCoverageSampled: false,
     };
   }
 
@@ -502,6 +504,8 @@ export function createFakeApi(seed: FakeSeed = {}): FakeApi {
         status: 'active',
         health: { state: 'healthy', reason: null, since: null },
         writeKeyHint: `…${input.writeKey.slice(-4)}`,
+        version: 1,
+        skippedSinceDisconnect: 0,
         createdAt: at,
         updatedAt: at,
       };

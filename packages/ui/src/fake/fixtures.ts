@@ -30,6 +30,8 @@ export function makeWebhook(overrides: Partial<Webhook> & { id: string }): Webho
     status: 'active',
     health: { state: 'healthy', reason: null, since: null },
     writeKeyHint: '…k3Y9',
+    version: 1,
+    skippedSinceDisconnect: 0,
     createdAt: iso(FAKE_NOW - 40 * 86_400_000),
     updatedAt: iso(FAKE_NOW - 2 * 86_400_000),
     ...overrides,
@@ -244,6 +246,7 @@ export function attemptsOf(summary: DeliverySummary): DeliveryAttempt[] {
       outcome: ok ? 'delivered' : finalFailure ? 'failed' : 'retry',
       error: ok ? null : (summary.lastError ?? 'Segment is unavailable (503)'),
       responseBody: ok ? '{"success":true}' : summary.lastHttpStatus === null ? null : 'Service Unavailable',
+      configVersion: 1,
     });
   }
   return attempts;
@@ -259,5 +262,7 @@ export function detailOf(summary: DeliverySummary, webhook: GeneratedWebhook): D
       occurredAt: summary.occurredAt,
     }),
     attempts: attemptsOf(summary),
+    configVersion: 1,
+    firstDeliveredAt: summary.deliveredAt,
   };
 }
