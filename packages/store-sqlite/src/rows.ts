@@ -44,7 +44,7 @@ export function toHistory(row: Row): HistoryRecord {
 }
 
 /** Buckets of the person index (migration 6). Changing it needs a migration that recomputes them. */
-export const PERSON_BUCKETS = 16;
+export const PERSON_BUCKETS = 64;
 
 /**
  * The person-index bucket of a person id: FNV-1a (32-bit) of its UTF-16 code units, modulo
