@@ -416,6 +416,7 @@ async function floor(events: number): Promise<Floor> {
           outcome: 'delivered' as const,
           error: null,
           responseBody: null,
+          configVersion: null,
         },
         counted: true,
         status: 'delivered' as const,

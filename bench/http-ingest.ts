@@ -8,7 +8,8 @@
  *    new durable delivery) → events/s and p99, against a bare Express `express.json()` echo of the same
  *    body (the baseline);
  * 2. `GET /webhooks/:id/deliveries` pages (50 rows: first page, `status=failed`, the second page through
- *    the cursor, and a `to=` window half-way back) of a webhook with 1,000,000 delivery rows in SQLite →
+ *    the cursor, a `to=` window half-way back, and the `q=` search box: an event id, a messageId, a rare
+ *    person and a text matching nothing) of a webhook with 1,000,000 delivery rows in SQLite →
  *    requests/s and p99, against a bare Express endpoint answering the same page from memory; and, apart,
  *    the `personId=` filter for a rare person. The page is also measured with one connection (latency
  *    without queueing behind other requests).
@@ -150,14 +151,28 @@ try {
   const prefix = `${new URL(ready.kitUrl).pathname}${logsPath}?limit=50`;
   // Half-way back in time: a window filter deep in the table.
   const middle = new Date(Date.now() - (ready.rows / 2) * 1000).toISOString();
+  // The search box (issue 15): an event id, a messageId, a person with 1 row in 5,000, and a text that
+  // matches nothing (the person index's worst case: its whole bucket is read), each within the mix.
+  const middleEvent = `evt_${String(Math.floor(ready.rows / 2)).padStart(8, '0')}`;
+  const searchPages = [
+    `${prefix}&q=${middleEvent}`,
+    `${prefix}&q=${encodeURIComponent(`${ready.pageWebhookId}:evt_${String(ready.rows - 7).padStart(8, '0')}`)}`,
+    `${prefix}&q=p_42`,
+    `${prefix}&q=nobody_at_all`,
+  ];
   const kitPages = [
     prefix,
     `${prefix}&status=failed`,
     `${prefix}&cursor=${encodeURIComponent(first.nextCursor)}`,
     `${prefix}&to=${encodeURIComponent(middle)}`,
+    ...searchPages,
   ];
-  // A rare person (1 row in 5,000): reported apart, it depends on the store having a person index.
+  // A rare person (1 row in 5,000), reported apart too.
   const personPages = [`${prefix}&personId=p_42`];
+  for (const search of searchPages) {
+    const response = await fetch(`${ready.kitUrl}${search.slice(new URL(ready.kitUrl).pathname.length)}`);
+    if (response.status !== 200) throw new Error(`${search} answered ${response.status}`);
+  }
 
   // Warm-up: JIT, SQLite page cache.
   let kitEvents = (await ingest(`${ready.kitUrl}/events`)).events;
@@ -200,6 +215,7 @@ try {
     { url: ready.kitUrl, connections: 1, requests: personPages.map((p) => ({ method: 'GET' as const, path: p })) },
     0,
   );
+  const searchPage = await pages(ready.kitUrl, searchPages, 1);
   const edgeIngest = summarize(rounds.edgeIngest);
   const edgePage = summarize(rounds.edgePage);
   console.log(`\nMedians of ${ROUNDS} rounds`);
@@ -239,6 +255,12 @@ try {
       'events/s': '',
       'p50 ms': personPage.p50,
       'p99 ms': personPage.p99,
+    },
+    'GET deliveries page, q= search box (kit, 1 connection, 1 run)': {
+      'req/s': fmt(searchPage.requestsPerSecond),
+      'events/s': '',
+      'p50 ms': searchPage.p50,
+      'p99 ms': searchPage.p99,
     },
     'GET page (router, service stubbed)': {
       'req/s': fmt(edgePage.requestsPerSecond),

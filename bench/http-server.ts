@@ -19,6 +19,7 @@ import { createSegmentWebhookRouter } from '@segment-webhook/express-adapter';
 import { sqliteStore } from '@segment-webhook/store-sqlite';
 import Database from 'better-sqlite3';
 import express from 'express';
+import { seedDeliveries } from './seed-deliveries';
 
 const ROWS = Number(process.env.BENCH_DELIVERY_ROWS ?? 1_000_000);
 const ACCOUNT = 'acct_bench';
@@ -58,35 +59,14 @@ const pageWebhook = await service.createWebhook(ACCOUNT, {
 
 // Seed the deliveries of the logs webhook straight into the store's tables.
 const seedStarted = performance.now();
-const db = new Database(filename);
-db.pragma('journal_mode = WAL');
-db.pragma('synchronous = OFF');
-const now = Date.now();
-const message = JSON.stringify({
-  type: 'track',
-  event: 'Activity',
-  userId: 'p_0',
-  messageId: 'm',
-  timestamp: new Date(now).toISOString(),
-  properties: { activity: ACTIVITY, amount: 42.5 },
-  context: { library: { name: 'segment-webhook-kit', version: '0.1.0' } },
+seedDeliveries({
+  filename,
+  accountId: ACCOUNT,
+  webhookId: pageWebhook.id,
+  activityId: ACTIVITY,
+  rows: ROWS,
+  now: Date.now(),
 });
-// Row i was created i seconds after the first; every tenth failed, the others were delivered.
-db.prepare(
-  `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < @rows)
-   INSERT INTO deliveries (id, account_id, webhook_id, source, event_id, person_id, activity_id, status, message_id,
-     message, attempt_count, counted_attempts, occurred_at, created_at, updated_at, cycle_started_at,
-     next_attempt_at, delivered_at, last_error, last_http_status)
-   SELECT printf('dlv_%08d', i), @account, @webhook, 'activity', printf('evt_%08d', i), printf('p_%d', i % 5000),
-     @activity, CASE WHEN i % 10 = 0 THEN 'failed' ELSE 'delivered' END, printf('msg_%08d', i), @message, 1, 1,
-     @now - (@rows - i) * 1000, @now - (@rows - i) * 1000, @now - (@rows - i) * 1000, @now - (@rows - i) * 1000,
-     NULL, CASE WHEN i % 10 = 0 THEN NULL ELSE @now - (@rows - i) * 1000 + 150 END,
-     CASE WHEN i % 10 = 0 THEN 'Segment answered 400' ELSE NULL END,
-     CASE WHEN i % 10 = 0 THEN 400 ELSE 200 END
-   FROM n`,
-).run({ rows: ROWS, account: ACCOUNT, webhook: pageWebhook.id, activity: ACTIVITY, message, now });
-db.exec('ANALYZE');
-db.close();
 const seedSeconds = (performance.now() - seedStarted) / 1000;
 
 const baseline = express();

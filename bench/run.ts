@@ -16,6 +16,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BENCHMARKS: { file: string; browser?: boolean }[] = [
   { file: 'bench/delivery-throughput.ts' },
   { file: 'bench/http-ingest.ts' },
+  { file: 'bench/export-memory.ts' },
   { file: 'bench/fairness.ts' },
   { file: 'bench/rest-steady.ts' },
   { file: 'bench/ui-bundle-size.ts' },

@@ -148,7 +148,7 @@ describe.each(EXAMPLES)('examples/%s', (example) => {
       }),
     });
     expect(ingested.status).toBe(202);
-    expect(await ingested.json()).toEqual({ accepted: 1, deliveries: 1 });
+    expect(await ingested.json()).toEqual({ accepted: 1, deliveries: 1, skipped: 0 });
     const message = await eventually(async () => {
       const { items } = (await (await fetch(`${sinkUrl}/__sink/messages`)).json()) as {
         items: { message: { event?: string; userId?: string } }[];

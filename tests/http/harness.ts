@@ -56,6 +56,19 @@ export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127
 
 /** The header the harness's `resolveAccount` reads. */
 export const ACCOUNT_HEADER = 'x-test-account';
+/** The header the harness's `resolveActor` reads (the settings history's actor). */
+export const ACTOR_HEADER = 'x-test-actor';
+
+/** The recent activity events every test account `acct_a` has (the host's `recentActivities`). */
+export const RECENT_ACTIVITY_EVENTS = [
+  {
+    id: 'evt_recent_1',
+    activityId: 'order-placed',
+    occurredAt: '2026-11-27T09:00:00.000Z',
+    person: { id: 'p_recent', email: 'grace@example.com', plan: 'team' },
+    attributes: { amount: 99 },
+  },
+];
 
 /** The host catalog of the tests. */
 export const CATALOG: Catalog = {
@@ -210,6 +223,7 @@ interface KitOptions {
   service: SegmentWebhookService | undefined;
   serviceOptions: Omit<SegmentWebhookServiceOptions, 'logger'> | undefined;
   resolveAccount: (headers: Headers) => ResolvedAccount | Promise<ResolvedAccount>;
+  resolveActor: (headers: Headers) => string | null;
   catalog: CatalogSource;
   logger: HandlerLogger & { info: HandlerLogger['error']; warn: HandlerLogger['error'] };
   bodyLimit: number | undefined;
@@ -257,6 +271,7 @@ async function mount(target: TargetName, kit: KitOptions): Promise<Mounted> {
         ...common(kit),
         basePath: '/api',
         resolveAccount: (request) => kit.resolveAccount(request.headers),
+        resolveActor: (request) => kit.resolveActor(request.headers),
       });
       return {
         url: 'http://kit.test/api',
@@ -270,6 +285,7 @@ async function mount(target: TargetName, kit: KitOptions): Promise<Mounted> {
         ...common(kit),
         basePath: '/api',
         resolveAccount: (request) => kit.resolveAccount(request.headers),
+        resolveActor: (request) => kit.resolveActor(request.headers),
       });
       const server = nodeHttpServer(handler);
       return { url: `${await listen(server)}/api`, fetch, service: handler.service, close: () => closeServer(server) };
@@ -278,6 +294,7 @@ async function mount(target: TargetName, kit: KitOptions): Promise<Mounted> {
       const router = createSegmentWebhookRouter({
         ...common(kit),
         resolveAccount: (req) => kit.resolveAccount(headersOf(req.headers)),
+        resolveActor: (req) => kit.resolveActor(headersOf(req.headers)),
       });
       const app = express();
       app.use('/api', router);
@@ -291,6 +308,7 @@ async function mount(target: TargetName, kit: KitOptions): Promise<Mounted> {
         ...common(kit),
         prefix: '/api',
         resolveAccount: (request) => kit.resolveAccount(headersOf(request.headers)),
+        resolveActor: (request) => kit.resolveActor(headersOf(request.headers)),
         onService: (served) => {
           service = served;
         },
@@ -312,6 +330,7 @@ async function mount(target: TargetName, kit: KitOptions): Promise<Mounted> {
         ...common(kit),
         basePath: '/api',
         resolveAccount: (request) => kit.resolveAccount(request.headers),
+        resolveActor: (request) => kit.resolveActor(request.headers),
       });
       const app = new Hono();
       app.all('/api/*', (c) => handler(c.req.raw));
@@ -345,7 +364,14 @@ export async function startTestApi(
   const encryptionKey = Buffer.alloc(32, 3).toString('base64');
   const endpoints = { us: sink.url, eu: sink.url };
   const retryPolicy = { baseDelayMs: 10, maxDelayMs: 50 };
-  const serviceOptions = { store, encryptionKey, endpoints, retryPolicy, plan: () => INCLUDED_STREAMS };
+  const serviceOptions = {
+    store,
+    encryptionKey,
+    endpoints,
+    retryPolicy,
+    plan: () => INCLUDED_STREAMS,
+    recentActivities: (accountId: string) => (accountId === 'acct_a' ? RECENT_ACTIVITY_EVENTS : []),
+  };
   let ownService: SegmentWebhookService | undefined;
   let real: ReturnType<typeof createSegmentWebhookService> | undefined;
   if (!overrides.ownService) {
@@ -364,6 +390,7 @@ export async function startTestApi(
     service: ownService,
     serviceOptions: overrides.ownService ? { ...serviceOptions, ...overrides.ownService } : undefined,
     resolveAccount,
+    resolveActor: (headers) => headers.get(ACTOR_HEADER),
     catalog: overrides.catalog ?? CATALOG,
     logger,
     bodyLimit: overrides.bodyLimit,

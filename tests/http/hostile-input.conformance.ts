@@ -255,7 +255,7 @@ export function describeHostileInput(target: TargetName, storeName: StoreName): 
 
   describe('hostile input at every route', () => {
     it('answers a hostile body on every body route with a 4xx problem', async () => {
-      expect(routes.filter((route) => route.body).length).toBe(6);
+      expect(routes.filter((route) => route.body).length).toBe(9);
       await fc.assert(
         fc.asyncProperty(
           operationIds((route) => route.body !== undefined),

@@ -210,7 +210,7 @@ test('a disconnected webhook sends nothing new until Reconnect; Settings edit th
       attributes: { form_name: 'Wholesale enquiry' },
     }));
     const response = await request.post('/api/segment-webhooks/events', { headers, data: { events } });
-    return (await response.json()) as { accepted: number; deliveries: number };
+    return (await response.json()) as { accepted: number; deliveries: number; skipped: number };
   };
 
   await page.context().addCookies([{ name: 'account', value: 'initech', url: baseURL }]);
@@ -222,16 +222,17 @@ test('a disconnected webhook sends nothing new until Reconnect; Settings edit th
   await chooseAction(page, 'Disconnect');
   await page.getByRole('alertdialog').getByRole('button', { name: 'Disconnect' }).click();
   await expect(page.locator('article[data-status="disconnected"]')).toBeVisible();
-  expect(await submitForms('while-disconnected')).toEqual({ accepted: 3, deliveries: 0 });
-  await expect(page.getByText('No deliveries yet.', { exact: false })).toBeVisible();
+  // Issue 15: what is routed to a disconnected webhook is recorded as skipped (not sent), and the logs show it.
+  expect(await submitForms('while-disconnected')).toEqual({ accepted: 3, deliveries: 0, skipped: 3 });
+  await expect(rows.filter({ hasText: 'Skipped' })).toHaveCount(3);
 
   await chooseAction(page, 'Reconnect');
   await page.getByRole('alertdialog').getByRole('button', { name: 'Reconnect' }).click();
   await expect(page.locator('article[data-status="active"]')).toBeVisible();
-  expect(await submitForms('reconnected')).toEqual({ accepted: 3, deliveries: 3 });
-  // The Live tail shows them arrive and turn Delivered.
+  expect(await submitForms('reconnected')).toEqual({ accepted: 3, deliveries: 3, skipped: 0 });
+  // The Live tail shows them arrive and turn Delivered; reconnected without backfill, the skipped stay skipped.
   await expect(rows.filter({ hasText: 'Delivered' })).toHaveCount(3);
-  await expect(rows.filter({ hasText: 'usr_lead_while-disconnected' })).toHaveCount(0);
+  await expect(rows.filter({ hasText: 'Skipped' })).toHaveCount(3);
 
   await page.getByRole('tab', { name: 'Settings' }).click();
   await page.getByRole('tabpanel').getByLabel('Track event name').fill('Lead form submitted');

@@ -73,7 +73,7 @@ describe.each(STORE_KINDS)('the demo server on %s', (kind) => {
         ],
       }),
     });
-    expect(await ingested.json()).toEqual({ accepted: 2, deliveries: 1 });
+    expect(await ingested.json()).toEqual({ accepted: 2, deliveries: 1, skipped: 0 });
     const [arrived] = await demo.sink!.waitFor(1, { writeKey: WRITE_KEY });
     expect(arrived?.message).toMatchObject({ type: 'track', event: 'Order placed', userId: 'usr_1' });
   });
@@ -93,6 +93,47 @@ describe.each(STORE_KINDS)('the demo server on %s', (kind) => {
     // What the previous test made.
     expect(await count('webhooks')).toBe(1);
     expect(await count('deliveries')).toBe(1);
+  });
+
+  it('names the signed-in user in the settings history and offers the events it ingested to Test', async () => {
+    const headers = { 'content-type': 'application/json', 'x-account-id': 'globex', 'x-demo-user': 'Grace Hopper' };
+    const created = await fetch(`${api}/webhooks`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: 'History', trackEventName: 'Activity', writeKey: WRITE_KEY }),
+    });
+    const webhook = (await created.json()) as { id: string };
+    await fetch(`${api}/webhooks/${webhook.id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', 'x-account-id': 'globex' },
+      body: JSON.stringify({ name: 'History 2' }),
+    });
+    const history = (await (await fetch(`${api}/webhooks/${webhook.id}/history`, { headers })).json()) as {
+      items: { version: number; actor: string | null }[];
+    };
+    expect(history.items.map((e) => [e.version, e.actor])).toEqual([
+      [2, 'Demo admin (Globex Coffee)'],
+      [1, 'Grace Hopper'],
+    ]);
+    const event = {
+      id: 'evt-recent',
+      activityId: 'order-placed',
+      occurredAt: new Date().toISOString(),
+      person: { id: 'usr_9', email: 'grace@example.com' },
+    };
+    expect((await fetch(`${api}/events`, { method: 'POST', headers, body: JSON.stringify(event) })).status).toBe(202);
+    const recent = (await (await fetch(`${api}/activities/recent-events`, { headers })).json()) as {
+      items: { id: string }[];
+    };
+    expect(recent.items.map((e) => e.id)).toEqual(['evt-recent']);
+    const other = await fetch(`${api}/activities/recent-events`, { headers: { 'x-account-id': 'initech' } });
+    expect(await other.json()).toEqual({ items: [] });
+    const tested = await fetch(`${api}/webhooks/${webhook.id}/test`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ activityEventId: 'evt-recent' }),
+    });
+    expect(((await tested.json()) as { payload: { userId: string } }).payload.userId).toBe('usr_9');
   });
 
   it('takes the account from the header, then the cookie, then "demo"', async () => {

@@ -14,6 +14,7 @@ import { ACCOUNTS, ACTIVITIES, ACTIVITY_FIELDS, INCLUDED_OUTBOUND_STREAMS, PERSO
 import { resolveAccount } from './accounts';
 import type { DemoConfig } from './config';
 import { createDebuggerRouter } from './debugger';
+import { currentUser, RecentActivities } from './recent-activities';
 import { loadEncryptionKey } from './secrets';
 
 /** The kit's mount point. */
@@ -102,8 +103,25 @@ export async function startDemo(config: DemoConfig, logger: Logger): Promise<Run
     logger,
     stopTimeoutMs: SHUTDOWN_GRACE_MS,
   });
+  // Test can send one of the events the demo's ingest accepted lately instead of the sample.
+  const recent = new RecentActivities();
   // The worker runs in this process: ingest hands it new deliveries already leased (no claim query).
-  const service = createSegmentWebhookService({ store, encryptionKey, plan, endpoints, retryPolicy, logger, worker });
+  const service = createSegmentWebhookService({
+    store,
+    encryptionKey,
+    plan,
+    endpoints,
+    retryPolicy,
+    logger,
+    worker,
+    recentActivities: (accountId) => recent.of(accountId),
+  });
+  const ingest = service.ingest.bind(service);
+  service.ingest = async (accountId, input) => {
+    const result = await ingest(accountId, input);
+    recent.record(accountId, input);
+    return result;
+  };
   worker.start();
 
   const app = express();
@@ -113,6 +131,8 @@ export async function startDemo(config: DemoConfig, logger: Logger): Promise<Run
     createSegmentWebhookRouter({
       service,
       resolveAccount,
+      // The settings history names who changed what: the demo's signed-in user.
+      resolveActor: currentUser,
       catalog: {
         activities: ACTIVITIES.map(({ id, name }) => ({ id, name })),
         fields: { person: [...PERSON_FIELDS], activity: [...ACTIVITY_FIELDS] },

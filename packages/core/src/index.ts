@@ -90,7 +90,7 @@ export {
   STORE_FAILURE_ERRORS,
   storeFailureError,
 } from './service/service';
-export type { Route, SegmentWebhookService, Unsubscribe } from './service/types';
+export type { ChangeContext, DeliveryExport, Route, SegmentWebhookService, Unsubscribe } from './service/types';
 export { type ClaimWebhookColumns, claimedAtInsert } from './store/claimed-at-insert';
 export { WEBHOOK_PATCH_COLUMNS } from './store/columns';
 export {
@@ -115,14 +115,19 @@ export type {
   DeliverySource,
   DeliveryStats,
   DeliveryStatsQuery,
+  DeliveryWithMessage,
+  HistoryRecord,
   InsertDeliveriesOptions,
   InsertedDelivery,
   InsertLease,
   NewDelivery,
+  NewHistoryEntry,
+  RequeuedDelivery,
   RouteRecord,
   SetRouteResult,
   Store,
   StoreUnsubscribe,
+  UpdateWebhookOptions,
   WebhookHealthState,
   WebhookPatch,
   WebhookRecord,

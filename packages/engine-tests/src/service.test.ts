@@ -99,6 +99,7 @@ describe.each(STORE_KINDS)('the service on %s', (kind) => {
           outcome: 'failed' as const,
           error: 'HTTP 400',
           responseBody: 'Exceed payload limit',
+          configVersion: null,
         },
         counted: true,
         status: 'failed' as const,
@@ -205,10 +206,14 @@ describe.each(STORE_KINDS)('the service on %s', (kind) => {
       await service.setDestination('acct_a', 'order-placed', webhook.id);
       expect(
         await service.ingest('acct_a', { events: [event('e1'), event('e2'), event('e3', { activityId: 'unrouted' })] }),
-      ).toEqual({ accepted: 3, deliveries: 2 });
-      expect(await service.ingest('acct_a', event('e1'))).toEqual({ accepted: 1, deliveries: 0 });
-      expect(await service.ingest('acct_a', [event('e2'), event('e4')])).toEqual({ accepted: 2, deliveries: 1 });
-      expect(await service.ingest('acct_b', [event('e5')])).toEqual({ accepted: 1, deliveries: 0 });
+      ).toEqual({ accepted: 3, deliveries: 2, skipped: 0 });
+      expect(await service.ingest('acct_a', event('e1'))).toEqual({ accepted: 1, deliveries: 0, skipped: 0 });
+      expect(await service.ingest('acct_a', [event('e2'), event('e4')])).toEqual({
+        accepted: 2,
+        deliveries: 1,
+        skipped: 0,
+      });
+      expect(await service.ingest('acct_b', [event('e5')])).toEqual({ accepted: 1, deliveries: 0, skipped: 0 });
 
       // The payload is a snapshot: later edits do not change queued messages.
       await service.updateWebhook('acct_a', webhook.id, { trackEventName: 'Renamed' });
@@ -261,11 +266,20 @@ describe.each(STORE_KINDS)('the service on %s', (kind) => {
       expect(await codeOf(service.ingest('acct_a', 'x'))).toBe('validation_error');
     });
 
-    it('creates nothing for disconnected webhooks', async () => {
+    it('records events routed to a disconnected webhook as skipped (never sent), and refuses sends to it', async () => {
+      // Until issue 15 these created no delivery at all; now the logs show what the webhook missed.
       const webhook = await service.createWebhook('acct_a', config);
       await service.setDestination('acct_a', 'order-placed', webhook.id);
       await service.disconnect('acct_a', webhook.id);
-      expect(await service.ingest('acct_a', [event('e1')])).toEqual({ accepted: 1, deliveries: 0 });
+      expect(await service.ingest('acct_a', [event('e1')])).toEqual({ accepted: 1, deliveries: 0, skipped: 1 });
+      expect(await service.ingest('acct_a', [event('e1')])).toEqual({ accepted: 1, deliveries: 0, skipped: 0 });
+      const page = await service.listDeliveries('acct_a', webhook.id);
+      expect(page.items.map((d) => [d.eventId, d.status, d.heldReason, d.nextAttemptAt])).toEqual([
+        ['e1', 'skipped', null, null],
+      ]);
+      expect((await service.getWebhook('acct_a', webhook.id)).skippedSinceDisconnect).toBe(1);
+      expect((await service.overview('acct_a', webhook.id, '24h')).counts).toMatchObject({ skipped: 1, held: 0 });
+      expect(await store.claimDeliveries('w', T0 + 60_000, 1000, 10)).toEqual([]);
       expect(await codeOf(service.sendToWebhook('acct_a', webhook.id, { person: { id: 'p' } }))).toBe('invalid_state');
     });
 
@@ -380,7 +394,7 @@ describe.each(STORE_KINDS)('the service on %s', (kind) => {
       const page = await service.listDeliveries('acct_a', webhook.id);
       expect(page.items.map((d) => d.heldReason)).toEqual(['disconnected', 'disconnected']);
       const overview = await service.overview('acct_a', webhook.id, '24h');
-      expect(overview.counts).toEqual({ pending: 2, retrying: 0, delivered: 0, failed: 0, held: 2 });
+      expect(overview.counts).toEqual({ pending: 2, retrying: 0, delivered: 0, failed: 0, skipped: 0, held: 2 });
       await store.updateWebhook('acct_a', webhook.id, { status: 'active', healthState: 'needs_attention' });
       expect((await service.listDeliveries('acct_a', webhook.id)).items[0]?.heldReason).toBe('needs_attention');
       const resumed = await service.resume('acct_a', webhook.id);
@@ -405,6 +419,7 @@ describe.each(STORE_KINDS)('the service on %s', (kind) => {
             outcome: i < 2 ? ('delivered' as const) : ('failed' as const),
             error: null,
             responseBody: null,
+            configVersion: null,
           },
           counted: true,
           status: i < 2 ? ('delivered' as const) : ('failed' as const),
@@ -423,7 +438,7 @@ describe.each(STORE_KINDS)('the service on %s', (kind) => {
         delivered: 2,
         failed: 1,
       });
-      expect(overview.counts).toEqual({ pending: 0, retrying: 0, delivered: 2, failed: 1, held: 0 });
+      expect(overview.counts).toEqual({ pending: 0, retrying: 0, delivered: 2, failed: 1, skipped: 0, held: 0 });
       expect(overview.successRate).toBeCloseTo(2 / 3);
       expect(overview.lastDeliveredAt).toBe(new Date(T0 + 1000).toISOString());
       // occurredAt is T0 − 5 s, accepted by Segment at T0 + 1 s.
@@ -491,7 +506,7 @@ describe.each(STORE_KINDS)('the service on %s', (kind) => {
       expect(warnings).toHaveLength(4);
       // Back: the same call goes through.
       down = false;
-      expect(await onRestarting.ingest('acct_a', [event('e1')])).toEqual({ accepted: 1, deliveries: 1 });
+      expect(await onRestarting.ingest('acct_a', [event('e1')])).toEqual({ accepted: 1, deliveries: 1, skipped: 0 });
       await onRestarting.close();
     });
   });

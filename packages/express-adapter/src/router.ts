@@ -3,6 +3,7 @@ import {
   createAdapterHandler,
   notFoundResponse,
   type ResolvedAccount,
+  type ResolvedActor,
   type SegmentWebhookHandlerCommonOptions,
   type ServiceSource,
 } from '@segment-webhook/server';
@@ -17,6 +18,11 @@ export interface SegmentWebhookRouterBaseOptions extends SegmentWebhookHandlerCo
    * Not called for `GET /openapi.json`.
    */
   resolveAccount: (req: Request) => ResolvedAccount | Promise<ResolvedAccount>;
+  /**
+   * Who makes a request that changes a webhook's settings, as its settings history names them (e.g. the
+   * signed-in user's name). Absent, or answering nothing: `actor: null`.
+   */
+  resolveActor?: ((req: Request) => ResolvedActor | Promise<ResolvedActor>) | undefined;
   /**
    * Answer requests that match no route under the mount point with a 404 problem. Default `true`;
    * set `false` when mounting at the root of an app that has other routes.
@@ -42,12 +48,13 @@ export type SegmentWebhookRouter = Router & { readonly service: SegmentWebhookSe
  * every error as an RFC 9457 `application/problem+json`.
  */
 export function createSegmentWebhookRouter(options: SegmentWebhookRouterOptions): SegmentWebhookRouter {
-  const { resolveAccount, handleUnknownRoutes = true } = options;
+  const { resolveAccount, resolveActor, handleUnknownRoutes = true } = options;
   // Inside a router `req.url` is relative to the mount point, so the handler's base path is the root.
   const handler = createAdapterHandler<Request>({
     ...options,
     basePath: '',
     resolveAccount: (_request, req) => resolveAccount(req),
+    resolveActor: resolveActor ? (_request, req) => resolveActor(req) : undefined,
   });
 
   const router = express.Router();

@@ -8,6 +8,7 @@ import {
   createAdapterHandler,
   notFoundResponse,
   type ResolvedAccount,
+  type ResolvedActor,
   type SegmentWebhookHandlerCommonOptions,
   type ServiceSource,
 } from '@segment-webhook/server';
@@ -23,6 +24,11 @@ export type SegmentWebhookPluginOptions = SegmentWebhookHandlerCommonOptions &
      * for `GET /openapi.json`.
      */
     resolveAccount: (request: FastifyRequest) => ResolvedAccount | Promise<ResolvedAccount>;
+    /**
+     * Who makes a request that changes a webhook's settings, as its settings history names them. Absent, or
+     * answering nothing: `actor: null`.
+     */
+    resolveActor?: ((request: FastifyRequest) => ResolvedActor | Promise<ResolvedActor>) | undefined;
     /** Called once with the service the plugin serves (the one given, or the one it created). */
     onService?: ((service: SegmentWebhookService) => void) | undefined;
   };
@@ -36,7 +42,7 @@ const FASTIFY_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers']);
  * request bodies itself (limits, content type, depth), so Fastify's body parsers are switched off there.
  */
 export async function segmentWebhookPlugin(fastify: FastifyInstance, options: SegmentWebhookPluginOptions) {
-  const { resolveAccount, onService, ...rest } = options;
+  const { resolveAccount, resolveActor, onService, ...rest } = options;
   const kitOptions = Object.fromEntries(
     Object.entries(rest).filter(([key]) => !FASTIFY_OPTIONS.has(key)),
   ) as typeof rest;
@@ -44,6 +50,7 @@ export async function segmentWebhookPlugin(fastify: FastifyInstance, options: Se
     ...kitOptions,
     basePath: fastify.prefix,
     resolveAccount: (_request, request) => resolveAccount(request),
+    resolveActor: resolveActor ? (_request, request) => resolveActor(request) : undefined,
   });
   onService?.(handler.service);
 

@@ -17,6 +17,7 @@ export {
   notFoundResponse,
   problemResponse,
   type ResolvedAccount,
+  type ResolvedActor,
   responseText,
   type SegmentWebhookHandler,
   type SegmentWebhookHandlerCommonOptions,
@@ -47,6 +48,7 @@ export function createSegmentWebhookHandler(options: SegmentWebhookHandlerOption
 function createService(options: Record<string, unknown>, logger: HandlerLogger & Partial<Logger>) {
   const {
     resolveAccount: _resolveAccount,
+    resolveActor: _resolveActor,
     catalog: _catalog,
     bodyLimit: _bodyLimit,
     heartbeatMs: _heartbeatMs,

@@ -4,16 +4,21 @@ import {
   type CatalogField,
   createWebhookRequestSchema,
   type DeliveryChange,
+  exportDeliveriesQuerySchema,
   type FieldCatalog,
   fieldCatalogSchema,
+  historyQuerySchema,
   idSchema,
   listDeliveriesQuerySchema,
   listWebhooksQuerySchema,
   overviewQuerySchema,
   parseOrThrow,
+  reconnectRequestSchema,
+  replayRequestSchema,
   SegmentWebhookError,
   sendToWebhookRequestSchema,
   setDestinationRequestSchema,
+  testSavedWebhookRequestSchema,
   testWebhookRequestSchema,
   updateWebhookRequestSchema,
 } from '@segment-webhook/core/contract';
@@ -51,6 +56,11 @@ export interface HandlerContext {
   body: unknown;
   /** Where the API is mounted (`/api/segment-webhooks`), for the OpenAPI document's `servers`. Default `/`. */
   basePath?: string;
+  /**
+   * Who makes the request, for the settings history (the host's `resolveActor`); null when the host does not
+   * say. Called only by the routes that change settings.
+   */
+  actor?: () => Promise<string | null>;
 }
 
 /** A JSON answer. `body` undefined means no body (204). */
@@ -79,8 +89,20 @@ export interface StreamResult {
   stream: EventStream;
 }
 
+/** A file attachment, streamed: the router writes the chunks as they come (bounded memory). */
+export interface DownloadResult {
+  status: 200;
+  download: {
+    /** Safe in a `Content-Disposition` header (ASCII letters, digits, `-`, `_`, `.`). */
+    filename: string;
+    contentType: string;
+    /** The file's text, chunk by chunk; the router stops reading (`return()`) when the client goes. */
+    body: AsyncIterable<string>;
+  };
+}
+
 /** What a handler returns. */
-export type HandlerResult = JsonResult | StreamResult;
+export type HandlerResult = JsonResult | StreamResult | DownloadResult;
 
 /** A framework-free request handler. Throws `SegmentWebhookError` (or anything, which becomes a 500). */
 export type Handler = (context: HandlerContext) => Promise<HandlerResult>;
@@ -140,10 +162,13 @@ export function createHandlers({ service, catalog, openApiDocument }: HandlerDep
       const parsed = parseOrThrow(listWebhooksQuerySchema, query, 'The query is invalid.');
       return { status: 200, body: { items: await service.listWebhooks(accountId, parsed) } };
     },
-    async createWebhook({ accountId, query, body }) {
+    async createWebhook({ accountId, query, body, actor }) {
       noQuery(query);
       const request = parseOrThrow(createWebhookRequestSchema, requireObject(body));
-      return { status: 201, body: await service.createWebhook(accountId, request) };
+      return {
+        status: 201,
+        body: await service.createWebhook(accountId, request, { actor: (await actor?.()) ?? null }),
+      };
     },
     async testConfiguration({ accountId, query, body }) {
       noQuery(query);
@@ -154,15 +179,24 @@ export function createHandlers({ service, catalog, openApiDocument }: HandlerDep
       noQuery(query);
       return { status: 200, body: await service.getWebhook(accountId, webhookIdOf(params)) };
     },
-    async updateWebhook({ accountId, params, query, body }) {
+    async updateWebhook({ accountId, params, query, body, actor }) {
       noQuery(query);
       const id = webhookIdOf(params);
       const patch = parseOrThrow(updateWebhookRequestSchema, requireObject(body));
-      return { status: 200, body: await service.updateWebhook(accountId, id, patch) };
+      return {
+        status: 200,
+        body: await service.updateWebhook(accountId, id, patch, { actor: (await actor?.()) ?? null }),
+      };
     },
-    async testWebhook({ accountId, params, query }) {
+    async webhookHistory({ accountId, params, query }) {
+      const parsed = parseOrThrow(historyQuerySchema, query, 'The query is invalid.');
+      return { status: 200, body: await service.history(accountId, webhookIdOf(params), parsed) };
+    },
+    async testWebhook({ accountId, params, query, body }) {
       noQuery(query);
-      return { status: 200, body: await service.testWebhook(accountId, webhookIdOf(params)) };
+      const id = webhookIdOf(params);
+      const request = parseOrThrow(testSavedWebhookRequestSchema, optionalObject(body));
+      return { status: 200, body: await service.testWebhook(accountId, id, request) };
     },
 
     // Lifecycle --------------------------------------------------------------------------------
@@ -170,9 +204,11 @@ export function createHandlers({ service, catalog, openApiDocument }: HandlerDep
       noQuery(query);
       return { status: 200, body: await service.disconnect(accountId, webhookIdOf(params)) };
     },
-    async reconnect({ accountId, params, query }) {
+    async reconnect({ accountId, params, query, body }) {
       noQuery(query);
-      return { status: 200, body: await service.reconnect(accountId, webhookIdOf(params)) };
+      const id = webhookIdOf(params);
+      const request = parseOrThrow(reconnectRequestSchema, optionalObject(body));
+      return { status: 200, body: await service.reconnect(accountId, id, request) };
     },
     async archive({ accountId, params, query }) {
       noQuery(query);
@@ -214,6 +250,21 @@ export function createHandlers({ service, catalog, openApiDocument }: HandlerDep
     async retryFailed({ accountId, params, query }) {
       noQuery(query);
       return { status: 200, body: await service.retryFailed(accountId, webhookIdOf(params)) };
+    },
+    async replay({ accountId, params, query, body }) {
+      noQuery(query);
+      const id = webhookIdOf(params);
+      const request = parseOrThrow(replayRequestSchema, requireObject(body));
+      return { status: 202, body: await service.replay(accountId, id, request) };
+    },
+    async exportDeliveries({ accountId, params, query }): Promise<HandlerResult> {
+      const parsed = parseOrThrow(exportDeliveriesQuerySchema, query, 'The query is invalid.');
+      // Validated and scoped before the first byte: errors are still problem responses.
+      const exported = await service.exportDeliveries(accountId, webhookIdOf(params), parsed);
+      return {
+        status: 200,
+        download: { filename: exported.filename, contentType: exported.contentType, body: exported.body },
+      };
     },
     async streamDeliveries({ accountId, params, query }): Promise<HandlerResult> {
       noQuery(query);
@@ -283,6 +334,10 @@ export function createHandlers({ service, catalog, openApiDocument }: HandlerDep
       const activity: Activity = { id, name, destinationWebhookId: null };
       return { status: 200, body: activity };
     },
+    async recentActivityEvents({ accountId, query }) {
+      noQuery(query);
+      return { status: 200, body: await service.recentActivityEvents(accountId) };
+    },
     async listFields({ accountId, query }) {
       noQuery(query);
       const fields: FieldCatalog = (await catalogOf(accountId)).fields;
@@ -318,6 +373,11 @@ function deliveryIdOf(params: Record<string, string>): string {
 function pathId(value: string | undefined, message: string): string {
   if (!idSchema.safeParse(value).success) throw new SegmentWebhookError('not_found', message);
   return value as string;
+}
+
+/** An optional body: none is `{}`; otherwise a JSON object, as {@link requireObject}. */
+function optionalObject(body: unknown): Record<string, unknown> {
+  return body === undefined ? {} : requireObject(body);
 }
 
 /** Bodies are JSON objects; anything else (no body, an array, a string) is a validation error. */

@@ -134,8 +134,8 @@ function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
 
 /**
  * Writes a web `Response` to a Node response: status, headers (`Set-Cookie` kept apart), then the body.
- * A Server-Sent Events body is streamed with backpressure and cancelled when the client goes; any other
- * body is sent in one piece with its `Content-Length`.
+ * The handler's JSON answers are written in one piece with their `Content-Length`; any other body (the live
+ * tail's Server-Sent Events, an export) is streamed with backpressure and cancelled when the client goes.
  */
 export async function sendWebResponse(res: ServerResponse, response: Response): Promise<void> {
   if (res.headersSent || res.destroyed) {
@@ -157,12 +157,9 @@ export async function sendWebResponse(res: ServerResponse, response: Response): 
     res.end(text);
     return;
   }
-  const streaming = /^text\/event-stream/i.test(response.headers.get('content-type') ?? '');
-  if (!response.body || !streaming) {
-    const bytes = response.body ? new Uint8Array(await response.arrayBuffer()) : null;
-    if (bytes) headers['content-length'] = String(bytes.byteLength);
+  if (!response.body) {
     res.writeHead(response.status, headers);
-    res.end(bytes ?? undefined);
+    res.end();
     return;
   }
 
@@ -180,10 +177,12 @@ export async function sendWebResponse(res: ServerResponse, response: Response): 
       if (!res.write(value)) await drained(res);
     }
   } catch {
-    // The stream failed or was cancelled: end the response.
+    // The stream failed (an export whose store went away): cut the connection, so the client sees an
+    // incomplete response rather than a file that looks whole.
+    res.destroy();
   } finally {
     res.off('close', cancel);
-    if (!res.writableEnded) res.end();
+    if (!res.writableEnded && !res.destroyed) res.end();
   }
 }
 

@@ -45,6 +45,10 @@ describe('buildOpenApiDocument', () => {
         'GET /webhooks/{id}/overview',
         'GET /webhooks/{id}/deliveries',
         'GET /webhooks/{id}/deliveries/stream',
+        'GET /webhooks/{id}/deliveries/export',
+        'GET /webhooks/{id}/history',
+        'POST /webhooks/{id}/replay',
+        'GET /activities/recent-events',
         'GET /webhooks/{id}/deliveries/{deliveryId}',
         'POST /webhooks/{id}/deliveries/{deliveryId}/retry',
         'POST /webhooks/{id}/deliveries/retry-failed',
@@ -90,6 +94,7 @@ describe('buildOpenApiDocument', () => {
       'query:status',
       'query:personId',
       'query:eventId',
+      'query:q',
       'query:from',
       'query:to',
       'query:cursor',
@@ -101,6 +106,15 @@ describe('buildOpenApiDocument', () => {
     expect(Object.keys(paths['/webhooks/{id}/deliveries/stream']!.get!.responses['200']!.content!)).toEqual([
       'text/event-stream',
     ]);
+    const exported = paths['/webhooks/{id}/deliveries/export']!.get!;
+    expect(Object.keys(exported.responses['200']!.content!)).toEqual(['application/x-ndjson', 'text/csv']);
+    expect(JSON.stringify(exported.responses['200'])).toContain('"$ref":"#/components/schemas/ExportedDelivery"');
+    expect(exported.parameters!.map((p) => p.name)).toContain('format');
+    expect(Object.keys(paths['/webhooks/{id}/replay']!.post!.responses)).toContain('202');
+    // Bodies that may be left out say so.
+    const reconnect = paths['/webhooks/{id}/reconnect']!.post! as Operation & { requestBody: { required: boolean } };
+    expect(reconnect.requestBody.required).toBe(false);
+    expect((createWebhook as Operation & { requestBody: { required: boolean } }).requestBody.required).toBe(true);
   });
 
   it('names its servers, licence, tag descriptions and security, and references DeliveryChange', () => {
@@ -117,9 +131,14 @@ describe('buildOpenApiDocument', () => {
   });
 
   it('never describes a write key in a response schema', () => {
-    for (const name of ['Webhook', 'WebhookList', 'DeliveryDetail', 'TestResult']) {
+    for (const name of ['Webhook', 'WebhookList', 'DeliveryDetail', 'TestResult', 'ReconnectResponse']) {
       expect(JSON.stringify(schemas[name])).not.toContain('writeKey"');
     }
     expect(JSON.stringify(schemas.CreateWebhookRequest)).toContain('"writeKey"');
+    // The history names the write key only as changed: that change has no value to describe.
+    const text = JSON.stringify(schemas.WebhookHistory);
+    const keyChange =
+      /\{"type":"object","properties":\{"field":\{"type":"string","const":"writeKey"\},"changed":\{"type":"boolean","const":true\}\}/;
+    expect(text).toMatch(keyChange);
   });
 });

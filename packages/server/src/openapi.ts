@@ -147,7 +147,26 @@ function operationOf(route: RouteDefinition): JsonObject {
 
   const responses: Record<string, JsonObject> = {};
   const { success } = route;
-  if (success.stream) {
+  if (success.download) {
+    responses[String(success.status)] = {
+      description:
+        `${success.description}: an attachment (\`Content-Disposition: attachment; filename="…"\`), streamed. ` +
+        `\`format=ndjson\`: one JSON ${success.name} per line; \`format=csv\`: a header row, then its columns but ` +
+        "`message` (RFC 4180; a cell starting with =, +, -, @, a tab or a carriage return is prefixed with '). ",
+      headers: {
+        'Content-Disposition': {
+          description: 'attachment; filename="segment-deliveries-<webhook>-<time>.<format>"',
+          schema: { type: 'string' },
+        },
+      },
+      content: {
+        'application/x-ndjson': {
+          schema: { type: 'string', contentMediaType: 'application/x-ndjson', contentSchema: ref(success.name!) },
+        },
+        'text/csv': { schema: { type: 'string', contentMediaType: 'text/csv' } },
+      },
+    };
+  } else if (success.stream) {
     responses[String(success.status)] = {
       description:
         `${success.description}: \`retry:\`, then per change \`id:\`, \`event: delivery\` and a \`data:\` line ` +
@@ -194,7 +213,12 @@ function operationOf(route: RouteDefinition): JsonObject {
     tags: [route.tag],
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(route.body
-      ? { requestBody: { required: true, content: { 'application/json': { schema: ref(route.body.name) } } } }
+      ? {
+          requestBody: {
+            required: !route.body.optional,
+            content: { 'application/json': { schema: ref(route.body.name) } },
+          },
+        }
       : {}),
     responses,
     ...(route.public ? { security: [] } : {}),

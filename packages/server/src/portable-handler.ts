@@ -23,6 +23,9 @@ import { EVENT_STREAM_HEADERS, eventStreamBody } from './sse';
 /** What `resolveAccount` may answer: an account id, or nothing (→ 401). */
 export type ResolvedAccount = string | null | undefined;
 
+/** What `resolveActor` may answer: the person's name as the settings history shows it, or nothing (null). */
+export type ResolvedActor = string | null | undefined;
+
 /** Options shared by the fetch handler and every adapter, besides how the account is resolved. */
 export interface SegmentWebhookHandlerCommonOptions {
   /** The host's activities and the fields the fields editor offers, or a function of the account id. */
@@ -68,6 +71,12 @@ export type SegmentWebhookHandlerOptions = SegmentWebhookHandlerCommonOptions &
      * for `GET /openapi.json`.
      */
     resolveAccount: (request: Request) => ResolvedAccount | Promise<ResolvedAccount>;
+    /**
+     * Who makes a request that changes a webhook's settings, as the settings history names them (e.g. the
+     * host's current user's name). Called only for those requests; absent, or answering nothing, records
+     * `actor: null`. A throw is logged and answered with a 500.
+     */
+    resolveActor?: ((request: Request) => ResolvedActor | Promise<ResolvedActor>) | undefined;
   };
 
 /** The fetch handler: `(request) => Promise<Response>`, with the service it serves. */
@@ -86,6 +95,8 @@ export type AdapterHandlerOptions<Context> = SegmentWebhookHandlerCommonOptions 
     basePath?: string | undefined;
     /** Receives the web request and the framework's own request object (e.g. Express's `req`). */
     resolveAccount: (request: Request, context: Context) => ResolvedAccount | Promise<ResolvedAccount>;
+    /** See {@link SegmentWebhookHandlerOptions.resolveActor}; also receives the framework's request object. */
+    resolveActor?: ((request: Request, context: Context) => ResolvedActor | Promise<ResolvedActor>) | undefined;
   };
 
 /** Per-request options of {@link AdapterHandler.handle}. */
@@ -219,14 +230,25 @@ export function createAdapterHandlerWith<Context>(
         accountId = resolved;
       }
       const body = route.body ? await readJsonBody(request, bodyLimit) : undefined;
+      const { resolveActor } = options;
       const result = await handlers[route.operationId]({
         accountId,
         params,
         query: parseQueryString(url.search),
         body,
         basePath: handleOptions?.mountPath ?? basePath,
+        actor: async () => {
+          const actor = resolveActor ? await resolveActor(request, context) : null;
+          return typeof actor === 'string' && actor !== '' ? actor.slice(0, 200) : null;
+        },
       });
-      return toResponse(request, result, heartbeatMs);
+      return toResponse(request, result, heartbeatMs, (error) =>
+        logger.error('segment-webhook: an export failed while streaming', {
+          method: request.method,
+          path: relative,
+          error: describeUnexpected(toSegmentWebhookError(error).error),
+        }),
+      );
     } catch (thrown) {
       const { error, unexpected } = toSegmentWebhookError(thrown);
       if (unexpected) {
@@ -248,12 +270,13 @@ export function createSegmentWebhookHandlerWith(
   options: SegmentWebhookHandlerOptions,
   makeService: ServiceFactory,
 ): SegmentWebhookHandler {
-  const { resolveAccount, basePath = '/api/segment-webhooks' } = options;
+  const { resolveAccount, resolveActor, basePath = '/api/segment-webhooks' } = options;
   const core = createAdapterHandlerWith<undefined>(
     {
       ...options,
       basePath,
       resolveAccount: (request) => resolveAccount(request),
+      resolveActor: resolveActor ? (request) => resolveActor(request) : undefined,
     },
     makeService,
   );
@@ -261,8 +284,61 @@ export function createSegmentWebhookHandlerWith(
   return Object.assign(handler, { service: core.service, basePath: core.basePath });
 }
 
-function toResponse(request: Request, result: HandlerResult, heartbeatMs: number): Response {
+/**
+ * A byte stream of text chunks, read one chunk per pull (so a slow client holds back the producer), that
+ * stops the producer when cancelled and reports a failure before erroring.
+ */
+function textStream(chunks: AsyncIterable<string>, onError: (error: unknown) => void): ReadableStream<Uint8Array> {
+  const iterator = chunks[Symbol.asyncIterator]();
+  const encoder = new TextEncoder();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          for (;;) {
+            const { value, done } = await iterator.next();
+            if (done) {
+              controller.close();
+              return;
+            }
+            if (value.length > 0) {
+              controller.enqueue(encoder.encode(value));
+              return;
+            }
+          }
+        } catch (error) {
+          onError(error);
+          controller.error(error);
+        }
+      },
+      async cancel() {
+        await iterator.return?.();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+function toResponse(
+  request: Request,
+  result: HandlerResult,
+  heartbeatMs: number,
+  onStreamError: (error: unknown) => void,
+): Response {
   const head = request.method.toUpperCase() === 'HEAD';
+  if ('download' in result) {
+    const { filename, contentType, body } = result.download;
+    const headers = {
+      'content-type': contentType,
+      'content-disposition': `attachment; filename="${filename}"`,
+      ...NO_STORE,
+    };
+    if (head) {
+      void body[Symbol.asyncIterator]().return?.();
+      return new Response(null, { status: 200, headers });
+    }
+    return new Response(textStream(body, onStreamError), { status: 200, headers });
+  }
   if ('stream' in result) {
     if (head) {
       // HEAD is answered as GET without a body: no endless stream either.

@@ -6,22 +6,32 @@ import {
   deliveryDetailSchema,
   deliveryPageSchema,
   type ErrorCode,
+  exportDeliveriesQuerySchema,
+  exportedDeliverySchema,
   fieldCatalogSchema,
+  historyQuerySchema,
   ingestRequestSchema,
   ingestResponseSchema,
   listDeliveriesQuerySchema,
   listWebhooksQuerySchema,
   overviewQuerySchema,
   overviewSchema,
+  recentActivityEventsSchema,
+  reconnectRequestSchema,
+  reconnectResponseSchema,
+  replayRequestSchema,
+  replayResponseSchema,
   retryFailedResponseSchema,
   SegmentWebhookError,
   sendToWebhookRequestSchema,
   sendToWebhookResponseSchema,
   setDestinationRequestSchema,
   testResultSchema,
+  testSavedWebhookRequestSchema,
   testWebhookRequestSchema,
   updateWebhookRequestSchema,
   usageSchema,
+  webhookHistorySchema,
   webhookListSchema,
   webhookSchema,
 } from '@segment-webhook/core/contract';
@@ -42,10 +52,20 @@ export interface RouteDefinition {
   tag: 'Webhooks' | 'Lifecycle' | 'Deliveries' | 'Ingest' | 'Activities' | 'Account' | 'Meta';
   /** Query parameters (a strict zod object); none when absent. */
   query?: z.ZodObject;
-  /** JSON request body; the router reads a body only for these routes. */
-  body?: { schema: z.ZodType; name: string };
-  /** The success answer. `schema` absent: no body (204). `stream`: Server-Sent Events of that schema. */
-  success: { status: number; description: string; schema?: z.ZodType; name?: string; stream?: boolean };
+  /** JSON request body; the router reads a body only for these routes. `optional`: it may be left out. */
+  body?: { schema: z.ZodType; name: string; optional?: boolean };
+  /**
+   * The success answer. `schema` absent: no body (204). `stream`: Server-Sent Events of that schema.
+   * `download`: a file attachment (NDJSON lines of that schema, or CSV of its columns), streamed.
+   */
+  success: {
+    status: number;
+    description: string;
+    schema?: z.ZodType;
+    name?: string;
+    stream?: boolean;
+    download?: boolean;
+  };
   /** Error codes this route can answer with, besides `unauthorized`, `internal_error` and the body errors. */
   errors: ErrorCode[];
   /** Public routes do not call `resolveAccount`. */
@@ -57,8 +77,8 @@ const ID_ERRORS: ErrorCode[] = ['validation_error', 'not_found'];
 const LIFECYCLE_ERRORS: ErrorCode[] = ['validation_error', 'not_found', 'invalid_state'];
 
 /**
- * Every route, in mounting order (static segments before parameters: `/deliveries/stream` and
- * `/deliveries/retry-failed` come before `/deliveries/:deliveryId`).
+ * Every route, in mounting order (static segments before parameters: `/deliveries/export`,
+ * `/deliveries/stream` and `/deliveries/retry-failed` come before `/deliveries/:deliveryId`).
  */
 export const routes: readonly RouteDefinition[] = [
   {
@@ -111,11 +131,23 @@ export const routes: readonly RouteDefinition[] = [
     errors: ID_ERRORS,
   },
   {
+    method: 'get',
+    path: '/webhooks/:id/history',
+    operationId: 'webhookHistory',
+    tag: 'Webhooks',
+    summary: 'The settings history, newest version first: who changed what and when (the write key only as changed)',
+    query: historyQuerySchema,
+    success: { status: 200, description: 'One page', schema: webhookHistorySchema, name: 'WebhookHistory' },
+    errors: ID_ERRORS,
+  },
+  {
     method: 'post',
     path: '/webhooks/:id/test',
     operationId: 'testWebhook',
     tag: 'Webhooks',
-    summary: 'Send one sample track message with the saved configuration',
+    summary:
+      'Send one track message with the saved configuration: the sample, or a recent activity event (activityEventId)',
+    body: { schema: testSavedWebhookRequestSchema, name: 'TestSavedWebhookRequest', optional: true },
     success: { status: 200, description: 'What Segment answered', schema: testResultSchema, name: 'TestResult' },
     errors: [...ID_ERRORS, 'message_too_large'],
   },
@@ -133,8 +165,15 @@ export const routes: readonly RouteDefinition[] = [
     path: '/webhooks/:id/reconnect',
     operationId: 'reconnect',
     tag: 'Lifecycle',
-    summary: 'disconnected → active: held deliveries go out',
-    success: { status: 200, description: 'The active webhook', ...webhook },
+    summary:
+      'disconnected → active: held deliveries go out; with {backfill: true} the deliveries skipped while disconnected too',
+    body: { schema: reconnectRequestSchema, name: 'ReconnectRequest', optional: true },
+    success: {
+      status: 200,
+      description: 'The active webhook, and how many skipped deliveries were queued',
+      schema: reconnectResponseSchema,
+      name: 'ReconnectResponse',
+    },
     errors: LIFECYCLE_ERRORS,
   },
   {
@@ -195,6 +234,23 @@ export const routes: readonly RouteDefinition[] = [
   },
   {
     method: 'get',
+    path: '/webhooks/:id/deliveries/export',
+    operationId: 'exportDeliveries',
+    tag: 'Deliveries',
+    summary:
+      'Every delivery matching the filters (those of the list), newest first, as an NDJSON or CSV attachment, streamed',
+    query: exportDeliveriesQuerySchema,
+    success: {
+      status: 200,
+      description: 'The file',
+      schema: exportedDeliverySchema,
+      name: 'ExportedDelivery',
+      download: true,
+    },
+    errors: ID_ERRORS,
+  },
+  {
+    method: 'get',
     path: '/webhooks/:id/deliveries/stream',
     operationId: 'streamDeliveries',
     tag: 'Deliveries',
@@ -220,6 +276,22 @@ export const routes: readonly RouteDefinition[] = [
       description: 'How many were scheduled',
       schema: retryFailedResponseSchema,
       name: 'RetryFailedResponse',
+    },
+    errors: ID_ERRORS,
+  },
+  {
+    method: 'post',
+    path: '/webhooks/:id/replay',
+    operationId: 'replay',
+    tag: 'Deliveries',
+    summary:
+      'Send again the deliveries created in [from, to) in statuses (default failed): same messageIds and timestamps',
+    body: { schema: replayRequestSchema, name: 'ReplayRequest' },
+    success: {
+      status: 202,
+      description: 'Queued; withinDedupWindow of them Segment first accepted less than 24 h ago (it drops those)',
+      schema: replayResponseSchema,
+      name: 'ReplayResponse',
     },
     errors: ID_ERRORS,
   },
@@ -278,6 +350,20 @@ export const routes: readonly RouteDefinition[] = [
     tag: 'Activities',
     summary: "The host's activities, each with its destination webhook id or null",
     success: { status: 200, description: 'The activities', schema: activityListSchema, name: 'ActivityList' },
+    errors: ['validation_error'],
+  },
+  {
+    method: 'get',
+    path: '/activities/recent-events',
+    operationId: 'recentActivityEvents',
+    tag: 'Activities',
+    summary: "The account's recent activity events (from the host), which Test can send instead of the sample",
+    success: {
+      status: 200,
+      description: 'Newest first, at most 50',
+      schema: recentActivityEventsSchema,
+      name: 'RecentActivityEvents',
+    },
     errors: ['validation_error'],
   },
   {

@@ -185,7 +185,7 @@ export class GroupCommit {
     let due = false;
     for (const [index, result] of results.entries()) {
       if (!result.created) continue;
-      if (!result.claimed) due = true;
+      if (!result.claimed && !result.skipped) due = true;
       const webhookId = deliveries[index]!.webhookId;
       const list = createdByWebhook.get(webhookId) ?? [];
       list.push(result.id);
@@ -222,10 +222,13 @@ export class GroupCommit {
       message: d.message,
       occurred_at: d.occurredAt,
       created_at: d.createdAt,
+      config_version: d.configVersion ?? null,
     }));
     const inserted = await this.sql.insertDeliveries(rows);
     const holders = new Map<string, InsertedDelivery>();
     const createdByWebhook = new Map<string, string[]>();
+    // Skipped deliveries are never due: they alone wake no worker.
+    let due = false;
     for (const row of inserted) {
       const key = keyOf({
         webhookId: row.webhook_id as string,
@@ -233,6 +236,8 @@ export class GroupCommit {
         eventId: row.event_id as string,
       });
       const holder: InsertedDelivery = { id: row.id as string, messageId: row.message_id as string, created: true };
+      if (row.status === 'skipped') holder.skipped = true;
+      else due = true;
       const d = firsts.get(key);
       if (row.lease_owner !== null && d) {
         // Claim at insert: leased by this very INSERT, with the webhook read by the same statement.
@@ -240,6 +245,7 @@ export class GroupCommit {
           writeKeyCiphertext: row.write_key_ciphertext as string,
           writeKeyFingerprint: row.write_key_fingerprint as string,
           region: row.region as ClaimedDelivery['region'],
+          webhookVersion: num(row.webhook_version),
         });
       }
       holders.set(key, holder);
@@ -270,8 +276,9 @@ export class GroupCommit {
       }
     }
     if (createdByWebhook.size > 0 && announce) {
+      // Changes first: the wake-up then takes them along in its NOTIFY statement.
       this.announcer.announceChanges(createdByWebhook);
-      this.announcer.announceWork();
+      if (due) this.announcer.announceWork();
     }
     return deliveries.map((d) => {
       const holder = holders.get(keyOf(d))!;

@@ -118,7 +118,44 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP INDEX ${s}.deliveries_due_idx;
     `,
   },
+  {
+    version: 3,
+    name: 'support tools (issue 15)',
+    sql: (s) => `
+      -- Settings versions and their history; the last disconnection (what a reconnect's backfill counts from).
+      ALTER TABLE ${s}.webhooks ADD COLUMN version integer NOT NULL DEFAULT 1, ADD COLUMN disconnected_at bigint;
+      UPDATE ${s}.webhooks SET disconnected_at = updated_at WHERE status = 'disconnected';
+      -- json, not jsonb: the changes are read back as they were written.
+      CREATE TABLE ${s}.webhook_history (
+        webhook_id text COLLATE "C" NOT NULL REFERENCES ${s}.webhooks (id) ON DELETE CASCADE,
+        version integer NOT NULL,
+        at bigint NOT NULL,
+        actor text,
+        changes json NOT NULL,
+        PRIMARY KEY (webhook_id, version)
+      );
+      -- The settings version a message was built with (deliveries) and sent with (attempts); when Segment
+      -- first accepted a delivery (replays keep it).
+      ALTER TABLE ${s}.deliveries ADD COLUMN config_version integer, ADD COLUMN first_delivered_at bigint;
+      UPDATE ${s}.deliveries SET first_delivered_at = delivered_at WHERE delivered_at IS NOT NULL;
+      ALTER TABLE ${s}.attempts ADD COLUMN config_version integer;
+      -- The search box (q) and the person filter, newest first per person.
+      CREATE INDEX deliveries_person_idx ON ${s}.deliveries (webhook_id, person_id, created_at DESC, id DESC);
+      -- messageIds the kit derives from the event id (webhookId:eventId, webhookId:send:eventId) are found
+      -- through the (webhook_id, source, event_id) key; only the others are indexed here.
+      CREATE INDEX deliveries_message_idx ON ${s}.deliveries (webhook_id, message_id) WHERE ${MESSAGE_NOT_DERIVED};
+      -- What a disconnected webhook skipped (counted for the reconnect dialog, requeued by a backfill).
+      CREATE INDEX deliveries_skipped_idx ON ${s}.deliveries (webhook_id, created_at) WHERE status = 'skipped';
+    `,
+  },
 ];
+
+/**
+ * The deliveries whose messageId is not the one the kit derives from the event id: the predicate of the
+ * partial index `deliveries_message_idx`. A query repeats it for the planner to use that index.
+ */
+export const MESSAGE_NOT_DERIVED =
+  "message_id <> (webhook_id || ':' || CASE source WHEN 'send' THEN 'send:' ELSE '' END || event_id)";
 
 /** The advisory-lock key of a schema's migrations (one 64-bit key per schema name). */
 function lockKey(schemaName: string): string {

@@ -364,6 +364,7 @@ describe('postgresStore specifics', () => {
         outcome: 'delivered' as const,
         error: null,
         responseBody: null,
+        configVersion: null,
       };
       expect(
         await store.completeAttempts(

@@ -2,7 +2,7 @@
  * Row mapping of the PostgreSQL store: rows (as `pg` returns them, `bigint` as strings) to the `Store`'s
  * records. Columns are read by name.
  */
-import type { AttemptRecord, DeliveryRecord, WebhookRecord } from '@segment-webhook/core';
+import type { AttemptRecord, DeliveryRecord, HistoryRecord, WebhookRecord } from '@segment-webhook/core';
 import type { DeliveryStatus } from '@segment-webhook/core/contract';
 
 /** A row as `pg` returns it. */
@@ -31,15 +31,29 @@ export function toWebhook(row: Row): WebhookRecord {
     writeKeyCiphertext: row.write_key_ciphertext as string,
     writeKeyHint: row.write_key_hint as string,
     writeKeyFingerprint: row.write_key_fingerprint as string,
+    version: num(row.version),
+    disconnectedAt: numOrNull(row.disconnected_at),
     createdAt: num(row.created_at),
     updatedAt: num(row.updated_at),
+  };
+}
+
+/** A history entry of a `webhook_history` row. */
+export function toHistory(row: Row): HistoryRecord {
+  return {
+    webhookId: row.webhook_id as string,
+    version: num(row.version),
+    at: num(row.at),
+    actor: (row.actor as string | null) ?? null,
+    changes: row.changes as HistoryRecord['changes'],
   };
 }
 
 /** The columns of a delivery without its message (the list and summary reads), of `deliveries d`. */
 export const DELIVERY_COLUMNS = `d.id, d.account_id, d.webhook_id, d.event_id, d.person_id, d.activity_id, d.source,
   d.status, d.message_id, d.attempt_count, d.counted_attempts, d.occurred_at, d.created_at, d.updated_at,
-  d.cycle_started_at, d.next_attempt_at, d.delivered_at, d.last_error, d.last_http_status`;
+  d.cycle_started_at, d.next_attempt_at, d.delivered_at, d.first_delivered_at, d.last_error, d.last_http_status,
+  d.config_version`;
 
 export function toDelivery(row: Row): DeliveryRecord {
   return {
@@ -60,8 +74,10 @@ export function toDelivery(row: Row): DeliveryRecord {
     cycleStartedAt: num(row.cycle_started_at),
     nextAttemptAt: numOrNull(row.next_attempt_at),
     deliveredAt: numOrNull(row.delivered_at),
+    firstDeliveredAt: numOrNull(row.first_delivered_at),
     lastError: (row.last_error as string | null) ?? null,
     lastHttpStatus: numOrNull(row.last_http_status),
+    configVersion: numOrNull(row.config_version),
   };
 }
 
@@ -74,6 +90,7 @@ export function toAttempt(row: Row): AttemptRecord {
     outcome: row.outcome as AttemptRecord['outcome'],
     error: (row.error as string | null) ?? null,
     responseBody: (row.response_body as string | null) ?? null,
+    configVersion: numOrNull(row.config_version),
   };
 }
 

@@ -13,17 +13,23 @@ import {
   type DeliveryRecord,
   type DeliveryStats,
   type DeliveryStatsQuery,
+  type DeliveryWithMessage,
+  type HistoryRecord,
   LAG_SAMPLE_SIZE,
+  type NewHistoryEntry,
+  type RequeuedDelivery,
   type RouteRecord,
   type SetRouteResult,
+  type UpdateWebhookOptions,
   WEBHOOK_PATCH_COLUMNS,
   type WebhookPatch,
   type WebhookRecord,
 } from '@segment-webhook/core';
-import type { DeliveryStatus, WebhookStatus } from '@segment-webhook/core/contract';
+import type { DeliveryStatus, JsonValue, WebhookStatus } from '@segment-webhook/core/contract';
 import type pg from 'pg';
 import { guardCheckedOut } from './failures';
-import { DELIVERY_COLUMNS, num, numOrNull, type Row, toAttempt, toDelivery, toWebhook } from './rows';
+import { MESSAGE_NOT_DERIVED } from './migrations';
+import { DELIVERY_COLUMNS, num, numOrNull, type Row, toAttempt, toDelivery, toHistory, toWebhook } from './rows';
 
 /**
  * How claims pick among due deliveries: `fair` shares each claim across write keys (the `Store` contract);
@@ -67,13 +73,17 @@ export function buildStatements(s: string, schemaName: string) {
       `WITH ins AS (
          INSERT INTO ${s}.deliveries (id, account_id, webhook_id, event_id, person_id, activity_id, source, status,
            message_id, message, attempt_count, counted_attempts, occurred_at, created_at, updated_at, cycle_started_at,
-           next_attempt_at, lease_owner)
-         SELECT x.id, x.account_id, x.webhook_id, x.event_id, x.person_id, x.activity_id, x.source, 'pending',
+           next_attempt_at, lease_owner, config_version)
+         SELECT x.id, x.account_id, x.webhook_id, x.event_id, x.person_id, x.activity_id, x.source,
+           -- What is routed to a webhook that is not active is recorded, not sent (judged by this statement).
+           CASE WHEN ws.status = 'active' THEN 'pending' ELSE 'skipped' END,
            x.message_id, x.message, 0, 0, x.occurred_at, x.created_at, x.created_at, x.created_at,
-           CASE WHEN e.ok THEN x.lease_until ELSE x.created_at END, CASE WHEN e.ok THEN x.lease_owner END
+           CASE WHEN ws.status IS DISTINCT FROM 'active' THEN NULL WHEN e.ok THEN x.lease_until ELSE x.created_at END,
+           CASE WHEN e.ok THEN x.lease_owner END, x.config_version
          FROM json_to_recordset($1::json) AS x(id text, account_id text, webhook_id text, event_id text,
            person_id text, activity_id text, source text, message_id text, message json, occurred_at bigint,
-           created_at bigint, lease_owner text, lease_until bigint, lease_now bigint)
+           created_at bigint, lease_owner text, lease_until bigint, lease_now bigint, config_version integer)
+         LEFT JOIN ${s}.webhooks ws ON ws.id = x.webhook_id
          -- Claim at insert: only where a claim could take it (webhook active and healthy, key not paused).
          LEFT JOIN LATERAL (
            SELECT true AS ok FROM ${s}.webhooks w
@@ -85,9 +95,9 @@ export function buildStatements(s: string, schemaName: string) {
          -- A stable order of unique-index insertions: concurrent calls with overlapping keys cannot deadlock.
          ORDER BY x.webhook_id, x.source, x.event_id
          ON CONFLICT (webhook_id, source, event_id) DO NOTHING
-         RETURNING id, message_id, webhook_id, source, event_id, lease_owner, next_attempt_at
+         RETURNING id, message_id, webhook_id, source, event_id, lease_owner, next_attempt_at, status
        )
-       SELECT ins.*, w.write_key_ciphertext, w.write_key_fingerprint, w.region
+       SELECT ins.*, w.write_key_ciphertext, w.write_key_fingerprint, w.region, w.version AS webhook_version
        FROM ins LEFT JOIN ${s}.webhooks w ON ins.lease_owner IS NOT NULL AND w.id = ins.webhook_id`,
     ),
     /**
@@ -138,7 +148,7 @@ export function buildStatements(s: string, schemaName: string) {
        FROM locked CROSS JOIN relaxed, ${s}.webhooks w
        WHERE d.id = locked.id AND w.id = d.webhook_id
        RETURNING ${DELIVERY_COLUMNS}, d.message, locked.due_at, w.write_key_ciphertext, w.write_key_fingerprint,
-         w.region`,
+         w.region, w.version AS webhook_version`,
     ),
     complete: named(
       'complete',
@@ -146,7 +156,7 @@ export function buildStatements(s: string, schemaName: string) {
        c AS (
          SELECT x.* FROM json_to_recordset($2::json) AS x(delivery_id text, number integer, at bigint,
            http_status integer, latency_ms double precision, outcome text, error text, response_body text,
-           counted boolean, status text, next_attempt_at bigint, last_error text)
+           counted boolean, status text, next_attempt_at bigint, last_error text, config_version integer)
          CROSS JOIN relaxed
        ),
        upd AS (
@@ -159,6 +169,8 @@ export function buildStatements(s: string, schemaName: string) {
            last_http_status = c.http_status,
            next_attempt_at = CASE WHEN c.status = 'retrying' THEN c.next_attempt_at END,
            delivered_at = CASE WHEN c.status = 'delivered' THEN c.at END,
+           first_delivered_at = CASE WHEN c.status = 'delivered' THEN COALESCE(d.first_delivered_at, c.at)
+             ELSE d.first_delivered_at END,
            lease_owner = NULL
          FROM c
          WHERE d.id = c.delivery_id AND d.lease_owner = $1 AND d.status IN ('pending', 'retrying')
@@ -170,8 +182,10 @@ export function buildStatements(s: string, schemaName: string) {
          WHERE w.refused_batches <> 0 AND w.id IN (SELECT upd.webhook_id FROM upd WHERE upd.status = 'delivered')
        ),
        ins AS (
-         INSERT INTO ${s}.attempts (delivery_id, number, at, http_status, latency_ms, outcome, error, response_body)
-         SELECT c.delivery_id, c.number, c.at, c.http_status, c.latency_ms, c.outcome, c.error, c.response_body
+         INSERT INTO ${s}.attempts (delivery_id, number, at, http_status, latency_ms, outcome, error, response_body,
+           config_version)
+         SELECT c.delivery_id, c.number, c.at, c.http_status, c.latency_ms, c.outcome, c.error, c.response_body,
+           c.config_version
          FROM c JOIN upd ON upd.id = c.delivery_id
        )
        SELECT id, webhook_id FROM upd`,
@@ -216,12 +230,18 @@ export class PostgresStatements {
 
   // Webhooks -----------------------------------------------------------------------------------------
 
-  async insertWebhook(webhook: WebhookRecord): Promise<void> {
+  async insertWebhook(webhook: WebhookRecord, history?: NewHistoryEntry): Promise<void> {
+    // One statement: the webhook and its first history entry (the foreign key is checked at its end).
     await this.pool.query(
-      `INSERT INTO ${this.s}.webhooks (id, account_id, name, track_event_name, region, send_activity_payload, fields,
-         status, health_state, health_reason, health_since, refused_batches, write_key_ciphertext, write_key_hint,
-         write_key_fingerprint, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+      `WITH w AS (
+         INSERT INTO ${this.s}.webhooks (id, account_id, name, track_event_name, region, send_activity_payload, fields,
+           status, health_state, health_reason, health_since, refused_batches, write_key_ciphertext, write_key_hint,
+           write_key_fingerprint, created_at, updated_at, version, disconnected_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+         RETURNING id, version
+       )
+       INSERT INTO ${this.s}.webhook_history (webhook_id, version, at, actor, changes)
+       SELECT w.id, w.version, $20::bigint, $21::text, $22::json FROM w WHERE $20::bigint IS NOT NULL`,
       [
         webhook.id,
         webhook.accountId,
@@ -240,6 +260,11 @@ export class PostgresStatements {
         webhook.writeKeyFingerprint,
         webhook.createdAt,
         webhook.updatedAt,
+        webhook.version,
+        webhook.disconnectedAt,
+        history?.at ?? null,
+        history?.actor ?? null,
+        history ? JSON.stringify(history.changes) : null,
       ],
     );
   }
@@ -266,32 +291,63 @@ export class PostgresStatements {
     webhookId: string,
     patch: WebhookPatch,
     ifStatus?: readonly WebhookStatus[],
+    options: UpdateWebhookOptions = {},
   ): Promise<WebhookRecord | null> {
     const sets: string[] = [];
-    const values: unknown[] = [webhookId, accountId, ifStatus ? [...ifStatus] : null];
+    const values: unknown[] = [webhookId, accountId, ifStatus ? [...ifStatus] : null, options.ifVersion ?? null];
     for (const [key, column] of Object.entries(WEBHOOK_PATCH_COLUMNS) as [keyof WebhookPatch, string][]) {
       if (!(key in patch) || patch[key] === undefined) continue;
       const value = key === 'fields' ? JSON.stringify(patch[key]) : patch[key];
       values.push(value);
       sets.push(`${column} = $${values.length}${key === 'fields' ? '::jsonb' : ''}`);
     }
-    const where = `id = $1 AND account_id = $2 AND ($3::text[] IS NULL OR status = ANY($3::text[]))`;
+    if (options.history) sets.push('version = version + 1');
+    const where = `id = $1 AND account_id = $2 AND ($3::text[] IS NULL OR status = ANY($3::text[]))
+      AND ($4::integer IS NULL OR version = $4::integer)`;
     if (sets.length === 0) {
       const { rows } = await this.pool.query(`SELECT * FROM ${this.s}.webhooks WHERE ${where}`, values);
       return rows[0] ? toWebhook(rows[0]) : null;
     }
     const update = `UPDATE ${this.s}.webhooks SET ${sets.join(', ')} WHERE ${where} RETURNING *`;
-    if (patch.status !== 'archived') {
+    if (patch.status !== 'archived' && !options.history) {
       const { rows } = await this.pool.query(update, values);
       return rows[0] ? toWebhook(rows[0]) : null;
     }
-    // Archiving releases the webhook's outbound streams: its routes go in the same transaction.
     return this.transaction(async (client) => {
       const { rows } = await client.query(update, values);
-      if (!rows[0]) return null;
-      await client.query(`DELETE FROM ${this.s}.routes WHERE webhook_id = $1`, [webhookId]);
-      return toWebhook(rows[0]);
+      const row = rows[0];
+      if (!row) return null;
+      if (options.history) {
+        const entry = options.history;
+        await client.query(
+          `INSERT INTO ${this.s}.webhook_history (webhook_id, version, at, actor, changes) VALUES ($1, $2, $3, $4, $5::json)`,
+          [webhookId, row.version, entry.at, entry.actor, JSON.stringify(entry.changes)],
+        );
+      }
+      if (patch.status === 'archived') {
+        // Archiving releases the webhook's outbound streams and drops what it skipped while disconnected.
+        await client.query(`DELETE FROM ${this.s}.routes WHERE webhook_id = $1`, [webhookId]);
+        await client.query(`DELETE FROM ${this.s}.deliveries WHERE webhook_id = $1 AND status = 'skipped'`, [
+          webhookId,
+        ]);
+      }
+      return toWebhook(row);
     });
+  }
+
+  async listWebhookHistory(
+    accountId: string,
+    webhookId: string,
+    beforeVersion: number | null,
+    limit: number,
+  ): Promise<HistoryRecord[]> {
+    const { rows } = await this.pool.query(
+      `SELECT h.* FROM ${this.s}.webhook_history h JOIN ${this.s}.webhooks w ON w.id = h.webhook_id
+       WHERE h.webhook_id = $1 AND w.account_id = $2 AND ($3::integer IS NULL OR h.version < $3::integer)
+       ORDER BY h.version DESC LIMIT $4`,
+      [webhookId, accountId, beforeVersion, Math.max(0, Math.floor(limit))],
+    );
+    return rows.map(toHistory);
   }
 
   async deleteWebhook(accountId: string, webhookId: string, ifStatus: readonly WebhookStatus[]): Promise<boolean> {
@@ -481,6 +537,7 @@ export class PostgresStatements {
       writeKeyCiphertext: row.write_key_ciphertext as string,
       writeKeyFingerprint: row.write_key_fingerprint as string,
       region: row.region as ClaimedDelivery['region'],
+      webhookVersion: num(row.webhook_version),
     }));
   }
 
@@ -504,6 +561,7 @@ export class PostgresStatements {
         status: c.status,
         next_attempt_at: c.status === 'retrying' ? c.nextAttemptAt : null,
         last_error: c.lastError,
+        config_version: c.attempt.configVersion ?? null,
       });
     }
     const { rows: applied } = await this.pool.query({
@@ -556,12 +614,54 @@ export class PostgresStatements {
     return rows.map((row) => row.id as string);
   }
 
+  async requeueDeliveries(
+    accountId: string,
+    webhookId: string,
+    now: number,
+    deliveryIds: readonly string[],
+    statuses: readonly DeliveryStatus[],
+  ): Promise<RequeuedDelivery[]> {
+    const { rows } = await this.pool.query(
+      `UPDATE ${this.s}.deliveries SET status = 'pending', next_attempt_at = $3, cycle_started_at = $3,
+         updated_at = $3, counted_attempts = 0, delivered_at = NULL, lease_owner = NULL
+       WHERE account_id = $1 AND webhook_id = $2 AND id = ANY($4::text[]) AND status = ANY($5::text[])
+       RETURNING id, first_delivered_at`,
+      [accountId, webhookId, now, [...new Set(deliveryIds)], [...statuses]],
+    );
+    return rows.map((row) => ({ id: row.id as string, firstDeliveredAt: numOrNull(row.first_delivered_at) }));
+  }
+
+  async countSkipped(accountId: string, webhookId: string, since: number): Promise<number> {
+    const { rows } = await this.pool.query(
+      `SELECT count(*) AS n FROM ${this.s}.deliveries
+       WHERE webhook_id = $2 AND account_id = $1 AND status = 'skipped' AND created_at >= $3`,
+      [accountId, webhookId, since],
+    );
+    return num(rows[0]?.n ?? 0);
+  }
+
+  async sampleMessageProperties(
+    accountId: string,
+    webhookId: string,
+    since: number,
+    until: number,
+    limit: number,
+  ): Promise<Record<string, JsonValue>[]> {
+    const { rows } = await this.pool.query(
+      `SELECT d.message -> 'properties' AS properties FROM ${this.s}.deliveries d
+       WHERE d.webhook_id = $2 AND d.account_id = $1 AND d.created_at >= $3 AND d.created_at < $4
+       ORDER BY d.created_at DESC, d.id DESC LIMIT $5`,
+      [accountId, webhookId, since, until, Math.max(0, Math.floor(limit))],
+    );
+    return rows.map((row) => (row.properties ?? {}) as Record<string, JsonValue>);
+  }
+
   async pruneDeliveries(olderThan: number, limit: number): Promise<number> {
     // Attempts go with their deliveries (ON DELETE CASCADE).
     const { rowCount } = await this.pool.query(
       `DELETE FROM ${this.s}.deliveries WHERE id IN (
          SELECT id FROM ${this.s}.deliveries
-         WHERE status IN ('delivered', 'failed') AND created_at < $1
+         WHERE status IN ('delivered', 'failed', 'skipped') AND created_at < $1
          ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
       [olderThan, limit],
     );
@@ -577,28 +677,78 @@ export class PostgresStatements {
     after: DeliveryCursor | null,
     limit: number,
   ): Promise<DeliveryRecord[]> {
+    const { rows } = await this.pool.query(this.listQuery(accountId, webhookId, filter, after, limit, false));
+    return rows.map(toDelivery);
+  }
+
+  async listDeliveriesWithMessages(
+    accountId: string,
+    webhookId: string,
+    filter: DeliveryFilter,
+    after: DeliveryCursor | null,
+    limit: number,
+  ): Promise<DeliveryWithMessage[]> {
+    const { rows } = await this.pool.query(this.listQuery(accountId, webhookId, filter, after, limit, true));
+    return rows.map((row) => ({ ...toDelivery(row), messageJson: row.message_json as string }));
+  }
+
+  /**
+   * The list query: newest first, keyset after `after`. With `q`, the candidates are the union of the
+   * lookups that can match it — the event id (two index probes, one per source), the messageId (through the
+   * event key when `q` has the form the kit derives from an event id, else the partial message index) and
+   * the person (the person index, newest first with the other conditions and the limit) — then the page.
+   */
+  private listQuery(
+    accountId: string,
+    webhookId: string,
+    filter: DeliveryFilter,
+    after: DeliveryCursor | null,
+    limit: number,
+    withMessages: boolean,
+  ): { text: string; values: unknown[] } {
     const values: unknown[] = [accountId, webhookId];
     const where = ['d.account_id = $1', 'd.webhook_id = $2'];
-    const add = (clause: (param: string) => string, value: unknown) => {
+    const param = (value: unknown) => {
       values.push(value);
-      where.push(clause(`$${values.length}`));
+      return `$${values.length}`;
     };
-    if (filter.status !== undefined) add((p) => `d.status = ${p}`, filter.status);
-    if (filter.personId !== undefined) add((p) => `d.person_id = ${p}`, filter.personId);
-    if (filter.eventId !== undefined) add((p) => `d.event_id = ${p}`, filter.eventId);
-    if (filter.from !== undefined) add((p) => `d.created_at >= ${p}`, filter.from);
-    if (filter.to !== undefined) add((p) => `d.created_at < ${p}`, filter.to);
+    if (filter.status !== undefined) where.push(`d.status = ${param(filter.status)}`);
+    if (filter.personId !== undefined) where.push(`d.person_id = ${param(filter.personId)}`);
+    if (filter.eventId !== undefined) where.push(`d.event_id = ${param(filter.eventId)}`);
+    if (filter.from !== undefined) where.push(`d.created_at >= ${param(filter.from)}`);
+    if (filter.to !== undefined) where.push(`d.created_at < ${param(filter.to)}`);
     if (after) {
-      values.push(after.createdAt, after.id);
-      where.push(`(d.created_at, d.id) < ($${values.length - 1}::bigint, $${values.length}::text)`);
+      where.push(`(d.created_at, d.id) < (${param(after.createdAt)}::bigint, ${param(after.id)}::text)`);
     }
-    values.push(limit);
-    const { rows } = await this.pool.query(
-      `SELECT ${DELIVERY_COLUMNS} FROM ${this.s}.deliveries d WHERE ${where.join(' AND ')}
-       ORDER BY d.created_at DESC, d.id DESC LIMIT $${values.length}`,
+    const rowLimit = param(Math.max(0, Math.floor(limit)));
+    const columns = `${DELIVERY_COLUMNS}${withMessages ? ', d.message::text AS message_json' : ''}`;
+    const order = `ORDER BY d.created_at DESC, d.id DESC LIMIT ${rowLimit}`;
+    if (filter.q === undefined) {
+      return { text: `SELECT ${columns} FROM ${this.s}.deliveries d WHERE ${where.join(' AND ')} ${order}`, values };
+    }
+    const q = param(filter.q);
+    const branches = [
+      `SELECT id FROM ${this.s}.deliveries WHERE webhook_id = $2 AND source IN ('activity', 'send') AND event_id = ${q}`,
+      `SELECT id FROM ${this.s}.deliveries WHERE webhook_id = $2 AND message_id = ${q} AND ${MESSAGE_NOT_DERIVED}`,
+      `(SELECT d.id FROM ${this.s}.deliveries d WHERE ${where.join(' AND ')} AND d.person_id = ${q} ${order})`,
+    ];
+    const prefix = `${webhookId}:`;
+    if (filter.q.startsWith(prefix)) {
+      const rest = filter.q.slice(prefix.length);
+      branches.push(
+        `SELECT id FROM ${this.s}.deliveries WHERE webhook_id = $2 AND source = 'activity' AND event_id = ${param(rest)} AND message_id = ${q}`,
+      );
+      if (rest.startsWith('send:')) {
+        branches.push(
+          `SELECT id FROM ${this.s}.deliveries WHERE webhook_id = $2 AND source = 'send' AND event_id = ${param(rest.slice('send:'.length))} AND message_id = ${q}`,
+        );
+      }
+    }
+    return {
+      text: `SELECT ${columns} FROM ${this.s}.deliveries d
+        WHERE d.id IN (${branches.join(' UNION ')}) AND ${where.join(' AND ')} ${order}`,
       values,
-    );
-    return rows.map(toDelivery);
+    };
   }
 
   async getDelivery(accountId: string, webhookId: string, deliveryId: string): Promise<DeliveryDetailRecord | null> {
@@ -666,7 +816,7 @@ export class PostgresStatements {
         [...scope, since, until, LAG_SAMPLE_SIZE],
       ),
     ]);
-    const byStatus: Record<DeliveryStatus, number> = { pending: 0, retrying: 0, delivered: 0, failed: 0 };
+    const byStatus: Record<DeliveryStatus, number> = { pending: 0, retrying: 0, delivered: 0, failed: 0, skipped: 0 };
     for (const row of counts.rows) byStatus[row.status as DeliveryStatus] = num(row.n);
     const row = summary.rows[0] ?? {};
     return {

@@ -15,18 +15,23 @@ import type {
   DeliveryRecord,
   DeliveryStats,
   DeliveryStatsQuery,
+  DeliveryWithMessage,
+  HistoryRecord,
   InsertDeliveriesOptions,
   InsertedDelivery,
   NewDelivery,
+  NewHistoryEntry,
+  RequeuedDelivery,
   RouteRecord,
   SetRouteResult,
   Store,
   StoreUnsubscribe,
+  UpdateWebhookOptions,
   WebhookPatch,
   WebhookRecord,
 } from '@segment-webhook/core';
 import { storeTimes } from '@segment-webhook/core';
-import type { WebhookStatus } from '@segment-webhook/core/contract';
+import type { DeliveryStatus, JsonValue, WebhookStatus } from '@segment-webhook/core/contract';
 import pg from 'pg';
 import { throwingStoreFailures } from './failures';
 import { GroupCommit } from './group-commit';
@@ -168,9 +173,10 @@ class PostgresStoreImpl implements PostgresStore {
 
   // Webhooks -----------------------------------------------------------------------------------
 
-  async insertWebhook(webhook: WebhookRecord): Promise<void> {
+  async insertWebhook(webhook: WebhookRecord, history?: NewHistoryEntry): Promise<void> {
     storeTimes.insertWebhook(webhook);
-    await this.sql.insertWebhook(webhook);
+    if (history) storeTimes.now('insertWebhook', history.at, 'history.at');
+    await this.sql.insertWebhook(webhook, history);
   }
 
   getWebhook(accountId: string, webhookId: string): Promise<WebhookRecord | null> {
@@ -186,9 +192,19 @@ class PostgresStoreImpl implements PostgresStore {
     webhookId: string,
     patch: WebhookPatch,
     ifStatus?: readonly WebhookStatus[],
+    options?: UpdateWebhookOptions,
   ): Promise<WebhookRecord | null> {
-    storeTimes.updateWebhook(patch);
-    return this.sql.updateWebhook(accountId, webhookId, patch, ifStatus);
+    storeTimes.updateWebhook(patch, options);
+    return this.sql.updateWebhook(accountId, webhookId, patch, ifStatus, options);
+  }
+
+  listWebhookHistory(
+    accountId: string,
+    webhookId: string,
+    beforeVersion: number | null,
+    limit: number,
+  ): Promise<HistoryRecord[]> {
+    return this.sql.listWebhookHistory(accountId, webhookId, beforeVersion, limit);
   }
 
   deleteWebhook(accountId: string, webhookId: string, ifStatus: readonly WebhookStatus[]): Promise<boolean> {
@@ -280,7 +296,52 @@ class PostgresStoreImpl implements PostgresStore {
     return ids;
   }
 
+  async requeueDeliveries(
+    accountId: string,
+    webhookId: string,
+    now: number,
+    deliveryIds: readonly string[],
+    statuses: readonly DeliveryStatus[],
+  ): Promise<RequeuedDelivery[]> {
+    storeTimes.now('requeueDeliveries', now);
+    if (deliveryIds.length === 0 || statuses.length === 0) return [];
+    const requeued = await this.sql.requeueDeliveries(accountId, webhookId, now, deliveryIds, statuses);
+    if (requeued.length > 0) {
+      this.notifications.announceWork();
+      this.notifications.announceChanges(new Map([[webhookId, requeued.map((r) => r.id)]]));
+    }
+    return requeued;
+  }
+
   // Deliveries: reading ------------------------------------------------------------------------
+
+  async listDeliveriesWithMessages(
+    accountId: string,
+    webhookId: string,
+    filter: DeliveryFilter,
+    after: DeliveryCursor | null,
+    limit: number,
+  ): Promise<DeliveryWithMessage[]> {
+    storeTimes.listDeliveries(filter, after, 'listDeliveriesWithMessages');
+    return this.sql.listDeliveriesWithMessages(accountId, webhookId, filter, after, limit);
+  }
+
+  async countSkipped(accountId: string, webhookId: string, since: number): Promise<number> {
+    storeTimes.now('countSkipped', since, 'since');
+    return this.sql.countSkipped(accountId, webhookId, since);
+  }
+
+  async sampleMessageProperties(
+    accountId: string,
+    webhookId: string,
+    since: number,
+    until: number,
+    limit: number,
+  ): Promise<Record<string, JsonValue>[]> {
+    storeTimes.now('sampleMessageProperties', since, 'since');
+    storeTimes.now('sampleMessageProperties', until, 'until');
+    return this.sql.sampleMessageProperties(accountId, webhookId, since, until, limit);
+  }
 
   async listDeliveries(
     accountId: string,

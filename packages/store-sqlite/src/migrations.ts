@@ -3,6 +3,7 @@
  * a new version instead.
  */
 import type Database from 'better-sqlite3';
+import { MESSAGE_NOT_DERIVED, PERSON_BUCKETS, personBucket } from './rows';
 
 export const MIGRATIONS: readonly { version: number; sql: string }[] = [
   {
@@ -153,6 +154,39 @@ CREATE INDEX deliveries_status_page ON deliveries (webhook_id, status, created_a
   WHERE status != 'pending';
 `,
   },
+  {
+    version: 6,
+    sql: `
+-- Issue 15 (support tools). Settings versions and their history; the last disconnection (what a reconnect's
+-- backfill counts from).
+ALTER TABLE webhooks ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE webhooks ADD COLUMN disconnected_at INTEGER;
+UPDATE webhooks SET disconnected_at = updated_at WHERE status = 'disconnected';
+CREATE TABLE webhook_history (
+  webhook_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  actor TEXT,
+  changes TEXT NOT NULL,
+  PRIMARY KEY (webhook_id, version)
+) WITHOUT ROWID;
+-- The settings version a message was built with; when Segment first accepted it (replays keep it).
+ALTER TABLE deliveries ADD COLUMN config_version INTEGER;
+ALTER TABLE deliveries ADD COLUMN first_delivered_at INTEGER;
+-- The search box (q) and the person filter: a person index whose keys still grow with created_at within
+-- each of ${PERSON_BUCKETS} buckets (a hash of the person id), so an insert lands at the end of one of ${PERSON_BUCKETS} runs
+-- instead of on a random page (a plain person index costs ~40 % of ingest throughput: BENCHMARKS.md), and a
+-- search reads one bucket (1/${PERSON_BUCKETS} of the webhook's entries) instead of all of them.
+ALTER TABLE deliveries ADD COLUMN person_bucket INTEGER NOT NULL DEFAULT 0;
+UPDATE deliveries SET person_bucket = swk_person_bucket(person_id), first_delivered_at = delivered_at;
+CREATE INDEX deliveries_person ON deliveries (webhook_id, person_bucket, created_at DESC, id DESC, person_id);
+-- messageIds the kit derives from the event id (webhookId:eventId, webhookId:send:eventId) are found
+-- through the event index; only the others (hashed long ids, or any a caller chose) are indexed here.
+CREATE INDEX deliveries_message ON deliveries (webhook_id, message_id) WHERE ${MESSAGE_NOT_DERIVED};
+-- What a disconnected webhook skipped (counted for the reconnect dialog, requeued by a backfill).
+CREATE INDEX deliveries_skipped ON deliveries (webhook_id, created_at) WHERE status = 'skipped';
+`,
+  },
 ];
 
 /**
@@ -160,6 +194,8 @@ CREATE INDEX deliveries_status_page ON deliveries (webhook_id, status, created_a
  * file together, here or in other processes, apply each exactly once. Returns the versions applied.
  */
 export function applyMigrations(db: Database.Database, migrations = MIGRATIONS): number[] {
+  // Migration 6 fills the person buckets of existing rows with the function the store uses at insert.
+  db.function('swk_person_bucket', { deterministic: true }, (personId: unknown) => personBucket(String(personId)));
   const apply = db.transaction(() => {
     db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
     const applied = new Set(

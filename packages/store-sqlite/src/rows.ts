@@ -2,7 +2,7 @@
  * Row mapping of the SQLite store: SQLite rows to the `Store`'s records and back. Columns are read by
  * name, never by position, so a statement may select them in any order.
  */
-import type { AttemptRecord, DeliveryRecord, WebhookPatch, WebhookRecord } from '@segment-webhook/core';
+import type { AttemptRecord, DeliveryRecord, HistoryRecord, WebhookPatch, WebhookRecord } from '@segment-webhook/core';
 import type { DeliveryStatus, WebhookStatus } from '@segment-webhook/core/contract';
 
 /** A row as better-sqlite3 returns it (`.get()`/`.all()` without `.raw()`). */
@@ -25,10 +25,47 @@ export function toWebhook(row: Row): WebhookRecord {
     writeKeyCiphertext: row.write_key_ciphertext as string,
     writeKeyHint: row.write_key_hint as string,
     writeKeyFingerprint: row.write_key_fingerprint as string,
+    version: row.version as number,
+    disconnectedAt: (row.disconnected_at as number | null) ?? null,
     createdAt: row.created_at as number,
     updatedAt: row.updated_at as number,
   };
 }
+
+/** A history entry of a `webhook_history` row. */
+export function toHistory(row: Row): HistoryRecord {
+  return {
+    webhookId: row.webhook_id as string,
+    version: row.version as number,
+    at: row.at as number,
+    actor: (row.actor as string | null) ?? null,
+    changes: JSON.parse(row.changes as string),
+  };
+}
+
+/** Buckets of the person index (migration 6). Changing it needs a migration that recomputes them. */
+export const PERSON_BUCKETS = 64;
+
+/**
+ * The person-index bucket of a person id: FNV-1a (32-bit) of its UTF-16 code units, modulo
+ * {@link PERSON_BUCKETS}. Stored with each delivery; never change it without a migration.
+ */
+export function personBucket(personId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < personId.length; i++) {
+    hash ^= personId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % PERSON_BUCKETS;
+}
+
+/**
+ * The rows whose messageId is not the one the kit derives from the event id (`webhookId:eventId`, or
+ * `webhookId:send:eventId` for a send): the predicate of the partial index `deliveries_message`. A query
+ * must repeat this exact text for SQLite to use that index.
+ */
+export const MESSAGE_NOT_DERIVED =
+  "message_id != webhook_id || ':' || CASE source WHEN 'send' THEN 'send:' ELSE '' END || event_id";
 
 /** The SQLite value of a {@link WebhookPatch} field (JSON text for the fields, 0/1 for booleans). */
 export function webhookValue(key: keyof WebhookPatch, value: unknown): unknown {
@@ -56,8 +93,10 @@ const DELIVERY_COLUMN = {
   cycleStartedAt: 'cycle_started_at',
   nextAttemptAt: 'next_attempt_at',
   deliveredAt: 'delivered_at',
+  firstDeliveredAt: 'first_delivered_at',
   lastError: 'last_error',
   lastHttpStatus: 'last_http_status',
+  configVersion: 'config_version',
 } as const satisfies Record<keyof DeliveryRecord, string>;
 
 type DeliveryColumn = (typeof DELIVERY_COLUMN)[keyof typeof DELIVERY_COLUMN];
@@ -114,8 +153,10 @@ export function toDelivery(row: Row | readonly unknown[], keys: DeliveryColumnKe
     cycleStartedAt: r[keys.cycle_started_at] as number,
     nextAttemptAt: (r[keys.next_attempt_at] as number | null) ?? null,
     deliveredAt: (r[keys.delivered_at] as number | null) ?? null,
+    firstDeliveredAt: (r[keys.first_delivered_at] as number | null) ?? null,
     lastError: (r[keys.last_error] as string | null) ?? null,
     lastHttpStatus: (r[keys.last_http_status] as number | null) ?? null,
+    configVersion: (r[keys.config_version] as number | null) ?? null,
   };
 }
 
@@ -129,5 +170,6 @@ export function toAttempt(a: AttemptRecord): AttemptRecord {
     outcome: a.outcome,
     error: a.error ?? null,
     responseBody: a.responseBody ?? null,
+    configVersion: a.configVersion ?? null,
   };
 }

@@ -11,6 +11,7 @@ import { startSegmentSink } from '@segment-webhook/testing';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from './migrations';
+import { MESSAGE_NOT_DERIVED } from './rows';
 import { sqliteStore } from './sqlite-store';
 import { CLAIM_SQL } from './statements';
 
@@ -47,6 +48,7 @@ describe('sqliteStore specifics', () => {
       { version: 3 },
       { version: 4 },
       { version: 5 },
+      { version: 6 },
     ]);
     raw.close();
   });
@@ -141,7 +143,65 @@ describe('sqliteStore specifics', () => {
     );
     expect(release).toContain('deliveries_due_webhook');
     expect(release).not.toMatch(/SCAN deliveries$/);
+    // The search box: each branch is an index search; the person reads one bucket newest first (no sort),
+    // the messageIds the kit does not derive from event ids come from the partial message index.
+    const person = plan(
+      `SELECT d.seq FROM deliveries d INDEXED BY deliveries_person WHERE d.webhook_id = 'x' AND d.person_bucket = 3
+       AND d.person_id = 'p' AND (d.created_at, d.id) < (1, 'a') ORDER BY d.created_at DESC, d.id DESC LIMIT 51`,
+    );
+    expect(person).toMatch(/SEARCH d USING COVERING INDEX deliveries_person \(webhook_id=\? AND person_bucket=\?/);
+    expect(person).not.toContain('TEMP B-TREE');
+    const message = plan(
+      `SELECT seq FROM deliveries INDEXED BY deliveries_message WHERE webhook_id = 'x' AND message_id = 'm'
+       AND ${MESSAGE_NOT_DERIVED}`,
+    );
+    expect(message).toContain('SEARCH deliveries USING INDEX deliveries_message (webhook_id=? AND message_id=?)');
+    const skipped = plan(
+      "SELECT COUNT(*) FROM deliveries INDEXED BY deliveries_skipped WHERE webhook_id = 'x' AND status = 'skipped' AND created_at >= 1",
+    );
+    expect(skipped).toContain('deliveries_skipped (webhook_id=? AND created_at>?)');
     raw.close();
+  });
+
+  it('fills the person buckets and first acceptances of existing deliveries (migration 6): old rows are found by person', async () => {
+    const filename = nextFile();
+    const raw = new Database(filename);
+    raw.pragma('journal_mode = WAL');
+    raw.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+    for (const migration of MIGRATIONS.filter((m) => m.version <= 5)) {
+      raw.exec(migration.sql);
+      raw.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, 0)').run(migration.version);
+    }
+    const webhook = webhookFixture();
+    raw
+      .prepare(
+        `INSERT INTO webhooks (id, account_id, name, track_event_name, region, send_activity_payload, fields, status,
+         health_state, refused_batches, write_key_ciphertext, write_key_hint, write_key_fingerprint, created_at, updated_at)
+         VALUES (?, ?, 'W', 'E', 'us', 1, '[]', 'active', 'healthy', 0, 'c', 'hint', 'f', 0, 0)`,
+      )
+      .run(webhook.id, webhook.accountId);
+    const insertDelivery = raw.prepare(
+      `INSERT INTO deliveries (id, account_id, webhook_id, source, event_id, person_id, status, message_id, message,
+         attempt_count, occurred_at, created_at, updated_at, cycle_started_at, delivered_at)
+       VALUES (?, ?, ?, 'activity', ?, ?, ?, ?, '{"properties":{}}', 1, 0, ?, 0, 0, ?)`,
+    );
+    const people = ['ada', 'grace', 'p_42', 'Zoë', 'x'.repeat(150)];
+    people.forEach((person, i) => {
+      insertDelivery.run(`d${i}`, webhook.accountId, webhook.id, `e${i}`, person, 'delivered', `m${i}`, i, 100 + i);
+    });
+    raw.close();
+
+    const store = sqliteStore({ filename });
+    await store.migrate();
+    for (const [i, person] of people.entries()) {
+      const page = await store.listDeliveries(webhook.accountId, webhook.id, { q: person }, null, 10);
+      expect(page.map((d) => [d.id, d.firstDeliveredAt, d.configVersion])).toEqual([[`d${i}`, 100 + i, null]]);
+      expect(
+        (await store.listDeliveries(webhook.accountId, webhook.id, { personId: person }, null, 10)).map((d) => d.id),
+      ).toEqual([`d${i}`]);
+    }
+    expect(await store.getWebhook(webhook.accountId, webhook.id)).toMatchObject({ version: 1, disconnectedAt: null });
+    await store.close();
   });
 
   it('moves the attempts of a version-4 database into their deliveries (migration 5), in order', async () => {
@@ -189,6 +249,7 @@ describe('sqliteStore specifics', () => {
         outcome: 'retry',
         error: 'HTTP 503',
         responseBody: 'busy',
+        configVersion: null,
       },
       {
         number: 2,
@@ -198,6 +259,7 @@ describe('sqliteStore specifics', () => {
         outcome: 'delivered',
         error: null,
         responseBody: '{"success":true}',
+        configVersion: null,
       },
     ]);
     expect((await store.getDelivery(webhook.accountId, webhook.id, 'untried'))?.attempts).toEqual([]);
@@ -235,6 +297,7 @@ describe('sqliteStore specifics', () => {
           outcome: 'delivered' as const,
           error: null,
           responseBody: null,
+          configVersion: null,
         },
         counted: true,
         status: 'delivered' as const,

@@ -102,10 +102,11 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       if (db.open) db.close();
     },
 
-    async insertWebhook(webhook) {
+    async insertWebhook(webhook, history) {
       storeTimes.insertWebhook(webhook);
+      if (history) storeTimes.now('insertWebhook', history.at, 'history.at');
       routeCache.invalidate();
-      durably(() => sql.insertWebhook(webhook));
+      durably(() => sql.insertWebhook(webhook, history));
     },
 
     async getWebhook(accountId, webhookId) {
@@ -116,10 +117,14 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       return sql.listWebhooks(accountId, status);
     },
 
-    async updateWebhook(accountId, webhookId, patch, ifStatus) {
-      storeTimes.updateWebhook(patch);
+    async updateWebhook(accountId, webhookId, patch, ifStatus, options) {
+      storeTimes.updateWebhook(patch, options);
       routeCache.invalidate();
-      return durably(() => sql.updateWebhook(accountId, webhookId, patch, ifStatus));
+      return durably(() => sql.updateWebhook(accountId, webhookId, patch, ifStatus, options));
+    },
+
+    async listWebhookHistory(accountId, webhookId, beforeVersion, limit) {
+      return sql.listWebhookHistory(accountId, webhookId, beforeVersion, limit);
     },
 
     async deleteWebhook(accountId, webhookId, ifStatus) {
@@ -215,6 +220,36 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       return ids;
     },
 
+    async requeueDeliveries(accountId, webhookId, now, deliveryIds, statuses) {
+      storeTimes.now('requeueDeliveries', now);
+      if (deliveryIds.length === 0 || statuses.length === 0) return [];
+      const requeued = durably(() => sql.requeueDeliveries(accountId, webhookId, now, deliveryIds, statuses));
+      if (requeued.length > 0) {
+        notifications.emitWork();
+        notifications.emitChanges(new Map([[webhookId, requeued.map((r) => r.id)]]));
+      }
+      return requeued;
+    },
+
+    async listDeliveriesWithMessages(accountId, webhookId, filter, after, limit) {
+      storeTimes.listDeliveries(filter, after, 'listDeliveriesWithMessages');
+      if (!sql.hasWebhook(accountId, webhookId)) return [];
+      return sql.listDeliveriesWithMessages(webhookId, filter, after, limit);
+    },
+
+    async countSkipped(accountId, webhookId, since) {
+      storeTimes.now('countSkipped', since, 'since');
+      if (!sql.hasWebhook(accountId, webhookId)) return 0;
+      return sql.countSkipped(webhookId, since);
+    },
+
+    async sampleMessageProperties(accountId, webhookId, since, until, limit) {
+      storeTimes.now('sampleMessageProperties', since, 'since');
+      storeTimes.now('sampleMessageProperties', until, 'until');
+      if (!sql.hasWebhook(accountId, webhookId)) return [];
+      return sql.sampleMessageProperties(webhookId, since, until, limit);
+    },
+
     async listDeliveries(accountId, webhookId, filter, after, limit) {
       storeTimes.listDeliveries(filter, after);
       // Every delivery of a webhook belongs to the webhook's account: check it once, not per row.
@@ -234,7 +269,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       storeTimes.deliveryStats(query);
       if (!sql.hasWebhook(accountId, webhookId)) {
         return {
-          counts: { pending: 0, retrying: 0, delivered: 0, failed: 0 },
+          counts: { pending: 0, retrying: 0, delivered: 0, failed: 0, skipped: 0 },
           buckets: [],
           lastDeliveredAt: null,
           lagP50: null,

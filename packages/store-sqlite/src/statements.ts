@@ -14,25 +14,33 @@ import {
   type DeliveryRecord,
   type DeliveryStats,
   type DeliveryStatsQuery,
+  type DeliveryWithMessage,
+  type HistoryRecord,
   type InsertedDelivery,
   LAG_SAMPLE_SIZE,
+  type NewHistoryEntry,
+  type RequeuedDelivery,
   type RouteRecord,
   type SetRouteResult,
   takeInTurns,
+  type UpdateWebhookOptions,
   WEBHOOK_PATCH_COLUMNS,
   type WebhookPatch,
   type WebhookRecord,
 } from '@segment-webhook/core';
-import type { DeliveryStatus, TrackMessage, WebhookStatus } from '@segment-webhook/core/contract';
+import type { DeliveryStatus, JsonValue, TrackMessage, WebhookStatus } from '@segment-webhook/core/contract';
 import type Database from 'better-sqlite3';
 import type { InsertCall, InsertCommit } from './group-commit';
 import {
   DELIVERY_COLUMNS,
   type DeliveryColumnKeys,
   deliveryColumnIndexes,
+  MESSAGE_NOT_DERIVED,
+  personBucket,
   type Row,
   toAttempt,
   toDelivery,
+  toHistory,
   toWebhook,
   webhookValue,
 } from './rows';
@@ -80,7 +88,8 @@ function sameOutcome(a: AttemptCompletion, b: AttemptCompletion): boolean {
     x.latencyMs === y.latencyMs &&
     x.outcome === y.outcome &&
     x.error === y.error &&
-    x.responseBody === y.responseBody
+    x.responseBody === y.responseBody &&
+    x.configVersion === y.configVersion
   );
 }
 
@@ -122,6 +131,16 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
   const getWebhookRow = (accountId: string, webhookId: string): Row | undefined =>
     stmt('SELECT * FROM webhooks WHERE id = ? AND account_id = ?').get(webhookId, accountId) as Row | undefined;
 
+  const insertHistory = (webhookId: string, version: number, entry: NewHistoryEntry): void => {
+    stmt('INSERT INTO webhook_history (webhook_id, version, at, actor, changes) VALUES (?, ?, ?, ?, ?)').run(
+      webhookId,
+      version,
+      entry.at,
+      entry.actor,
+      JSON.stringify(entry.changes),
+    );
+  };
+
   const countStreams = (accountId: string): number =>
     (
       stmt(
@@ -151,16 +170,138 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
 
   /** Positions of the delivery columns in each raw list statement, found by name once per statement. */
   const listColumns = new Map<Database.Statement, DeliveryColumnKeys>();
+  function listColumnKeys(statement: Database.Statement): DeliveryColumnKeys {
+    let keys = listColumns.get(statement);
+    if (!keys) {
+      keys = deliveryColumnIndexes(statement.columns());
+      listColumns.set(statement, keys);
+    }
+    return keys;
+  }
+
+  /**
+   * The list query of a webhook's deliveries (newest first, keyset after `after`), as a raw statement and
+   * its parameters. Each filter picks the index that reads least: an event id is a direct lookup, a person
+   * reads one bucket of the person index, a status its partial index or (pending) the claim queue, and
+   * `q` is the union of the lookups that can match it (see {@link searchBranches}).
+   */
+  function listStatement(
+    webhookId: string,
+    filter: DeliveryFilter,
+    after: DeliveryCursor | null,
+    limit: number,
+    withMessages: boolean,
+  ): { statement: Database.Statement; params: unknown[] } {
+    const where = ['d.webhook_id = ?'];
+    const params: unknown[] = [webhookId];
+    if (filter.status) {
+      where.push('d.status = ?');
+      params.push(filter.status);
+      // The status index holds every status but pending (the term lets SQLite use the partial index).
+      if (filter.status !== 'pending') where.push("d.status != 'pending'");
+      else where.push("d.status IN ('pending', 'retrying')");
+    }
+    if (filter.personId) {
+      where.push('d.person_id = ?', 'd.person_bucket = ?');
+      params.push(filter.personId, personBucket(filter.personId));
+    }
+    if (filter.eventId) {
+      where.push('d.event_id = ?');
+      params.push(filter.eventId);
+    }
+    if (filter.from !== undefined) {
+      where.push('d.created_at >= ?');
+      params.push(filter.from);
+    }
+    if (filter.to !== undefined) {
+      where.push('d.created_at < ?');
+      params.push(filter.to);
+    }
+    if (after) {
+      // Row-value comparison keeps the index range scan for keyset pagination.
+      where.push('(d.created_at, d.id) < (?, ?)');
+      params.push(after.createdAt, after.id);
+    }
+    const rowLimit = Math.max(0, Math.floor(limit));
+    const select = `SELECT ${DELIVERY_COLUMNS}${withMessages ? ', d.message' : ''} FROM deliveries d`;
+    const order = 'ORDER BY d.created_at DESC, d.id DESC LIMIT ?';
+    if (filter.q !== undefined) {
+      const branches = searchBranches(webhookId, filter.q, where, params, rowLimit);
+      // Raw arrays (this SQL text is only ever run here, so switching its cached statement to raw is safe).
+      // NOT INDEXED: the candidates are read by row id and sorted (a few rows); walking the page index
+      // instead, testing each entry against the candidates, would read every entry of the webhook.
+      const statement = stmt(
+        `${select} NOT INDEXED WHERE d.seq IN (${branches.sql}) AND ${where.join(' AND ')} ${order}`,
+      ).raw(true);
+      return { statement, params: [...branches.params, ...params, rowLimit] };
+    }
+    // An event id matches at most one row per source: look it up directly instead of walking the page order.
+    const index = filter.eventId
+      ? 'INDEXED BY deliveries_event'
+      : filter.personId
+        ? 'INDEXED BY deliveries_person'
+        : filter.status === 'pending'
+          ? pendingIndex(webhookId)
+          : filter.status
+            ? 'INDEXED BY deliveries_status_page'
+            : 'INDEXED BY deliveries_page';
+    const statement = stmt(`${select} ${index} WHERE ${where.join(' AND ')} ${order}`).raw(true);
+    return { statement, params: [...params, rowLimit] };
+  }
+
+  /**
+   * The rows `q` can match, as a union of index lookups (row ids): the event id (at most one row per
+   * source), the messageId — through the event index when `q` has the form the kit derives from an event id
+   * (`webhookId:eventId`, `webhookId:send:eventId`), through the partial index of the other messageIds
+   * otherwise — and the person, in the one bucket of the person index it hashes to, newest first with the
+   * list's other conditions and limit (a person may have any number of deliveries; the other lookups find
+   * at most a few rows).
+   */
+  function searchBranches(
+    webhookId: string,
+    q: string,
+    where: readonly string[],
+    whereParams: readonly unknown[],
+    limit: number,
+  ): { sql: string; params: unknown[] } {
+    const parts = ['SELECT seq FROM deliveries INDEXED BY deliveries_event WHERE webhook_id = ? AND event_id = ?'];
+    const params: unknown[] = [webhookId, q];
+    const prefix = `${webhookId}:`;
+    if (q.startsWith(prefix)) {
+      const rest = q.slice(prefix.length);
+      parts.push(
+        "SELECT seq FROM deliveries INDEXED BY deliveries_event WHERE webhook_id = ? AND event_id = ? AND source = 'activity' AND message_id = ?",
+      );
+      params.push(webhookId, rest, q);
+      if (rest.startsWith('send:')) {
+        parts.push(
+          "SELECT seq FROM deliveries INDEXED BY deliveries_event WHERE webhook_id = ? AND event_id = ? AND source = 'send' AND message_id = ?",
+        );
+        params.push(webhookId, rest.slice('send:'.length), q);
+      }
+    }
+    parts.push(
+      `SELECT seq FROM deliveries INDEXED BY deliveries_message WHERE webhook_id = ? AND message_id = ? AND ${MESSAGE_NOT_DERIVED}`,
+    );
+    params.push(webhookId, q);
+    parts.push(
+      `SELECT seq FROM (SELECT d.seq FROM deliveries d INDEXED BY deliveries_person
+         WHERE ${where.join(' AND ')} AND d.person_bucket = ? AND d.person_id = ?
+         ORDER BY d.created_at DESC, d.id DESC LIMIT ?)`,
+    );
+    params.push(...whereParams, personBucket(q), q, limit);
+    return { sql: parts.join(' UNION '), params };
+  }
 
   return {
     // Webhooks ---------------------------------------------------------------------------------------
 
-    insertWebhook(webhook: WebhookRecord): void {
+    insertWebhook: immediate((webhook: WebhookRecord, history?: NewHistoryEntry): void => {
       stmt(
         `INSERT INTO webhooks (id, account_id, name, track_event_name, region, send_activity_payload, fields, status,
            health_state, health_reason, health_since, refused_batches, write_key_ciphertext, write_key_hint,
-           write_key_fingerprint, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           write_key_fingerprint, version, disconnected_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         webhook.id,
         webhook.accountId,
@@ -177,10 +318,13 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
         webhook.writeKeyCiphertext,
         webhook.writeKeyHint,
         webhook.writeKeyFingerprint,
+        webhook.version,
+        webhook.disconnectedAt,
         webhook.createdAt,
         webhook.updatedAt,
       );
-    },
+      if (history) insertHistory(webhook.id, webhook.version, history);
+    }),
 
     getWebhook(accountId: string, webhookId: string): WebhookRecord | null {
       const row = getWebhookRow(accountId, webhookId);
@@ -210,24 +354,52 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
         webhookId: string,
         patch: WebhookPatch,
         ifStatus?: readonly WebhookStatus[],
+        options: UpdateWebhookOptions = {},
       ): WebhookRecord | null => {
         const row = getWebhookRow(accountId, webhookId);
         if (!row) return null;
         if (ifStatus && !ifStatus.includes(row.status as WebhookStatus)) return null;
+        if (options.ifVersion !== undefined && row.version !== options.ifVersion) return null;
         const keys = (Object.keys(patch) as (keyof WebhookPatch)[]).filter(
           (k) => k in WEBHOOK_PATCH_COLUMNS && patch[k] !== undefined,
         );
-        if (keys.length > 0) {
-          const sets = keys.map((k) => `${WEBHOOK_PATCH_COLUMNS[k]} = ?`).join(', ');
-          db.prepare(`UPDATE webhooks SET ${sets} WHERE id = ?`).run(
+        const sets = keys.map((k) => `${WEBHOOK_PATCH_COLUMNS[k]} = ?`);
+        if (options.history) sets.push('version = version + 1');
+        if (sets.length > 0) {
+          db.prepare(`UPDATE webhooks SET ${sets.join(', ')} WHERE id = ?`).run(
             ...keys.map((k) => webhookValue(k, patch[k])),
             webhookId,
           );
         }
-        if (patch.status === 'archived') stmt('DELETE FROM routes WHERE webhook_id = ?').run(webhookId);
+        if (options.history) insertHistory(webhookId, (row.version as number) + 1, options.history);
+        if (patch.status === 'archived') {
+          stmt('DELETE FROM routes WHERE webhook_id = ?').run(webhookId);
+          // Archiving drops what was skipped while it was disconnected.
+          const dropped = stmt(
+            "DELETE FROM deliveries INDEXED BY deliveries_skipped WHERE webhook_id = ? AND status = 'skipped'",
+          ).run(webhookId).changes;
+          if (dropped > 0) {
+            const counts = new CountDeltas();
+            counts.add(webhookId, 'skipped', -dropped);
+            counts.apply();
+          }
+        }
         return toWebhook(getWebhookRow(accountId, webhookId)!);
       },
     ),
+
+    listWebhookHistory(
+      accountId: string,
+      webhookId: string,
+      beforeVersion: number | null,
+      limit: number,
+    ): HistoryRecord[] {
+      const rows = stmt(
+        `SELECT h.* FROM webhook_history h JOIN webhooks w ON w.id = h.webhook_id
+         WHERE h.webhook_id = ? AND w.account_id = ? AND h.version < ? ORDER BY h.version DESC LIMIT ?`,
+      ).all(webhookId, accountId, beforeVersion ?? Number.MAX_SAFE_INTEGER, Math.max(0, Math.floor(limit))) as Row[];
+      return rows.map(toHistory);
+    },
 
     /** By hand (the file runs with `foreign_keys = OFF`): what PostgreSQL's foreign keys cascade. */
     deleteWebhook: immediate((accountId: string, webhookId: string, ifStatus: readonly WebhookStatus[]): boolean => {
@@ -235,6 +407,7 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
       if (!row || !ifStatus.includes(row.status as WebhookStatus)) return false;
       stmt('DELETE FROM deliveries WHERE webhook_id = ?').run(webhookId);
       stmt('DELETE FROM delivery_counts WHERE webhook_id = ?').run(webhookId);
+      stmt('DELETE FROM webhook_history WHERE webhook_id = ?').run(webhookId);
       stmt('DELETE FROM routes WHERE webhook_id = ?').run(webhookId);
       stmt('DELETE FROM webhooks WHERE id = ?').run(webhookId);
       return true;
@@ -323,9 +496,10 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
      */
     insertDeliveries: immediate((calls: readonly InsertCall[]): InsertCommit => {
       const insert = stmt(
-        `INSERT INTO deliveries (id, account_id, webhook_id, source, event_id, person_id, activity_id, status, message_id,
-           message, occurred_at, created_at, updated_at, cycle_started_at, next_attempt_at, lease_owner)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO deliveries (id, account_id, webhook_id, source, event_id, person_id, person_bucket, activity_id,
+           status, message_id, message, occurred_at, created_at, updated_at, cycle_started_at, next_attempt_at,
+           lease_owner, config_version)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (webhook_id, event_id, source) DO NOTHING`,
       );
       const existing = stmt(
@@ -334,7 +508,8 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
       // Each webhook is read once per transaction: it must exist, and claim at insert judges its eligibility
       // as a claim would.
       const readWebhook = stmt(
-        `SELECT w.status, w.health_state, w.write_key_ciphertext, w.write_key_fingerprint, w.region, p.paused_until
+        `SELECT w.status, w.health_state, w.write_key_ciphertext, w.write_key_fingerprint, w.region, w.version,
+           p.paused_until
          FROM webhooks w LEFT JOIN key_pauses p ON p.fingerprint = w.write_key_fingerprint WHERE w.id = ?`,
       );
       const webhookRows = new Map<string, Row>();
@@ -361,7 +536,9 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
         const results: InsertedDelivery[] = [];
         for (const d of call.deliveries) {
           const webhookRow = webhookOf(d.webhookId);
-          const leased = lease !== undefined && room > 0 && eligible(webhookRow, lease.now);
+          // What is routed to a webhook that is not active is recorded, not sent (judged in this transaction).
+          const skipped = webhookRow.status !== 'active';
+          const leased = !skipped && lease !== undefined && room > 0 && eligible(webhookRow, lease.now);
           const message = d.messageJson ?? JSON.stringify(d.message);
           const info = insert.run(
             d.id,
@@ -370,17 +547,24 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
             d.source,
             d.eventId,
             d.personId,
+            personBucket(d.personId),
             d.activityId,
+            skipped ? 'skipped' : 'pending',
             d.messageId,
             message,
             d.occurredAt,
             d.createdAt,
             d.createdAt,
             d.createdAt,
-            leased ? lease.until : d.createdAt,
+            skipped ? null : leased ? lease.until : d.createdAt,
             leased ? lease.owner : null,
+            d.configVersion ?? null,
           );
-          if (info.changes === 1) {
+          if (info.changes === 1 && skipped) {
+            results.push({ id: d.id, messageId: d.messageId, created: true, skipped: true });
+            created.push({ webhookId: d.webhookId, id: d.id });
+            counts.add(d.webhookId, 'skipped', 1);
+          } else if (info.changes === 1) {
             const result: InsertedDelivery = { id: d.id, messageId: d.messageId, created: true };
             if (leased) {
               room -= 1;
@@ -388,6 +572,7 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
                 writeKeyCiphertext: webhookRow.write_key_ciphertext as string,
                 writeKeyFingerprint: webhookRow.write_key_fingerprint as string,
                 region: webhookRow.region as ClaimedDelivery['region'],
+                webhookVersion: webhookRow.version as number,
               });
             } else due += 1;
             results.push(result);
@@ -422,7 +607,8 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
           claimOrder === 'fair' ? takeInTurns(candidates, (c) => c.key, limit).taken : candidates.slice(0, limit);
       }
       const read = stmt(
-        `SELECT ${DELIVERY_COLUMNS}, d.message, w.write_key_ciphertext, w.write_key_fingerprint, w.region
+        `SELECT ${DELIVERY_COLUMNS}, d.message, w.write_key_ciphertext, w.write_key_fingerprint, w.region,
+           w.version AS webhook_version
            FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE d.seq = ?`,
       );
       const lease = stmt('UPDATE deliveries SET lease_owner = ?, next_attempt_at = ? WHERE seq = ?');
@@ -438,6 +624,7 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
           writeKeyCiphertext: row.write_key_ciphertext as string,
           writeKeyFingerprint: row.write_key_fingerprint as string,
           region: row.region as ClaimedDelivery['region'],
+          webhookVersion: row.webhook_version as number,
         };
       });
     }),
@@ -457,7 +644,8 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
         // contract of AttemptCompletion), so the rows of a run differ only in their rowid.
         const update = stmt(
           `UPDATE deliveries SET status = ?, attempt_count = attempt_count + 1, counted_attempts = counted_attempts + ?,
-             last_error = ?, last_http_status = ?, updated_at = ?, next_attempt_at = ?, delivered_at = ?, lease_owner = NULL,
+             last_error = ?, last_http_status = ?, updated_at = ?, next_attempt_at = ?, delivered_at = ?,
+             first_delivered_at = COALESCE(first_delivered_at, ?), lease_owner = NULL,
              attempts = json_insert(attempts, '$[#]', json_set(?, '$.number', attempt_count + 1))
            WHERE seq IN (SELECT value FROM json_each(?))`,
         );
@@ -476,6 +664,7 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
             a.httpStatus,
             now,
             c.status === 'retrying' ? c.nextAttemptAt : null,
+            c.status === 'delivered' ? a.at : null,
             c.status === 'delivered' ? a.at : null,
             JSON.stringify(toAttempt(a)),
             JSON.stringify(seqs),
@@ -554,10 +743,65 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
       },
     ),
 
+    requeueDeliveries: immediate(
+      (
+        accountId: string,
+        webhookId: string,
+        now: number,
+        deliveryIds: readonly string[],
+        statuses: readonly DeliveryStatus[],
+      ): RequeuedDelivery[] => {
+        const rows = stmt(
+          `SELECT DISTINCT d.seq, d.id, d.status, d.first_delivered_at FROM json_each(?) j
+           CROSS JOIN deliveries d ON d.id = j.value
+           WHERE d.account_id = ? AND d.webhook_id = ? AND d.status IN (SELECT value FROM json_each(?))`,
+        ).all(JSON.stringify(deliveryIds), accountId, webhookId, JSON.stringify(statuses)) as Row[];
+        if (rows.length === 0) return [];
+        stmt(
+          `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, cycle_started_at = ?, updated_at = ?,
+             counted_attempts = 0, delivered_at = NULL, lease_owner = NULL
+           WHERE seq IN (SELECT value FROM json_each(?))`,
+        ).run(now, now, now, JSON.stringify(rows.map((r) => r.seq)));
+        const counts = new CountDeltas();
+        for (const row of rows) {
+          counts.add(webhookId, row.status as string, -1);
+          counts.add(webhookId, 'pending', 1);
+        }
+        counts.apply();
+        return rows.map((row) => ({
+          id: row.id as string,
+          firstDeliveredAt: (row.first_delivered_at as number | null) ?? null,
+        }));
+      },
+    ),
+
+    countSkipped(webhookId: string, since: number): number {
+      return stmt(
+        "SELECT COUNT(*) FROM deliveries INDEXED BY deliveries_skipped WHERE webhook_id = ? AND status = 'skipped' AND created_at >= ?",
+      )
+        .pluck()
+        .get(webhookId, since) as number;
+    },
+
+    sampleMessageProperties(
+      webhookId: string,
+      since: number,
+      until: number,
+      limit: number,
+    ): Record<string, JsonValue>[] {
+      const texts = stmt(
+        `SELECT json_extract(message, '$.properties') FROM deliveries INDEXED BY deliveries_page
+         WHERE webhook_id = ? AND created_at >= ? AND created_at < ? ORDER BY created_at DESC, id DESC LIMIT ?`,
+      )
+        .pluck()
+        .all(webhookId, since, until, Math.max(0, Math.floor(limit))) as (string | null)[];
+      return texts.map((text) => (text === null ? {} : (JSON.parse(text) as Record<string, JsonValue>)));
+    },
+
     pruneDeliveries: immediate((olderThan: number, limit: number): number => {
       // Oldest rows first by rowid (insertion order ≈ creation order), so the scan stops early.
       const ids = stmt(
-        "SELECT seq, id, webhook_id, status FROM deliveries WHERE created_at < ? AND status IN ('delivered', 'failed') ORDER BY seq LIMIT ?",
+        "SELECT seq, id, webhook_id, status FROM deliveries WHERE created_at < ? AND status IN ('delivered', 'failed', 'skipped') ORDER BY seq LIMIT ?",
       ).all(olderThan, limit) as Row[];
       const deleteDelivery = stmt('DELETE FROM deliveries WHERE seq = ?');
       const counts = new CountDeltas();
@@ -577,56 +821,24 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
       after: DeliveryCursor | null,
       limit: number,
     ): DeliveryRecord[] {
-      const where = ['d.webhook_id = ?'];
-      const params: unknown[] = [webhookId];
-      if (filter.status) {
-        where.push('d.status = ?');
-        params.push(filter.status);
-        // The status index holds every status but pending (the term lets SQLite use the partial index).
-        if (filter.status !== 'pending') where.push("d.status != 'pending'");
-        else where.push("d.status IN ('pending', 'retrying')");
-      }
-      if (filter.personId) {
-        where.push('d.person_id = ?');
-        params.push(filter.personId);
-      }
-      if (filter.eventId) {
-        where.push('d.event_id = ?');
-        params.push(filter.eventId);
-      }
-      if (filter.from !== undefined) {
-        where.push('d.created_at >= ?');
-        params.push(filter.from);
-      }
-      if (filter.to !== undefined) {
-        where.push('d.created_at < ?');
-        params.push(filter.to);
-      }
-      if (after) {
-        // Row-value comparison keeps the index range scan for keyset pagination.
-        where.push('(d.created_at, d.id) < (?, ?)');
-        params.push(after.createdAt, after.id);
-      }
-      params.push(Math.max(0, Math.floor(limit)));
-      // An event id matches at most one row per source: look it up directly instead of walking the page order.
-      const index = filter.eventId
-        ? 'INDEXED BY deliveries_event'
-        : filter.status === 'pending'
-          ? pendingIndex(webhookId)
-          : filter.status
-            ? 'INDEXED BY deliveries_status_page'
-            : 'INDEXED BY deliveries_page';
-      // Raw arrays (this SQL text is only ever run here, so switching its cached statement to raw is safe).
-      const statement = stmt(
-        `SELECT ${DELIVERY_COLUMNS} FROM deliveries d ${index} WHERE ${where.join(' AND ')} ORDER BY d.created_at DESC, d.id DESC LIMIT ?`,
-      ).raw(true);
-      let keys = listColumns.get(statement);
-      if (!keys) {
-        keys = deliveryColumnIndexes(statement.columns());
-        listColumns.set(statement, keys);
-      }
-      const columns = keys;
+      const { statement, params } = listStatement(webhookId, filter, after, limit, false);
+      const columns = listColumnKeys(statement);
       return (statement.all(...params) as unknown[][]).map((row) => toDelivery(row, columns));
+    },
+
+    listDeliveriesWithMessages(
+      webhookId: string,
+      filter: DeliveryFilter,
+      after: DeliveryCursor | null,
+      limit: number,
+    ): DeliveryWithMessage[] {
+      const { statement, params } = listStatement(webhookId, filter, after, limit, true);
+      const columns = listColumnKeys(statement);
+      const message = statement.columns().findIndex((column) => column.name === 'message');
+      return (statement.all(...params) as unknown[][]).map((row) => ({
+        ...toDelivery(row, columns),
+        messageJson: row[message] as string,
+      }));
     },
 
     getDelivery(accountId: string, webhookId: string, deliveryId: string): DeliveryDetailRecord | null {
@@ -650,7 +862,7 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
 
     deliveryStats(webhookId: string, query: DeliveryStatsQuery): DeliveryStats {
       const { since, until, bucketMs } = query;
-      const counts: Record<DeliveryStatus, number> = { pending: 0, retrying: 0, delivered: 0, failed: 0 };
+      const counts: Record<DeliveryStatus, number> = { pending: 0, retrying: 0, delivered: 0, failed: 0, skipped: 0 };
       for (const row of stmt('SELECT status, n FROM delivery_counts WHERE webhook_id = ?').all(webhookId) as {
         status: DeliveryStatus;
         n: number;

@@ -27,6 +27,7 @@ export const defaultMessages = {
     retrying: 'Retrying',
     delivered: 'Delivered',
     failed: 'Failed',
+    skipped: 'Skipped',
   } satisfies Record<DeliveryStatus, string>,
   regionUs: 'US',
   regionEu: 'EU',

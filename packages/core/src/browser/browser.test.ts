@@ -132,7 +132,7 @@ describe('the browser-safe service and worker (jsdom)', () => {
   it('deliver an ingested event end to end: memory store → worker → fetch client → in-memory sink', async () => {
     const { sink, webhook, ingest, deliveryOf } = await setup();
     expect(webhook.writeKeyHint).toBe('…6789');
-    expect(await ingest('evt_1')).toEqual({ accepted: 1, deliveries: 1 });
+    expect(await ingest('evt_1')).toEqual({ accepted: 1, deliveries: 1, skipped: 0 });
     const [received] = await sink.waitFor(1, { writeKey: WRITE_KEY });
     expect(received!.message).toMatchObject({
       type: 'track',

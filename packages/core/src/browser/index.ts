@@ -69,7 +69,7 @@ export {
   type SegmentWebhookServiceBaseOptions,
   type SegmentWebhookServiceInstance,
 } from '../service/portable-service';
-export type { Route, SegmentWebhookService, Unsubscribe } from '../service/types';
+export type { ChangeContext, DeliveryExport, Route, SegmentWebhookService, Unsubscribe } from '../service/types';
 export type { Store } from '../store/types';
 
 /** Options of the browser-safe {@link createSegmentWebhookService}. */

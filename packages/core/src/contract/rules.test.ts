@@ -52,7 +52,7 @@ describe('backoffDelay', () => {
 
 describe('deliveryMatchesFilter', () => {
   const at = Date.parse('2026-11-27T10:00:00.000Z');
-  const delivery = { status: 'failed' as const, personId: 'p_1', eventId: 'e_1', createdAt: at };
+  const delivery = { status: 'failed' as const, personId: 'p_1', eventId: 'e_1', messageId: 'wh_1:e_1', createdAt: at };
 
   it('needs every given field to be equal, and from ≤ createdAt < to', () => {
     expect(deliveryMatchesFilter(delivery, {})).toBe(true);
@@ -63,6 +63,15 @@ describe('deliveryMatchesFilter', () => {
     expect(deliveryMatchesFilter(delivery, { from: at, to: at + 1 })).toBe(true);
     expect(deliveryMatchesFilter(delivery, { from: at + 1 })).toBe(false);
     expect(deliveryMatchesFilter(delivery, { to: at })).toBe(false);
+  });
+
+  it('matches q against the event id, the messageId and the person id', () => {
+    expect(deliveryMatchesFilter(delivery, { q: 'e_1' })).toBe(true);
+    expect(deliveryMatchesFilter(delivery, { q: 'wh_1:e_1' })).toBe(true);
+    expect(deliveryMatchesFilter(delivery, { q: 'p_1' })).toBe(true);
+    expect(deliveryMatchesFilter(delivery, { q: 'wh_1' })).toBe(false);
+    expect(deliveryMatchesFilter(delivery, { q: 'p_1', status: 'delivered' })).toBe(false);
+    expect(deliveryFilterFromQuery({ q: 'p_1', eventId: '' })).toEqual({ q: 'p_1' });
   });
 
   it('reads the API’s ISO 8601 times and the query’s', () => {

@@ -110,6 +110,8 @@ export interface DeliveryFilter {
   status?: DeliveryStatus;
   personId?: string;
   eventId?: string;
+  /** The search box: the delivery's eventId, messageId or personId equals it. */
+  q?: string;
   /** `createdAt >= from`. */
   from?: number;
   /** `createdAt < to`. */
@@ -121,6 +123,7 @@ export interface DeliveryFilterQuery {
   status?: DeliveryStatus | null | undefined;
   personId?: string | null | undefined;
   eventId?: string | null | undefined;
+  q?: string | null | undefined;
   from?: string | null | undefined;
   to?: string | null | undefined;
 }
@@ -131,6 +134,7 @@ export function deliveryFilterFromQuery(query: DeliveryFilterQuery): DeliveryFil
   if (query.status) filter.status = query.status;
   if (query.personId) filter.personId = query.personId;
   if (query.eventId) filter.eventId = query.eventId;
+  if (query.q) filter.q = query.q;
   if (query.from) filter.from = parseIsoDateTime(query.from);
   if (query.to) filter.to = parseIsoDateTime(query.to);
   return filter;
@@ -141,18 +145,27 @@ export interface FilterableDelivery {
   status: DeliveryStatus;
   personId: string;
   eventId: string;
+  messageId: string;
   createdAt: number | string;
 }
 
 /**
- * Whether a delivery is in a filtered list: every given field equal (status, person id, event id), and
- * `from <= createdAt < to`. The stores apply the same rule in their queries; the live feed applies it to
- * changes.
+ * Whether a delivery is in a filtered list: every given field equal (status, person id, event id), `q` equal
+ * to its event id, messageId or person id, and `from <= createdAt < to`. The stores apply the same rule in
+ * their queries; the live feed applies it to changes.
  */
 export function deliveryMatchesFilter(delivery: FilterableDelivery, filter: DeliveryFilter): boolean {
   if (filter.status !== undefined && delivery.status !== filter.status) return false;
   if (filter.personId !== undefined && delivery.personId !== filter.personId) return false;
   if (filter.eventId !== undefined && delivery.eventId !== filter.eventId) return false;
+  if (
+    filter.q !== undefined &&
+    delivery.eventId !== filter.q &&
+    delivery.messageId !== filter.q &&
+    delivery.personId !== filter.q
+  ) {
+    return false;
+  }
   if (filter.from === undefined && filter.to === undefined) return true;
   const createdAt = typeof delivery.createdAt === 'number' ? delivery.createdAt : parseIsoDateTime(delivery.createdAt);
   if (filter.from !== undefined && !(createdAt >= filter.from)) return false;

@@ -184,11 +184,19 @@ export const createWebhookRequestSchema = webhookConfigSchema.extend({
 });
 export type CreateWebhookRequest = z.input<typeof createWebhookRequestSchema>;
 
-/** `POST /webhooks/test`: an unsaved configuration; the name is not needed. */
+/**
+ * `POST /webhooks/test`: an unsaved configuration; the name is not needed. `activityEventId` sends that one
+ * of the host's recent activity events (`GET /activities/recent-events`) instead of the sample.
+ */
 export const testWebhookRequestSchema = createWebhookRequestSchema.extend({
   name: webhookNameSchema.optional(),
+  activityEventId: idSchema.optional(),
 });
 export type TestWebhookRequest = z.input<typeof testWebhookRequestSchema>;
+
+/** `POST /webhooks/:id/test` (the body is optional): send a recent activity event instead of the sample. */
+export const testSavedWebhookRequestSchema = z.strictObject({ activityEventId: idSchema.optional() });
+export type TestSavedWebhookRequest = z.input<typeof testSavedWebhookRequestSchema>;
 
 /** `PATCH /webhooks/:id`: any subset of the configuration, at least one key. */
 export const updateWebhookRequestSchema = webhookConfigSchema
@@ -226,6 +234,13 @@ export const webhookSchema = z.object({
   health: webhookHealthSchema,
   /** The last 4 characters of the write key, e.g. `…a1b2`. */
   writeKeyHint: z.string(),
+  /** 1 at creation, +1 on every change of its settings (see `GET /webhooks/:id/history`). */
+  version: z.number().int(),
+  /**
+   * While disconnected: the events routed to it since it was disconnected, recorded as `skipped`
+   * deliveries that `POST /webhooks/:id/reconnect` with `{backfill: true}` would queue. 0 otherwise.
+   */
+  skippedSinceDisconnect: z.number().int(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -273,8 +288,13 @@ export type IngestRequest = z.input<typeof ingestRequestSchema>;
 export const ingestResponseSchema = z.object({
   /** Events accepted (committed before the response). */
   accepted: z.number().int(),
-  /** Deliveries created (events routed to a webhook). */
+  /** Deliveries created to be sent (events routed to an active webhook). */
   deliveries: z.number().int(),
+  /**
+   * Deliveries recorded as `skipped` (events routed to a disconnected webhook): not sent, shown in the logs,
+   * queued by a reconnect with backfill.
+   */
+  skipped: z.number().int(),
 });
 export type IngestResponse = z.infer<typeof ingestResponseSchema>;
 
@@ -328,8 +348,14 @@ export type TestResult = z.infer<typeof testResultSchema>;
 // Deliveries (the logs)
 // ---------------------------------------------------------------------------------------------
 
-/** pending → (retrying)* → delivered | failed. Held deliveries are pending with `heldReason`. */
-export const deliveryStatusSchema = z.enum(['pending', 'retrying', 'delivered', 'failed']);
+/**
+ * pending → (retrying)* → delivered | failed. Held deliveries are pending with `heldReason`. `skipped`: the
+ * event was routed to the webhook while it was disconnected; it is not sent unless a reconnect backfills it
+ * (then it is pending again, with its original messageId and timestamp).
+ */
+export const deliveryStatusSchema = z.enum(['pending', 'retrying', 'delivered', 'failed', 'skipped']);
+/** Every delivery status, in the order the UI lists them. */
+export const DELIVERY_STATUSES = deliveryStatusSchema.options;
 export type DeliveryStatus = z.infer<typeof deliveryStatusSchema>;
 
 /** Why an unfinished (pending or retrying) delivery is not being sent right now (see `heldReasonOf`). */
@@ -349,6 +375,11 @@ export const deliveryAttemptSchema = z.object({
   error: z.string().nullable(),
   /** Segment's response body, capped (2 KB). */
   responseBody: z.string().nullable(),
+  /**
+   * The webhook's settings version the request was sent with (write key and region are read when it is
+   * sent); null for attempts recorded before versions existed.
+   */
+  configVersion: z.number().int().nullable(),
 });
 export type DeliveryAttempt = z.infer<typeof deliveryAttemptSchema>;
 
@@ -381,22 +412,127 @@ export type DeliverySummary = z.infer<typeof deliverySummarySchema>;
 export const deliveryDetailSchema = deliverySummarySchema.extend({
   message: trackMessageSchema,
   attempts: z.array(deliveryAttemptSchema),
+  /** The webhook's settings version the message was built with (null: built before versions existed). */
+  configVersion: z.number().int().nullable(),
+  /** When Segment first accepted this messageId (it de-duplicates it for 24 h from then), or null. */
+  firstDeliveredAt: z.string().nullable(),
 });
 export type DeliveryDetail = z.infer<typeof deliveryDetailSchema>;
 
-/** `GET /webhooks/:id/deliveries` query. Newest first; `cursor` is opaque. */
-export const listDeliveriesQuerySchema = z.strictObject({
+/** A time window whose `from` is not after its `to` (both optional). */
+function checkWindow(window: { from?: string | undefined; to?: string | undefined }, ctx: z.RefinementCtx): void {
+  if (window.from === undefined || window.to === undefined) return;
+  if (parseIsoDateTime(window.from) > parseIsoDateTime(window.to)) {
+    ctx.addIssue({ code: 'custom', path: ['to'], message: 'Must not be before from' });
+  }
+}
+
+/** The filters of a webhook's deliveries, shared by the list, the export and (times only) the replay. */
+const deliveryFilterShape = {
   status: deliveryStatusSchema.optional(),
   personId: textSchema.min(1).max(200).optional(),
   eventId: textSchema.min(1).max(200).optional(),
+  /**
+   * One search box: an exact eventId, messageId or personId (matched against all three). Surrounding
+   * spaces are ignored (none of the three can contain one).
+   */
+  q: textSchema.trim().min(1, 'Enter an event id, message id or person id').max(200).optional(),
   /** Created at or after (ISO 8601). */
   from: isoDateTimeSchema.optional(),
   /** Created before (ISO 8601). */
   to: isoDateTimeSchema.optional(),
-  cursor: z.string().min(1).max(500).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-});
+};
+
+/** `GET /webhooks/:id/deliveries` query. Newest first; `cursor` is opaque. */
+export const listDeliveriesQuerySchema = z
+  .strictObject({
+    ...deliveryFilterShape,
+    cursor: z.string().min(1).max(500).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+  })
+  .superRefine(checkWindow);
 export type ListDeliveriesQuery = z.input<typeof listDeliveriesQuerySchema>;
+
+/** Formats of `GET /webhooks/:id/deliveries/export`. */
+export const exportFormatSchema = z.enum(['ndjson', 'csv']);
+export type ExportFormat = z.infer<typeof exportFormatSchema>;
+
+/**
+ * `GET /webhooks/:id/deliveries/export` query: the list's filters and a format (default `ndjson`). Every
+ * matching delivery, newest first, streamed as an attachment.
+ */
+export const exportDeliveriesQuerySchema = z
+  .strictObject({ ...deliveryFilterShape, format: exportFormatSchema.default('ndjson') })
+  .superRefine(checkWindow);
+export type ExportDeliveriesQuery = z.input<typeof exportDeliveriesQuerySchema>;
+
+/** The columns of an export, in order (CSV header; NDJSON keys, then `message`). */
+export const EXPORT_COLUMNS = [
+  'id',
+  'status',
+  'eventId',
+  'personId',
+  'messageId',
+  'createdAt',
+  'deliveredAt',
+  'attempts',
+  'lastHttpStatus',
+] as const;
+
+/** One NDJSON line of an export: the columns and the Segment message. */
+export const exportedDeliverySchema = z.object({
+  id: z.string(),
+  status: deliveryStatusSchema,
+  eventId: z.string(),
+  personId: z.string(),
+  messageId: z.string(),
+  createdAt: z.string(),
+  deliveredAt: z.string().nullable(),
+  attempts: z.number().int(),
+  lastHttpStatus: z.number().int().nullable(),
+  message: trackMessageSchema,
+});
+export type ExportedDelivery = z.infer<typeof exportedDeliverySchema>;
+
+/** Statuses a replay may select: failed (default) and delivered. */
+export const replayStatusSchema = z.enum(['failed', 'delivered']);
+
+/**
+ * `POST /webhooks/:id/replay`: send again the deliveries created in [from, to) that are in `statuses`
+ * (default `["failed"]`), each as a new attempt with its messageId and original timestamp.
+ */
+export const replayRequestSchema = z
+  .strictObject({
+    from: isoDateTimeSchema,
+    to: isoDateTimeSchema,
+    statuses: z.array(replayStatusSchema).min(1).max(2).default(['failed']),
+  })
+  .superRefine((request, ctx) => {
+    if (parseIsoDateTime(request.from) >= parseIsoDateTime(request.to)) {
+      ctx.addIssue({ code: 'custom', path: ['to'], message: 'Must be after from' });
+    }
+  });
+export type ReplayRequest = z.input<typeof replayRequestSchema>;
+/**
+ * `POST /webhooks/:id/replay` answer (202). `withinDedupWindow`: how many of the queued deliveries Segment
+ * first accepted less than 24 h ago — Segment silently drops a messageId it has seen in the last 24 hours,
+ * so those will be answered 200 and not recorded again.
+ */
+export const replayResponseSchema = z.object({
+  queued: z.number().int(),
+  withinDedupWindow: z.number().int(),
+});
+export type ReplayResponse = z.infer<typeof replayResponseSchema>;
+
+/**
+ * `POST /webhooks/:id/reconnect` (the body is optional). `backfill: true` also queues the deliveries skipped
+ * while it was disconnected, with their original messageIds and timestamps. Default false: they stay skipped.
+ */
+export const reconnectRequestSchema = z.strictObject({ backfill: z.boolean().default(false) });
+export type ReconnectRequest = z.input<typeof reconnectRequestSchema>;
+/** `POST /webhooks/:id/reconnect` answer: the webhook and how many skipped deliveries were queued. */
+export const reconnectResponseSchema = webhookSchema.extend({ backfilled: z.number().int() });
+export type ReconnectResponse = z.infer<typeof reconnectResponseSchema>;
 export const deliveryPageSchema = z.object({
   items: z.array(deliverySummarySchema),
   nextCursor: z.string().nullable(),
@@ -424,6 +560,17 @@ export type OverviewRange = z.infer<typeof overviewRangeSchema>;
 /** `GET /webhooks/:id/overview?range=` */
 export const overviewQuerySchema = z.strictObject({ range: overviewRangeSchema.default('24h') });
 
+/** How often a configured field had a value in the range's messages. */
+export const fieldCoverageSchema = z.object({
+  /** The field's property name. */
+  key: z.string(),
+  /** Messages whose `properties[key]` is not empty (absent, null, a blank string, `[]` and `{}` are empty). */
+  present: z.number().int(),
+  /** Messages looked at. */
+  total: z.number().int(),
+});
+export type FieldCoverage = z.infer<typeof fieldCoverageSchema>;
+
 /** Per-webhook overview: hourly buckets over 24h, daily over 7d and 30d. */
 export const overviewSchema = z.object({
   range: overviewRangeSchema,
@@ -432,6 +579,8 @@ export const overviewSchema = z.object({
     retrying: z.number().int(),
     delivered: z.number().int(),
     failed: z.number().int(),
+    /** Events routed while disconnected, not sent (see `skipped`). */
+    skipped: z.number().int(),
     /** Pending deliveries held because the webhook is disconnected or needs attention. */
     held: z.number().int(),
   }),
@@ -448,8 +597,67 @@ export const overviewSchema = z.object({
   lastDeliveredAt: z.string().nullable(),
   /** From the activity's `occurredAt` to Segment's acceptance, over the range, in ms. */
   lagMs: z.object({ p50: z.number().nullable(), p95: z.number().nullable() }),
+  /**
+   * For each configured field (in the webhook's order), in how many of the messages created in the range it
+   * had a non-empty value. Empty when the webhook has no fields or the range no messages.
+   */
+  fieldCoverage: z.array(fieldCoverageSchema),
+  /** True when the range had more messages than the overview reads: `fieldCoverage` is over the latest ones. */
+  fieldCoverageSampled: z.boolean(),
 });
 export type Overview = z.infer<typeof overviewSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Settings history
+// ---------------------------------------------------------------------------------------------
+
+/** The settings a history entry can name (the write key only ever as changed, never a value). */
+export const historyFieldSchema = z.enum([
+  'name',
+  'trackEventName',
+  'writeKey',
+  'region',
+  'sendActivityPayload',
+  'fields',
+]);
+export type HistoryField = z.infer<typeof historyFieldSchema>;
+
+/** One changed setting: its old and new value (`from` null at creation), or for the write key only that it changed. */
+export const historyChangeSchema = z.union([
+  z.object({
+    field: z.literal('writeKey'),
+    /** The write key is never shown, not even its hint: only that it changed. */
+    changed: z.literal(true),
+  }),
+  z.object({
+    field: historyFieldSchema.exclude(['writeKey']),
+    from: jsonValueSchema.nullable(),
+    to: jsonValueSchema,
+  }),
+]);
+export type HistoryChange = z.infer<typeof historyChangeSchema>;
+
+/** One version of a webhook's settings: who made it, when, and what changed from the version before. */
+export const historyEntrySchema = z.object({
+  version: z.number().int(),
+  at: z.string(),
+  /** Who made the change, as the host named them (its `resolveActor`), or null. */
+  actor: z.string().nullable(),
+  changes: z.array(historyChangeSchema),
+});
+export type HistoryEntry = z.infer<typeof historyEntrySchema>;
+
+/** `GET /webhooks/:id/history?cursor=&limit=`: newest version first. */
+export const historyQuerySchema = z.strictObject({
+  cursor: z.string().min(1).max(50).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export type HistoryQuery = z.input<typeof historyQuerySchema>;
+export const webhookHistorySchema = z.object({
+  items: z.array(historyEntrySchema),
+  nextCursor: z.string().nullable(),
+});
+export type WebhookHistory = z.infer<typeof webhookHistorySchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Host catalog, routing and billing
@@ -479,6 +687,10 @@ export const fieldCatalogSchema = z.object({
   activity: z.array(catalogFieldSchema),
 });
 export type FieldCatalog = z.infer<typeof fieldCatalogSchema>;
+
+/** `GET /activities/recent-events`: recent activity events of the account (the host's), newest first. */
+export const recentActivityEventsSchema = z.object({ items: z.array(activityEventSchema) });
+export type RecentActivityEvents = z.infer<typeof recentActivityEventsSchema>;
 
 /** `GET /usage`: outbound activity streams (activities routed to a non-archived webhook) against the plan. */
 export const usageSchema = z.object({

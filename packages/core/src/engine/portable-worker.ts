@@ -315,6 +315,8 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
       httpStatus: result.attempt.httpStatus,
       latencyMs: result.attempt.latencyMs,
       responseBody: result.attempt.responseBody,
+      // The settings (write key, region) it was sent with were read at claim time.
+      configVersion: delivery.webhookVersion,
     };
     const { outcome } = result;
     switch (outcome.kind) {
@@ -417,6 +419,7 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
             outcome: 'failed',
             error: reason,
             responseBody: null,
+            configVersion: d.webhookVersion,
           },
           counted: true,
           status: 'failed',

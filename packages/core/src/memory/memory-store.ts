@@ -4,7 +4,7 @@
  * page or the process. Browser-safe (no `node:` modules).
  */
 import { deliveryMatchesFilter } from '../contract/rules';
-import type { DeliveryStatus, TrackMessage } from '../contract/schemas';
+import type { DeliveryStatus, JsonValue, TrackMessage } from '../contract/schemas';
 import { WEBHOOK_PATCH_COLUMNS } from '../store/columns';
 import { takeInTurns } from '../store/fair-share';
 import { storeTimes } from '../store/times';
@@ -15,8 +15,11 @@ import {
   type DeliveryDetailRecord,
   type DeliveryRecord,
   type DeliveryStats,
+  type DeliveryWithMessage,
+  type HistoryRecord,
   type InsertedDelivery,
   LAG_SAMPLE_SIZE,
+  type NewHistoryEntry,
   type RouteRecord,
   type Store,
   type WebhookPatch,
@@ -57,10 +60,14 @@ function copyDelivery(row: Row): DeliveryRecord {
     cycleStartedAt: row.cycleStartedAt,
     nextAttemptAt: row.nextAttemptAt,
     deliveredAt: row.deliveredAt,
+    firstDeliveredAt: row.firstDeliveredAt,
     lastError: row.lastError,
     lastHttpStatus: row.lastHttpStatus,
+    configVersion: row.configVersion,
   };
 }
+
+const copyHistory = (entry: HistoryRecord): HistoryRecord => ({ ...entry, changes: structuredClone(entry.changes) });
 
 type Position = { createdAt: number; id: string };
 
@@ -101,6 +108,8 @@ export function memoryStore(): Store {
   /** Deliveries still pending or retrying (what a claim looks at). */
   const open = new Set<Row>();
   const pauses = new Map<string, number>();
+  /** Per webhook, its history entries, oldest version first. */
+  const histories = new Map<string, HistoryRecord[]>();
   const workListeners = new Set<() => void>();
   const changeListeners = new Set<(notice: DeliveryChangeNotice) => void>();
   let seq = 0;
@@ -172,7 +181,17 @@ export function memoryStore(): Store {
       writeKeyCiphertext: webhook.writeKeyCiphertext,
       writeKeyFingerprint: webhook.writeKeyFingerprint,
       region: webhook.region,
+      webhookVersion: webhook.version,
     };
+  }
+
+  function record(webhookId: string, version: number, entry: NewHistoryEntry): void {
+    let list = histories.get(webhookId);
+    if (!list) {
+      list = [];
+      histories.set(webhookId, list);
+    }
+    list.push({ webhookId, version, at: entry.at, actor: entry.actor, changes: structuredClone(entry.changes) });
   }
 
   function setStatus(row: Row, status: DeliveryStatus): void {
@@ -234,11 +253,13 @@ export function memoryStore(): Store {
 
     // Webhooks ---------------------------------------------------------------------------------
 
-    async insertWebhook(webhook) {
+    async insertWebhook(webhook, history) {
       live();
       storeTimes.insertWebhook(webhook);
+      if (history) storeTimes.now('insertWebhook', history.at, 'history.at');
       if (webhooks.has(webhook.id)) throw new Error(`A webhook with id ${webhook.id} already exists.`);
       webhooks.set(webhook.id, copyWebhook(webhook));
+      if (history) record(webhook.id, webhook.version, history);
     },
 
     async getWebhook(accountId, webhookId) {
@@ -255,19 +276,40 @@ export function memoryStore(): Store {
         .map(copyWebhook);
     },
 
-    async updateWebhook(accountId, webhookId, patch, ifStatus) {
+    async updateWebhook(accountId, webhookId, patch, ifStatus, options = {}) {
       live();
-      storeTimes.updateWebhook(patch);
+      storeTimes.updateWebhook(patch, options);
       const webhook = ownWebhook(accountId, webhookId);
       if (!webhook || (ifStatus && !ifStatus.includes(webhook.status))) return null;
+      if (options.ifVersion !== undefined && webhook.version !== options.ifVersion) return null;
       const updated: WebhookRecord = copyWebhook(webhook);
       for (const column of Object.keys(WEBHOOK_PATCH_COLUMNS) as (keyof WebhookPatch)[]) {
         const value = patch[column];
         if (value !== undefined) (updated as unknown as Record<string, unknown>)[column] = structuredClone(value);
       }
+      if (options.history) {
+        updated.version = webhook.version + 1;
+        record(webhookId, updated.version, options.history);
+      }
       webhooks.set(webhookId, updated);
-      if (patch.status === 'archived') deleteRoutesTo(webhookId);
+      if (patch.status === 'archived') {
+        deleteRoutesTo(webhookId);
+        // Archiving drops what was skipped while it was disconnected.
+        for (const row of [...(byWebhook.get(webhookId) ?? [])]) if (row.status === 'skipped') removeDelivery(row);
+      }
       return copyWebhook(updated);
+    },
+
+    async listWebhookHistory(accountId, webhookId, beforeVersion, limit) {
+      live();
+      if (!ownWebhook(accountId, webhookId)) return [];
+      const out: HistoryRecord[] = [];
+      const list = histories.get(webhookId) ?? [];
+      for (let i = list.length - 1; i >= 0 && out.length < limit; i--) {
+        const entry = list[i]!;
+        if (beforeVersion === null || entry.version < beforeVersion) out.push(copyHistory(entry));
+      }
+      return out;
     },
 
     async deleteWebhook(accountId, webhookId, ifStatus) {
@@ -275,6 +317,7 @@ export function memoryStore(): Store {
       const webhook = ownWebhook(accountId, webhookId);
       if (!webhook || !ifStatus.includes(webhook.status)) return false;
       webhooks.delete(webhookId);
+      histories.delete(webhookId);
       deleteRoutesTo(webhookId);
       for (const row of byWebhook.get(webhookId) ?? []) forget(row);
       byWebhook.delete(webhookId);
@@ -375,6 +418,9 @@ export function memoryStore(): Store {
           results.push({ id: existing.id, messageId: existing.messageId, created: false });
           continue;
         }
+        const webhook = webhooks.get(delivery.webhookId);
+        // A webhook that is not active records what is routed to it as skipped (never sent unless requeued).
+        const skipped = webhook?.status !== 'active';
         const row: Row = {
           id: delivery.id,
           accountId: delivery.accountId,
@@ -383,7 +429,7 @@ export function memoryStore(): Store {
           personId: delivery.personId,
           activityId: delivery.activityId,
           source: delivery.source,
-          status: 'pending',
+          status: skipped ? 'skipped' : 'pending',
           messageId: delivery.messageId,
           attemptCount: 0,
           countedAttempts: 0,
@@ -391,10 +437,12 @@ export function memoryStore(): Store {
           createdAt: delivery.createdAt,
           updatedAt: delivery.createdAt,
           cycleStartedAt: delivery.createdAt,
-          nextAttemptAt: delivery.createdAt,
+          nextAttemptAt: skipped ? null : delivery.createdAt,
           deliveredAt: null,
+          firstDeliveredAt: null,
           lastError: null,
           lastHttpStatus: null,
+          configVersion: delivery.configVersion ?? null,
           seq: ++seq,
           message: structuredClone(delivery.message),
           messageJson: delivery.messageJson,
@@ -404,9 +452,12 @@ export function memoryStore(): Store {
         deliveries.set(row.id, row);
         byKey.set(key, row.id);
         addToWebhookList(row);
-        open.add(row);
         created.push(row);
-        const webhook = webhooks.get(row.webhookId);
+        if (skipped) {
+          results.push({ id: row.id, messageId: row.messageId, created: true, skipped: true });
+          continue;
+        }
+        open.add(row);
         if (lease && leased < lease.max && claimable(webhook, lease.now)) {
           leased += 1;
           row.leaseOwner = lease.owner;
@@ -458,6 +509,7 @@ export function memoryStore(): Store {
           outcome: attempt.outcome,
           error: attempt.error,
           responseBody: attempt.responseBody,
+          configVersion: attempt.configVersion ?? null,
         });
         if (completion.counted) row.countedAttempts += 1;
         setStatus(row, completion.status);
@@ -466,6 +518,7 @@ export function memoryStore(): Store {
         row.updatedAt = now;
         row.nextAttemptAt = completion.status === 'retrying' ? (completion.nextAttemptAt ?? now) : null;
         row.deliveredAt = completion.status === 'delivered' ? attempt.at : null;
+        if (completion.status === 'delivered') row.firstDeliveredAt ??= attempt.at;
         row.leaseOwner = null;
         if (completion.status === 'delivered') {
           const webhook = webhooks.get(row.webhookId);
@@ -528,6 +581,31 @@ export function memoryStore(): Store {
       return requeued.map((row) => row.id);
     },
 
+    async requeueDeliveries(accountId, webhookId, now, deliveryIds, statuses) {
+      live();
+      storeTimes.now('requeueDeliveries', now);
+      const requeued: Row[] = [];
+      for (const id of new Set(deliveryIds)) {
+        const row = deliveries.get(id);
+        if (!row || row.accountId !== accountId || row.webhookId !== webhookId || !statuses.includes(row.status)) {
+          continue;
+        }
+        setStatus(row, 'pending');
+        row.nextAttemptAt = now;
+        row.cycleStartedAt = now;
+        row.updatedAt = now;
+        row.countedAttempts = 0;
+        row.deliveredAt = null;
+        row.leaseOwner = null;
+        requeued.push(row);
+      }
+      if (requeued.length > 0) {
+        emitWork();
+        emitChanges(requeued);
+      }
+      return requeued.map((row) => ({ id: row.id, firstDeliveredAt: row.firstDeliveredAt }));
+    },
+
     // Deliveries: reading ------------------------------------------------------------------------
 
     async listDeliveries(accountId, webhookId, filter, after, limit) {
@@ -541,6 +619,44 @@ export function memoryStore(): Store {
         if (row.accountId === accountId && deliveryMatchesFilter(row, filter)) page.push(copyDelivery(row));
       }
       return page;
+    },
+
+    async listDeliveriesWithMessages(accountId, webhookId, filter, after, limit) {
+      live();
+      storeTimes.listDeliveries(filter, after, 'listDeliveriesWithMessages');
+      const list = byWebhook.get(webhookId) ?? [];
+      const page: DeliveryWithMessage[] = [];
+      for (let i = (after ? lowerBound(list, after) : list.length) - 1; i >= 0 && page.length < limit; i--) {
+        const row = list[i]!;
+        if (row.accountId === accountId && deliveryMatchesFilter(row, filter)) {
+          page.push({ ...copyDelivery(row), messageJson: row.messageJson ?? JSON.stringify(row.message) });
+        }
+      }
+      return page;
+    },
+
+    async countSkipped(accountId, webhookId, since) {
+      live();
+      storeTimes.now('countSkipped', since, 'since');
+      let count = 0;
+      for (const row of byWebhook.get(webhookId) ?? []) {
+        if (row.accountId === accountId && row.status === 'skipped' && row.createdAt >= since) count += 1;
+      }
+      return count;
+    },
+
+    async sampleMessageProperties(accountId, webhookId, since, until, limit) {
+      live();
+      storeTimes.now('sampleMessageProperties', since, 'since');
+      storeTimes.now('sampleMessageProperties', until, 'until');
+      const list = byWebhook.get(webhookId) ?? [];
+      const out: Record<string, JsonValue>[] = [];
+      for (let i = lowerBound(list, { createdAt: until, id: '' }) - 1; i >= 0 && out.length < limit; i--) {
+        const row = list[i]!;
+        if (row.createdAt < since) break;
+        if (row.accountId === accountId) out.push(structuredClone(row.message.properties));
+      }
+      return out;
     },
 
     async getDelivery(accountId, webhookId, deliveryId) {
@@ -568,7 +684,7 @@ export function memoryStore(): Store {
     async deliveryStats(accountId, webhookId, query) {
       live();
       storeTimes.deliveryStats(query);
-      const counts: Record<DeliveryStatus, number> = { pending: 0, retrying: 0, delivered: 0, failed: 0 };
+      const counts: Record<DeliveryStatus, number> = { pending: 0, retrying: 0, delivered: 0, failed: 0, skipped: 0 };
       const buckets = new Map<number, { start: number; delivered: number; failed: number }>();
       const lags: [deliveredAt: number, lag: number][] = [];
       let lastDeliveredAt: number | null = null;

@@ -1,7 +1,14 @@
 /** Store records → the contract's API shapes. */
-import type { DeliveryAttempt, DeliveryDetail, DeliverySummary, HeldReason, Webhook } from '../contract/index';
+import type {
+  DeliveryAttempt,
+  DeliveryDetail,
+  DeliverySummary,
+  HeldReason,
+  HistoryEntry,
+  Webhook,
+} from '../contract/index';
 import { deliveryHeldReason } from '../contract/rules';
-import type { AttemptRecord, DeliveryDetailRecord, DeliveryRecord, WebhookRecord } from '../store/types';
+import type { AttemptRecord, DeliveryDetailRecord, DeliveryRecord, HistoryRecord, WebhookRecord } from '../store/types';
 
 // A page of deliveries formats four timestamps per row, mostly within the same minute: the
 // `YYYY-MM-DDTHH:MM:` prefix of the last minute seen is reused and only seconds and milliseconds are
@@ -26,8 +33,11 @@ const isoOrNull = (ms: number | null): string | null => (ms === null ? null : is
 
 export { heldReasonOf } from '../contract/rules';
 
-/** A webhook as the API shows it: a hint of the write key, never the key. */
-export function toWebhook(record: WebhookRecord): Webhook {
+/**
+ * A webhook as the API shows it: a hint of the write key, never the key. `skippedSinceDisconnect` is
+ * counted by the caller (the store's `countSkipped` since `disconnectedAt`), 0 unless disconnected.
+ */
+export function toWebhook(record: WebhookRecord, skippedSinceDisconnect = 0): Webhook {
   return {
     id: record.id,
     name: record.name,
@@ -42,6 +52,8 @@ export function toWebhook(record: WebhookRecord): Webhook {
       since: isoOrNull(record.healthSince),
     },
     writeKeyHint: record.writeKeyHint,
+    version: record.version,
+    skippedSinceDisconnect,
     createdAt: iso(record.createdAt),
     updatedAt: iso(record.updatedAt),
   };
@@ -80,10 +92,22 @@ function toAttempt(attempt: AttemptRecord): DeliveryAttempt {
     outcome: attempt.outcome,
     error: attempt.error,
     responseBody: attempt.responseBody,
+    configVersion: attempt.configVersion ?? null,
   };
 }
 
-/** A delivery with its Segment message and every attempt. */
+/** A delivery with its Segment message, every attempt, and the settings versions it was built and sent with. */
 export function toDeliveryDetail(record: DeliveryDetailRecord, held: HeldReason | null): DeliveryDetail {
-  return { ...toDeliverySummary(record, held), message: record.message, attempts: record.attempts.map(toAttempt) };
+  return {
+    ...toDeliverySummary(record, held),
+    message: record.message,
+    attempts: record.attempts.map(toAttempt),
+    configVersion: record.configVersion,
+    firstDeliveredAt: isoOrNull(record.firstDeliveredAt),
+  };
+}
+
+/** A settings history entry as the API shows it. */
+export function toHistoryEntry(record: HistoryRecord): HistoryEntry {
+  return { version: record.version, at: iso(record.at), actor: record.actor, changes: record.changes };
 }

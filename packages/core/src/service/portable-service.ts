@@ -1,12 +1,19 @@
 import { z } from 'zod';
 import {
   type ActivityEvent,
+  type ActivityEventInput,
   activityEventSchema,
   createWebhookRequestSchema,
+  DEDUPLICATION_WINDOW_MS,
   type DeliveryStatus,
   type ErrorCode,
+  exportDeliveriesQuerySchema,
+  type FieldCoverage,
+  type HistoryChange,
+  historyQuerySchema,
   ingestRequestSchema,
   isWellFormedText,
+  type JsonValue,
   listDeliveriesQuerySchema,
   listWebhooksQuerySchema,
   MAX_INGEST_EVENTS,
@@ -15,12 +22,16 @@ import {
   overviewRangeSchema,
   parseOrThrow,
   type Region,
+  reconnectRequestSchema,
+  replayRequestSchema,
   SegmentWebhookError,
   sendToWebhookRequestSchema,
   type TestResult,
   type TrackMessage,
+  testSavedWebhookRequestSchema,
   testWebhookRequestSchema,
   textSchema,
+  type UpdateWebhookRequest,
   updateWebhookRequestSchema,
   type WebhookConfig,
   type WebhookStatus,
@@ -32,24 +43,53 @@ import {
   type EventSnapshot,
   sampleEvent,
 } from '../contract/payload';
-import { deliveryFilterFromQuery, LIFECYCLE_TRANSITIONS, type LifecycleAction } from '../contract/rules';
+import {
+  type DeliveryFilter,
+  deliveryFilterFromQuery,
+  LIFECYCLE_TRANSITIONS,
+  type LifecycleAction,
+} from '../contract/rules';
 import type { WriteKeyCipherLike } from '../crypto/web-cipher';
 import type { DeliveryWorker } from '../engine/portable-worker';
 import { writeKeyHint } from '../segment/redact';
 import type { RetryPolicy } from '../segment/retry';
 import type { SegmentClient } from '../segment/types';
 import { isStoreFailure, type StoreFailure, type StoreFailureReason } from '../store/failure';
-import type { DeliveryCursor, InsertedDelivery, NewDelivery, Store, WebhookPatch, WebhookRecord } from '../store/types';
+import type {
+  DeliveryCursor,
+  DeliveryRecord,
+  InsertedDelivery,
+  NewDelivery,
+  NewHistoryEntry,
+  Store,
+  WebhookPatch,
+  WebhookRecord,
+} from '../store/types';
 import { base64DecodeUtf8, base64UrlEncodeUtf8 } from '../util/base64';
+import { csvHeader, csvLines, EXPORT_CONTENT_TYPES, exportFilename, ndjsonLines } from './export';
 import { uuidv4, uuidv7 } from './ids';
 import { type Logger, silentLogger } from './logger';
-import { heldReasonOf, toDeliveryDetail, toDeliverySummary, toWebhook } from './mappers';
+import { heldReasonOf, toDeliveryDetail, toDeliverySummary, toHistoryEntry, toWebhook } from './mappers';
 import type { Route, SegmentWebhookService, Unsubscribe } from './types';
 
 /** Default age after which finished deliveries are pruned: 30 days. */
 export const DEFAULT_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 /** Default number of deliveries deleted per prune batch: 1,000. */
 export const DEFAULT_PRUNE_BATCH_SIZE = 1000;
+/** Deliveries read per store page by an export, a replay and a backfill (bounded memory, bounded transactions). */
+export const BULK_PAGE_SIZE = 500;
+/** The overview's field coverage reads at most this many of the range's latest messages. */
+export const FIELD_COVERAGE_SAMPLE_SIZE = 2000;
+/** Most recent activity events offered to Test. */
+export const MAX_RECENT_ACTIVITY_EVENTS = 50;
+
+/**
+ * The host's recent activity events of an account (newest first), offered to **Test** instead of the fixed
+ * sample. Events that do not match `activityEventSchema` are left out (and logged).
+ */
+export type RecentActivitiesSource = (
+  accountId: string,
+) => readonly ActivityEventInput[] | Promise<readonly ActivityEventInput[]>;
 
 /**
  * Options of the service shared by every platform (see `createSegmentWebhookService`, and the browser-safe
@@ -83,6 +123,11 @@ export interface SegmentWebhookServiceBaseOptions {
    * nothing: the leases expire and any worker claims the deliveries.
    */
   worker?: DeliveryWorker;
+  /**
+   * The account's recent activity events (see {@link RecentActivitiesSource}), for **Test** with a real
+   * activity (`GET /activities/recent-events`, `activityEventId` in a test request). Default: none.
+   */
+  recentActivities?: RecentActivitiesSource;
 }
 
 /** The service plus what the host needs to shut it down. */
@@ -151,6 +196,35 @@ const isId = (value: unknown): value is string =>
 
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
+/** Whether a property value counts as present for the field coverage: not absent, null, blank, `[]` or `{}`. */
+export function hasValue(value: JsonValue | undefined): boolean {
+  if (value === undefined || value === null) return false;
+  if (typeof value === 'string') return value.trim() !== '';
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === 'object') return Object.keys(value).length > 0;
+  return true;
+}
+
+/** The settings a history entry compares, in the order it lists them. */
+const SETTINGS = ['name', 'trackEventName', 'region', 'sendActivityPayload', 'fields'] as const;
+
+function encodeHistoryCursor(version: number): string {
+  return base64UrlEncodeUtf8(JSON.stringify({ v: version }));
+}
+
+function decodeHistoryCursor(value: string): number {
+  try {
+    const parsed: unknown = JSON.parse(base64DecodeUtf8(value));
+    const version = (parsed as { v?: unknown } | null)?.v;
+    if (typeof version === 'number' && Number.isSafeInteger(version) && version > 0) return version;
+  } catch {
+    // Fall through to the validation error.
+  }
+  throw new SegmentWebhookError('validation_error', 'The cursor is invalid.', {
+    issues: [{ path: ['cursor'], message: 'Use the nextCursor of a previous page' }],
+  });
+}
+
 /**
  * What the caller gets when the store fails through no fault of theirs (see `StoreFailure`): an error
  * code (its HTTP status is in `ERROR_STATUS`) and a message, with the store's `Retry-After`.
@@ -197,6 +271,20 @@ function answeringStoreFailures(service: SegmentWebhookServiceInstance, logger: 
   return service;
 }
 
+/** An export's body, with a store failure met while streaming logged and turned into the caller's error. */
+async function* answeringStoreFailuresWhileStreaming(
+  body: AsyncGenerator<string>,
+  logger: Logger,
+): AsyncGenerator<string> {
+  try {
+    yield* body;
+  } catch (error) {
+    if (!isStoreFailure(error)) throw error;
+    logger.warn('The store failed during an export; the export was cut short', { reason: error.reason });
+    throw storeFailureError(error);
+  }
+}
+
 /**
  * Creates the framework-agnostic service behind the REST API (see `SegmentWebhookService` for each
  * method's contract) with the platform's parts: `createSegmentWebhookService` (Node) and the browser-safe
@@ -205,8 +293,9 @@ function answeringStoreFailures(service: SegmentWebhookServiceInstance, logger: 
  * before returning, and never sends deliveries itself: run a delivery worker alongside (same store) for that.
  *
  * Decisions worth knowing:
- * - Events of an activity routed to a disconnected or archived webhook create no delivery (it "sends
- *   nothing new"); those routed to an active webhook that needs attention are created and held.
+ * - Events of an activity routed to a disconnected webhook are recorded as `skipped` deliveries (it "sends
+ *   nothing new", but the logs show what it missed and a reconnect can backfill them); those routed to an
+ *   active webhook that needs attention are created and held.
  * - Sending to a webhook that is not active is `invalid_state`.
  * - An event whose Segment message would exceed 32 KB rejects the whole ingest call
  *   (`message_too_large`), before anything is committed.
@@ -230,6 +319,105 @@ export function createServiceWith(
   const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
   const pruneBatchSize = options.pruneBatchSize ?? DEFAULT_PRUNE_BATCH_SIZE;
   const worker = options.worker ?? null;
+  const recentActivities = options.recentActivities ?? null;
+
+  /** The webhook as the API shows it, with its skipped deliveries counted while it is disconnected. */
+  async function present(record: WebhookRecord): Promise<ReturnType<typeof toWebhook>> {
+    if (record.status !== 'disconnected' || record.disconnectedAt === null) return toWebhook(record);
+    return toWebhook(record, await store.countSkipped(record.accountId, record.id, record.disconnectedAt));
+  }
+
+  /**
+   * Every delivery of the webhook matching `filter`, newest first, in keyset pages of {@link BULK_PAGE_SIZE}
+   * (each page is read when the previous one was handled, so memory stays bounded).
+   */
+  async function* pages(
+    accountId: string,
+    webhookId: string,
+    filter: DeliveryFilter,
+  ): AsyncGenerator<DeliveryRecord[]> {
+    let after: DeliveryCursor | null = null;
+    for (;;) {
+      const page = await store.listDeliveries(accountId, webhookId, filter, after, BULK_PAGE_SIZE);
+      if (page.length > 0) yield page;
+      if (page.length < BULK_PAGE_SIZE) return;
+      const last = page[page.length - 1]!;
+      after = { createdAt: last.createdAt, id: last.id };
+    }
+  }
+
+  /** Requeues every delivery matching `filter` whose status is in `statuses`, page by page. */
+  async function requeueAll(
+    accountId: string,
+    webhookId: string,
+    filter: DeliveryFilter,
+    statuses: readonly DeliveryStatus[],
+  ): Promise<{ queued: number; withinDedupWindow: number }> {
+    const at = now();
+    let queued = 0;
+    let withinDedupWindow = 0;
+    for await (const page of pages(accountId, webhookId, filter)) {
+      const requeued = await store.requeueDeliveries(
+        accountId,
+        webhookId,
+        at,
+        page.map((d) => d.id),
+        statuses,
+      );
+      queued += requeued.length;
+      for (const r of requeued) {
+        if (r.firstDeliveredAt !== null && r.firstDeliveredAt > at - DEDUPLICATION_WINDOW_MS) withinDedupWindow += 1;
+      }
+    }
+    return { queued, withinDedupWindow };
+  }
+
+  /** One of the host's recent activity events of the account, or a validation error naming `path`. */
+  async function recentEvent(accountId: string, eventId: string, path: string): Promise<ActivityEvent> {
+    const events = await loadRecentEvents(accountId);
+    const found = events.find((event) => event.id === eventId);
+    if (!found) {
+      throw new SegmentWebhookError('validation_error', 'No recent activity event with this id.', {
+        issues: [{ path: [path], message: 'Choose one of the recent activity events' }],
+      });
+    }
+    return found;
+  }
+
+  async function loadRecentEvents(accountId: string): Promise<ActivityEvent[]> {
+    if (!recentActivities) return [];
+    const events: ActivityEvent[] = [];
+    let invalid = 0;
+    for (const input of await recentActivities(accountId)) {
+      const parsed = activityEventSchema.safeParse(input);
+      if (parsed.success) events.push(parsed.data);
+      else invalid += 1;
+      if (events.length === MAX_RECENT_ACTIVITY_EVENTS) break;
+    }
+    if (invalid > 0) logger.warn('Recent activity events that are not valid events were left out', { count: invalid });
+    return events;
+  }
+
+  /** The changes a patch makes to a webhook (write key compared by fingerprint, fields as JSON). */
+  async function changesOf(
+    current: WebhookRecord,
+    patch: UpdateWebhookRequest,
+  ): Promise<{ changes: HistoryChange[]; keyColumns: Awaited<ReturnType<typeof keyColumns>> | null }> {
+    const changes: HistoryChange[] = [];
+    for (const field of SETTINGS) {
+      const value = patch[field];
+      if (value === undefined) continue;
+      const before = current[field];
+      if (JSON.stringify(before) === JSON.stringify(value)) continue;
+      changes.push({ field, from: before as JsonValue, to: value as JsonValue });
+    }
+    let columns: Awaited<ReturnType<typeof keyColumns>> | null = null;
+    if (patch.writeKey !== undefined && (await cipher.fingerprint(patch.writeKey)) !== current.writeKeyFingerprint) {
+      columns = await keyColumns(patch.writeKey);
+      changes.push({ field: 'writeKey', changed: true });
+    }
+    return { changes, keyColumns: columns };
+  }
 
   /** Inserts into the outbox, handing what the in-process worker has room for straight to it. */
   async function insertDeliveries(deliveries: readonly NewDelivery[], at: number): Promise<InsertedDelivery[]> {
@@ -284,10 +472,13 @@ export function createServiceWith(
     webhookId: string,
     step: Exclude<LifecycleAction, 'delete'>,
     action: string,
+    extra: WebhookPatch = {},
   ): Promise<WebhookRecord> {
     const { from, to } = LIFECYCLE_TRANSITIONS[step];
     const current = await requireWebhook(accountId, webhookId);
-    const updated = await store.updateWebhook(accountId, webhookId, { status: to!, updatedAt: now() }, [from]);
+    const updated = await store.updateWebhook(accountId, webhookId, { ...extra, status: to!, updatedAt: now() }, [
+      from,
+    ]);
     if (updated) return updated;
     const latest = (await store.getWebhook(accountId, webhookId)) ?? current;
     throw new SegmentWebhookError(
@@ -301,13 +492,15 @@ export function createServiceWith(
     config: Pick<WebhookConfig, 'trackEventName' | 'sendActivityPayload' | 'fields'>,
     writeKey: string,
     region: Region,
+    activity: ActivityEvent | null = null,
   ): Promise<TestResult> {
-    const payload: TrackMessage = buildTrackMessage({
-      webhookId,
-      config,
-      event: sampleEvent(new Date(now())),
-      test: true,
-    });
+    const at = now();
+    // A real activity is sent under an event id of its own: its test message must not take the messageId its
+    // delivery has (or will have), or Segment would drop one of the two as a duplicate.
+    const event: EventSnapshot = activity
+      ? { ...activity, id: `test:${at}:${activity.id}` }
+      : sampleEvent(new Date(at));
+    const payload: TrackMessage = buildTrackMessage({ webhookId, config, event, test: true });
     const report = await getClient().send({ writeKey, region, messages: [payload] });
     const result = report.results[0];
     if (!result) {
@@ -352,9 +545,38 @@ export function createServiceWith(
     }
   }
 
+  /**
+   * How often each configured field had a value in the messages created in [since, until): over the latest
+   * {@link FIELD_COVERAGE_SAMPLE_SIZE} of them when there are more (`sampled`).
+   */
+  async function coverage(
+    accountId: string,
+    webhook: WebhookRecord,
+    since: number,
+    until: number,
+  ): Promise<{ fieldCoverage: FieldCoverage[]; sampled: boolean }> {
+    if (webhook.fields.length === 0) return { fieldCoverage: [], sampled: false };
+    const read = await store.sampleMessageProperties(
+      accountId,
+      webhook.id,
+      since,
+      until,
+      FIELD_COVERAGE_SAMPLE_SIZE + 1,
+    );
+    const sampled = read.length > FIELD_COVERAGE_SAMPLE_SIZE;
+    const messages = sampled ? read.slice(0, FIELD_COVERAGE_SAMPLE_SIZE) : read;
+    if (messages.length === 0) return { fieldCoverage: [], sampled: false };
+    const fieldCoverage = webhook.fields.map(({ key }) => ({
+      key,
+      present: messages.reduce((n, properties) => (hasValue(properties[key]) ? n + 1 : n), 0),
+      total: messages.length,
+    }));
+    return { fieldCoverage, sampled };
+  }
+
   const service: SegmentWebhookServiceInstance = {
     // Webhooks ---------------------------------------------------------------------------------
-    async createWebhook(accountId, input) {
+    async createWebhook(accountId, input, context = {}) {
       const config = parseOrThrow(createWebhookRequestSchema, input, 'The webhook configuration is invalid.');
       await ready();
       const at = now();
@@ -372,10 +594,16 @@ export function createServiceWith(
         healthSince: null,
         refusedBatches: 0,
         ...(await keyColumns(config.writeKey)),
+        version: 1,
+        disconnectedAt: null,
         createdAt: at,
         updatedAt: at,
       };
-      await store.insertWebhook(record);
+      const changes: HistoryChange[] = [
+        ...SETTINGS.map((field): HistoryChange => ({ field, from: null, to: config[field] as JsonValue })),
+        { field: 'writeKey', changed: true },
+      ];
+      await store.insertWebhook(record, { at, actor: context.actor ?? null, changes });
       logger.info('Segment webhook created', { accountId, webhookId: record.id, region: record.region });
       return toWebhook(record);
     },
@@ -383,69 +611,137 @@ export function createServiceWith(
     async listWebhooks(accountId, query) {
       const { status } = parseOrThrow(listWebhooksQuerySchema, query ?? {}, 'The query is invalid.');
       await ready();
-      return (await store.listWebhooks(accountId, status)).map(toWebhook);
+      return Promise.all((await store.listWebhooks(accountId, status)).map(present));
     },
 
     async getWebhook(accountId, webhookId) {
-      return toWebhook(await requireWebhook(accountId, webhookId));
+      return present(await requireWebhook(accountId, webhookId));
     },
 
-    async updateWebhook(accountId, webhookId, input) {
+    async updateWebhook(accountId, webhookId, input, context = {}) {
       const patch = parseOrThrow(updateWebhookRequestSchema, input, 'The webhook configuration is invalid.');
-      const current = await requireWebhook(accountId, webhookId);
-      const { writeKey, ...rest } = patch;
-      const changes: WebhookPatch = { ...rest, updatedAt: now() };
-      if (writeKey !== undefined) Object.assign(changes, await keyColumns(writeKey));
-      // Editing the settings is how a user answers "needs attention": release the held deliveries.
-      const released = current.healthState === 'needs_attention';
-      if (released || current.refusedBatches > 0) {
-        Object.assign(changes, { healthState: 'healthy', healthReason: null, healthSince: null, refusedBatches: 0 });
+      // Optimistic: the changes are computed against the version read, and recorded only if it is still the
+      // current one (a concurrent edit makes us read again), so every history entry's `from` is exact.
+      for (let attempt = 0; ; attempt++) {
+        const current = await requireWebhook(accountId, webhookId);
+        const { changes, keyColumns: key } = await changesOf(current, patch);
+        // Editing the settings is how a user answers "needs attention": release the held deliveries.
+        const released = current.healthState === 'needs_attention';
+        const resetHealth = released || current.refusedBatches > 0;
+        if (changes.length === 0 && !resetHealth) return present(current);
+        const update: WebhookPatch = { updatedAt: now() };
+        for (const change of changes) {
+          if (change.field === 'writeKey') Object.assign(update, key);
+          else Object.assign(update, { [change.field]: patch[change.field] });
+        }
+        if (resetHealth) {
+          Object.assign(update, { healthState: 'healthy', healthReason: null, healthSince: null, refusedBatches: 0 });
+        }
+        const history: NewHistoryEntry | undefined =
+          changes.length > 0 ? { at: update.updatedAt!, actor: context.actor ?? null, changes } : undefined;
+        const updated = await store.updateWebhook(accountId, webhookId, update, undefined, {
+          ifVersion: current.version,
+          ...(history ? { history } : {}),
+        });
+        if (!updated) {
+          if (attempt < 5) continue;
+          throw new SegmentWebhookError('invalid_state', 'The settings changed meanwhile; reload and try again.');
+        }
+        if (history) {
+          logger.info('Segment webhook settings changed', {
+            accountId,
+            webhookId,
+            version: updated.version,
+            fields: changes.map((change) => change.field),
+          });
+        }
+        if (released) {
+          logger.info('Segment webhook settings edited: held deliveries released', { accountId, webhookId });
+          await store.signalWork();
+        }
+        return present(updated);
       }
-      const updated = await store.updateWebhook(accountId, webhookId, changes);
-      if (!updated) throw notFound();
-      if (released) {
-        logger.info('Segment webhook settings edited: held deliveries released', { accountId, webhookId });
-        await store.signalWork();
-      }
-      return toWebhook(updated);
+    },
+
+    async history(accountId, webhookId, query) {
+      const q = parseOrThrow(historyQuerySchema, query ?? {}, 'The query is invalid.');
+      const before = q.cursor ? decodeHistoryCursor(q.cursor) : null;
+      await requireWebhook(accountId, webhookId);
+      const rows = await store.listWebhookHistory(accountId, webhookId, before, q.limit + 1);
+      const page = rows.slice(0, q.limit);
+      const last = page.at(-1);
+      return {
+        items: page.map(toHistoryEntry),
+        nextCursor: rows.length > q.limit && last ? encodeHistoryCursor(last.version) : null,
+      };
     },
 
     async testConfiguration(accountId, input) {
       const config = parseOrThrow(testWebhookRequestSchema, input, 'The webhook configuration is invalid.');
-      void accountId;
-      return sendSample('test', config, config.writeKey, config.region);
+      const activity = config.activityEventId
+        ? await recentEvent(accountId, config.activityEventId, 'activityEventId')
+        : null;
+      return sendSample('test', config, config.writeKey, config.region, activity);
     },
 
-    async testWebhook(accountId, webhookId) {
+    async testWebhook(accountId, webhookId, input) {
+      const request = parseOrThrow(testSavedWebhookRequestSchema, input ?? {}, 'The test request is invalid.');
       const webhook = await requireWebhook(accountId, webhookId);
-      return sendSample(webhook.id, webhook, await cipher.decrypt(webhook.writeKeyCiphertext), webhook.region);
+      const activity = request.activityEventId
+        ? await recentEvent(accountId, request.activityEventId, 'activityEventId')
+        : null;
+      return sendSample(
+        webhook.id,
+        webhook,
+        await cipher.decrypt(webhook.writeKeyCiphertext),
+        webhook.region,
+        activity,
+      );
+    },
+
+    async recentActivityEvents(accountId) {
+      return { items: await loadRecentEvents(accountId) };
     },
 
     // Lifecycle --------------------------------------------------------------------------------
     async disconnect(accountId, webhookId) {
-      const updated = await transition(accountId, webhookId, 'disconnect', 'disconnected');
-      logger.info('Segment webhook disconnected: its queued deliveries are held', { accountId, webhookId });
-      return toWebhook(updated);
-    },
-
-    async reconnect(accountId, webhookId) {
-      const updated = await transition(accountId, webhookId, 'reconnect', 'reconnected');
-      logger.info('Segment webhook reconnected: deliveries held while it was disconnected go out now', {
+      const updated = await transition(accountId, webhookId, 'disconnect', 'disconnected', { disconnectedAt: now() });
+      logger.info('Segment webhook disconnected: its queued deliveries are held, new events are skipped', {
         accountId,
         webhookId,
       });
+      return present(updated);
+    },
+
+    async reconnect(accountId, webhookId, input) {
+      const { backfill } = parseOrThrow(reconnectRequestSchema, input ?? {}, 'The reconnect request is invalid.');
+      const before = await requireWebhook(accountId, webhookId);
+      const updated = await transition(accountId, webhookId, 'reconnect', 'reconnected', { disconnectedAt: null });
+      let backfilled = 0;
+      if (backfill) {
+        // The skipped deliveries since it was disconnected (what GET /webhooks/:id counted), with their
+        // messages as built then: original messageIds and timestamps. Nothing is skipped any more once
+        // the webhook is active (the store judges it in the inserting transaction).
+        const since = before.disconnectedAt ?? before.updatedAt;
+        backfilled = (await requeueAll(accountId, webhookId, { status: 'skipped', from: since }, ['skipped'])).queued;
+      }
+      logger.info('Segment webhook reconnected: deliveries held while it was disconnected go out now', {
+        accountId,
+        webhookId,
+        backfilled,
+      });
       await store.signalWork();
-      return toWebhook(updated);
+      return { ...toWebhook(updated), backfilled };
     },
 
     async archive(accountId, webhookId) {
       const updated = await transition(accountId, webhookId, 'archive', 'archived');
       logger.info('Segment webhook archived: its outbound activity streams are released', { accountId, webhookId });
-      return toWebhook(updated);
+      return present(updated);
     },
 
     async unarchive(accountId, webhookId) {
-      return toWebhook(await transition(accountId, webhookId, 'unarchive', 'unarchived'));
+      return present(await transition(accountId, webhookId, 'unarchive', 'unarchived', { disconnectedAt: now() }));
     },
 
     async deleteWebhook(accountId, webhookId) {
@@ -463,7 +759,7 @@ export function createServiceWith(
 
     async resume(accountId, webhookId) {
       const current = await requireWebhook(accountId, webhookId);
-      if (current.healthState === 'healthy' && current.refusedBatches === 0) return toWebhook(current);
+      if (current.healthState === 'healthy' && current.refusedBatches === 0) return present(current);
       const updated = await store.updateWebhook(accountId, webhookId, {
         healthState: 'healthy',
         healthReason: null,
@@ -474,7 +770,7 @@ export function createServiceWith(
       if (!updated) throw notFound();
       logger.info('Segment webhook resumed: held deliveries released', { accountId, webhookId });
       await store.signalWork();
-      return toWebhook(updated);
+      return present(updated);
     },
 
     // Routing and billing ----------------------------------------------------------------------
@@ -527,7 +823,9 @@ export function createServiceWith(
       const deliveries: NewDelivery[] = [];
       events.forEach((event, index) => {
         const webhook = routes.get(event.activityId);
-        if (webhook?.status !== 'active') return;
+        // A disconnected webhook's events are recorded as skipped (the store judges the status at commit);
+        // an archived one has no routes left.
+        if (!webhook || webhook.status === 'archived') return;
         const { message, json, occurredAt } = buildMessage(webhook, event, ['events', index]);
         deliveries.push({
           id: generateDeliveryId(),
@@ -542,10 +840,18 @@ export function createServiceWith(
           messageJson: json,
           occurredAt,
           createdAt,
+          configVersion: webhook.version,
         });
       });
       const results = deliveries.length > 0 ? await insertDeliveries(deliveries, createdAt) : [];
-      return { accepted: events.length, deliveries: results.filter((r) => r.created).length };
+      let created = 0;
+      let skipped = 0;
+      for (const result of results) {
+        if (!result.created) continue;
+        if (result.skipped) skipped += 1;
+        else created += 1;
+      }
+      return { accepted: events.length, deliveries: created, skipped };
     },
 
     async sendToWebhook(accountId, webhookId, input) {
@@ -585,6 +891,7 @@ export function createServiceWith(
             messageJson: json,
             occurredAt,
             createdAt: at,
+            configVersion: webhook.version,
           },
         ],
         at,
@@ -636,6 +943,58 @@ export function createServiceWith(
       if (requeued.length > 0)
         logger.info('Failed deliveries scheduled again', { accountId, webhookId, count: requeued.length });
       return { retried: requeued.length };
+    },
+
+    async replay(accountId, webhookId, input) {
+      const request = parseOrThrow(replayRequestSchema, input, 'The replay request is invalid.');
+      await requireWebhook(accountId, webhookId);
+      const window = deliveryFilterFromQuery({ from: request.from, to: request.to });
+      let queued = 0;
+      let withinDedupWindow = 0;
+      // One pass per status: each reads that status's index, newest first.
+      for (const status of new Set(request.statuses)) {
+        const result = await requeueAll(accountId, webhookId, { ...window, status }, [status]);
+        queued += result.queued;
+        withinDedupWindow += result.withinDedupWindow;
+      }
+      if (queued > 0) {
+        logger.info('Deliveries replayed', {
+          accountId,
+          webhookId,
+          queued,
+          withinDedupWindow,
+          statuses: request.statuses,
+        });
+      }
+      return { queued, withinDedupWindow };
+    },
+
+    async exportDeliveries(accountId, webhookId, query) {
+      const q = parseOrThrow(exportDeliveriesQuerySchema, query ?? {}, 'The query is invalid.');
+      await requireWebhook(accountId, webhookId);
+      const filter = deliveryFilterFromQuery(q);
+      const format = q.format;
+      async function* body(): AsyncGenerator<string> {
+        if (format === 'csv') {
+          yield csvHeader();
+          for await (const page of pages(accountId, webhookId, filter)) yield csvLines(page);
+          return;
+        }
+        let after: DeliveryCursor | null = null;
+        for (;;) {
+          const page = await store.listDeliveriesWithMessages(accountId, webhookId, filter, after, BULK_PAGE_SIZE);
+          if (page.length > 0) yield ndjsonLines(page);
+          if (page.length < BULK_PAGE_SIZE) return;
+          const last = page[page.length - 1]!;
+          after = { createdAt: last.createdAt, id: last.id };
+        }
+      }
+      return {
+        format,
+        filename: exportFilename(webhookId, format, now()),
+        contentType: EXPORT_CONTENT_TYPES[format],
+        body: answeringStoreFailuresWhileStreaming(body(), logger),
+      };
     },
 
     async subscribe(accountId, webhookId, listener): Promise<Unsubscribe> {
@@ -691,6 +1050,7 @@ export function createServiceWith(
       const delivered = series.reduce((sum, b) => sum + b.delivered, 0);
       const failed = series.reduce((sum, b) => sum + b.failed, 0);
       const counts: Record<DeliveryStatus, number> = stats.counts;
+      const { fieldCoverage, sampled } = await coverage(accountId, webhook, since, until);
       const result: Overview = {
         range: parsedRange,
         counts: {
@@ -701,6 +1061,8 @@ export function createServiceWith(
         successRate: delivered + failed === 0 ? null : delivered / (delivered + failed),
         lastDeliveredAt: isoOrNull(stats.lastDeliveredAt),
         lagMs: { p50: stats.lagP50, p95: stats.lagP95 },
+        fieldCoverage,
+        fieldCoverageSampled: sampled,
       };
       return result;
     },

@@ -4,20 +4,50 @@ import type {
   DeliveryChange,
   DeliveryDetail,
   DeliveryPage,
+  ExportDeliveriesQuery,
+  ExportFormat,
+  HistoryQuery,
   IngestResponse,
   ListDeliveriesQuery,
   ListWebhooksQuery,
   Overview,
   OverviewRange,
+  RecentActivityEvents,
+  ReconnectRequest,
+  ReconnectResponse,
+  ReplayRequest,
+  ReplayResponse,
   RetryFailedResponse,
   SendToWebhookRequest,
   SendToWebhookResponse,
   TestResult,
+  TestSavedWebhookRequest,
   TestWebhookRequest,
   UpdateWebhookRequest,
   Usage,
   Webhook,
+  WebhookHistory,
 } from '../contract/index';
+
+/** Who makes a change of settings (recorded in the webhook's history). */
+export interface ChangeContext {
+  /** The person as the host names them (e.g. its current user's name), or null/absent when unknown. */
+  actor?: string | null | undefined;
+}
+
+/** A delivery export, ready to stream: the body is produced page by page as it is read. */
+export interface DeliveryExport {
+  format: ExportFormat;
+  /** `segment-deliveries-<webhook>-<time>.<format>`, safe in a `Content-Disposition` header. */
+  filename: string;
+  /** `application/x-ndjson; charset=utf-8` or `text/csv; charset=utf-8`. */
+  contentType: string;
+  /**
+   * The file's text, in chunks of one page of deliveries (a few hundred rows): reading it reads the store
+   * in keyset pages, so memory stays bounded however many deliveries match. Read it once.
+   */
+  body: AsyncIterable<string>;
+}
 
 /** An activity's Data destination. */
 export interface Route {
@@ -39,23 +69,48 @@ export type Unsubscribe = () => void;
  */
 export interface SegmentWebhookService {
   // Webhooks -----------------------------------------------------------------------------------
-  /** Creates an `active`, `healthy` webhook. The write key is encrypted at rest. */
-  createWebhook(accountId: string, input: CreateWebhookRequest | unknown): Promise<Webhook>;
+  /**
+   * Creates an `active`, `healthy` webhook at version 1 (its first history entry names every setting; the
+   * write key only as changed). The write key is encrypted at rest.
+   */
+  createWebhook(accountId: string, input: CreateWebhookRequest | unknown, context?: ChangeContext): Promise<Webhook>;
   /** The account's webhooks, oldest first, optionally of one status. */
   listWebhooks(accountId: string, query?: ListWebhooksQuery | unknown): Promise<Webhook[]>;
   getWebhook(accountId: string, webhookId: string): Promise<Webhook>;
-  /** Partial update. Editing the settings of a webhook that needs attention makes it healthy again. */
-  updateWebhook(accountId: string, webhookId: string, patch: UpdateWebhookRequest | unknown): Promise<Webhook>;
-  /** Sends one sample track message (with `integrations: {All: false}`) with an unsaved configuration. */
+  /**
+   * Partial update. Editing the settings of a webhook that needs attention makes it healthy again. A patch
+   * that changes something makes a new version with a history entry (who, when, each setting's old and new
+   * value; the write key only as changed); one that changes nothing keeps the version.
+   */
+  updateWebhook(
+    accountId: string,
+    webhookId: string,
+    patch: UpdateWebhookRequest | unknown,
+    context?: ChangeContext,
+  ): Promise<Webhook>;
+  /** The settings history, newest version first, cursor-paginated. */
+  history(accountId: string, webhookId: string, query?: HistoryQuery | unknown): Promise<WebhookHistory>;
+  /**
+   * Sends one track message (with `integrations: {All: false}`) with an unsaved configuration: the sample,
+   * or the recent activity event named by `activityEventId` (see {@link SegmentWebhookService.recentActivityEvents}).
+   */
   testConfiguration(accountId: string, config: TestWebhookRequest | unknown): Promise<TestResult>;
-  /** Sends one sample track message with the saved configuration. */
-  testWebhook(accountId: string, webhookId: string): Promise<TestResult>;
+  /** Sends one track message with the saved configuration: the sample, or the recent activity event named. */
+  testWebhook(accountId: string, webhookId: string, input?: TestSavedWebhookRequest | unknown): Promise<TestResult>;
+  /**
+   * The account's recent activity events, from the host's `recentActivities` option (empty without it):
+   * what Test can send instead of the sample.
+   */
+  recentActivityEvents(accountId: string): Promise<RecentActivityEvents>;
 
   // Lifecycle ----------------------------------------------------------------------------------
   /** active → disconnected: nothing new is sent; queued deliveries are held. */
   disconnect(accountId: string, webhookId: string): Promise<Webhook>;
-  /** disconnected → active: held deliveries go out. */
-  reconnect(accountId: string, webhookId: string): Promise<Webhook>;
+  /**
+   * disconnected → active: held deliveries go out. With `{backfill: true}`, the deliveries skipped since it
+   * was disconnected are queued too (their original messageIds and timestamps); `backfilled` counts them.
+   */
+  reconnect(accountId: string, webhookId: string, input?: ReconnectRequest | unknown): Promise<ReconnectResponse>;
   /** disconnected → archived: releases the webhook's outbound activity streams. */
   archive(accountId: string, webhookId: string): Promise<Webhook>;
   /** archived → disconnected. */
@@ -98,6 +153,18 @@ export interface SegmentWebhookService {
   retryDelivery(accountId: string, webhookId: string, deliveryId: string): Promise<DeliveryDetail>;
   /** Schedules every failed delivery of the webhook again. */
   retryFailed(accountId: string, webhookId: string): Promise<RetryFailedResponse>;
+  /**
+   * Sends again the deliveries created in [from, to) whose status is in `statuses` (default failed): each
+   * is requeued — a new attempt of the same delivery, same messageId and timestamp. `withinDedupWindow`
+   * counts those Segment first accepted less than 24 h ago (it will drop them as duplicates).
+   */
+  replay(accountId: string, webhookId: string, input: ReplayRequest | unknown): Promise<ReplayResponse>;
+  /** Every delivery matching the list's filters, newest first, as NDJSON or CSV, streamed (see {@link DeliveryExport}). */
+  exportDeliveries(
+    accountId: string,
+    webhookId: string,
+    query?: ExportDeliveriesQuery | unknown,
+  ): Promise<DeliveryExport>;
   /** Live changes of one webhook's deliveries (created, attempted, delivered, failed, retried). */
   subscribe(accountId: string, webhookId: string, listener: (change: DeliveryChange) => void): Promise<Unsubscribe>;
   /** Counts, time series, success rate, last delivery and lag for a range. */

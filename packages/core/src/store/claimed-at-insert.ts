@@ -6,6 +6,7 @@ export interface ClaimWebhookColumns {
   writeKeyCiphertext: string;
   writeKeyFingerprint: string;
   region: Region;
+  webhookVersion: number;
 }
 
 /**
@@ -36,13 +37,16 @@ export function claimedAtInsert(
     cycleStartedAt: delivery.createdAt,
     nextAttemptAt: leaseUntil,
     deliveredAt: null,
+    firstDeliveredAt: null,
     lastError: null,
     lastHttpStatus: null,
+    configVersion: delivery.configVersion ?? null,
     // The caller's own message object: nothing in the store refers to it.
     message: delivery.message,
     ...(delivery.messageJson !== undefined ? { messageJson: delivery.messageJson } : {}),
     writeKeyCiphertext: webhook.writeKeyCiphertext,
     writeKeyFingerprint: webhook.writeKeyFingerprint,
     region: webhook.region,
+    webhookVersion: webhook.webhookVersion,
   };
 }

@@ -18,5 +18,6 @@ export const WEBHOOK_PATCH_COLUMNS: Readonly<Record<keyof WebhookPatch, string>>
   writeKeyCiphertext: 'write_key_ciphertext',
   writeKeyHint: 'write_key_hint',
   writeKeyFingerprint: 'write_key_fingerprint',
+  disconnectedAt: 'disconnected_at',
   updatedAt: 'updated_at',
 };

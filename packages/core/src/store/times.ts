@@ -12,6 +12,7 @@ import type {
   DeliveryStatsQuery,
   InsertDeliveriesOptions,
   NewDelivery,
+  UpdateWebhookOptions,
   WebhookPatch,
   WebhookRecord,
 } from './types';
@@ -53,11 +54,21 @@ export const storeTimes = {
     assertStoreTimeOrNull('insertWebhook', 'webhook.healthSince', webhook.healthSince);
     assertStoreTime('insertWebhook', 'webhook.createdAt', webhook.createdAt);
     assertStoreTime('insertWebhook', 'webhook.updatedAt', webhook.updatedAt);
+    assertStoreTimeOrNull('insertWebhook', 'webhook.disconnectedAt', webhook.disconnectedAt);
+    if (!Number.isSafeInteger(webhook.version) || webhook.version < 1) {
+      throw new TypeError(
+        `insertWebhook: webhook.version must be a positive integer, got ${describe(webhook.version)}.`,
+      );
+    }
   },
 
-  updateWebhook(patch: WebhookPatch): void {
+  updateWebhook(patch: WebhookPatch, options?: UpdateWebhookOptions): void {
     if (patch.healthSince !== undefined) assertStoreTimeOrNull('updateWebhook', 'patch.healthSince', patch.healthSince);
     if (patch.updatedAt !== undefined) assertStoreTime('updateWebhook', 'patch.updatedAt', patch.updatedAt);
+    if (patch.disconnectedAt !== undefined) {
+      assertStoreTimeOrNull('updateWebhook', 'patch.disconnectedAt', patch.disconnectedAt);
+    }
+    if (options?.history) assertStoreTime('updateWebhook', 'options.history.at', options.history.at);
   },
 
   insertDeliveries(deliveries: readonly NewDelivery[], options: InsertDeliveriesOptions | undefined): void {
@@ -108,10 +119,10 @@ export const storeTimes = {
     assertStoreTime(method, name, now);
   },
 
-  listDeliveries(filter: DeliveryFilter, after: DeliveryCursor | null): void {
-    if (filter.from !== undefined) assertStoreTime('listDeliveries', 'filter.from', filter.from);
-    if (filter.to !== undefined) assertStoreTime('listDeliveries', 'filter.to', filter.to);
-    if (after) assertStoreTime('listDeliveries', 'after.createdAt', after.createdAt);
+  listDeliveries(filter: DeliveryFilter, after: DeliveryCursor | null, method = 'listDeliveries'): void {
+    if (filter.from !== undefined) assertStoreTime(method, 'filter.from', filter.from);
+    if (filter.to !== undefined) assertStoreTime(method, 'filter.to', filter.to);
+    if (after) assertStoreTime(method, 'after.createdAt', after.createdAt);
   },
 
   deliveryStats(query: DeliveryStatsQuery): void {

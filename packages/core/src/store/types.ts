@@ -30,7 +30,15 @@
  * - `migrate()` must have resolved before any other method is called (the service and the worker call it).
  */
 
-import type { DeliveryStatus, FieldMapping, Region, TrackMessage, WebhookStatus } from '../contract/index';
+import type {
+  DeliveryStatus,
+  FieldMapping,
+  HistoryChange,
+  JsonValue,
+  Region,
+  TrackMessage,
+  WebhookStatus,
+} from '../contract/index';
 import type { DeliveryFilter } from '../contract/rules';
 
 /** Stops a subscription; calling it twice is harmless. */
@@ -65,15 +73,46 @@ export interface WebhookRecord {
    * share a rate budget and a 429 pause. Opaque to the store.
    */
   writeKeyFingerprint: string;
+  /**
+   * The settings version: 1 at creation (any positive integer may be inserted), +1 each time
+   * {@link Store.updateWebhook} records a history entry. Never set through a patch.
+   */
+  version: number;
+  /** When it was last disconnected (or unarchived, which leaves it disconnected); null while active. */
+  disconnectedAt: number | null;
   createdAt: number;
   updatedAt: number;
 }
 
 /**
  * The columns of a webhook that {@link Store.updateWebhook} may change. `id`, `accountId` and
- * `createdAt` never change.
+ * `createdAt` never change; `version` changes only with a history entry.
  */
-export type WebhookPatch = Partial<Omit<WebhookRecord, 'id' | 'accountId' | 'createdAt'>>;
+export type WebhookPatch = Partial<Omit<WebhookRecord, 'id' | 'accountId' | 'createdAt' | 'version'>>;
+
+/** A settings history entry to record (see {@link Store.insertWebhook} and {@link Store.updateWebhook}). */
+export interface NewHistoryEntry {
+  /** When the settings changed. */
+  at: number;
+  /** Who changed them, as the host named them, or null. */
+  actor: string | null;
+  /** What changed. A write key appears only as `{field: 'writeKey', changed: true}`; the store keeps it as given. */
+  changes: HistoryChange[];
+}
+
+/** One version of a webhook's settings as stored. */
+export interface HistoryRecord extends NewHistoryEntry {
+  webhookId: string;
+  version: number;
+}
+
+/** Options of {@link Store.updateWebhook}. */
+export interface UpdateWebhookOptions {
+  /** Apply only if the webhook's `version` is still this (optimistic concurrency); otherwise null, nothing changes. */
+  ifVersion?: number;
+  /** Record this entry as the next version: `version` becomes `version + 1`, in the same transaction. */
+  history?: NewHistoryEntry;
+}
 
 /** An activity's Data destination as stored. */
 export interface RouteRecord {
@@ -118,6 +157,8 @@ export interface NewDelivery {
   occurredAt: number;
   /** When the kit accepted it; also the first `nextAttemptAt` (due at once). */
   createdAt: number;
+  /** The webhook's settings version the message was built with. Default null (unknown). */
+  configVersion?: number | null;
 }
 
 /**
@@ -146,6 +187,8 @@ export interface InsertedDelivery {
   id: string;
   messageId: string;
   created: boolean;
+  /** Set when this call created the delivery `skipped` (its webhook was not active at the commit). */
+  skipped?: true;
   /**
    * With a lease: set when this call created the delivery already leased to the lease owner — what the
    * owner needs to send it, as {@link Store.claimDeliveries} would have returned it. Absent otherwise.
@@ -162,7 +205,10 @@ export interface DeliveryRecord {
   personId: string;
   activityId: string | null;
   source: DeliverySource;
-  /** `pending` (never attempted), `retrying` (attempted, will be again), `delivered`, `failed`. */
+  /**
+   * `pending` (never attempted, or requeued), `retrying` (attempted, will be again), `delivered`, `failed`,
+   * `skipped` (its webhook was not active when it was inserted: never claimed unless requeued).
+   */
   status: DeliveryStatus;
   messageId: string;
   /** Every recorded attempt, including rate-limited ones. */
@@ -185,9 +231,27 @@ export interface DeliveryRecord {
    * delivered or failed.
    */
   nextAttemptAt: number | null;
+  /** When the last delivered attempt was made; null unless `delivered` (a requeue clears it). */
   deliveredAt: number | null;
+  /** When the first delivered attempt was made (kept through requeues): Segment de-duplicates from then. */
+  firstDeliveredAt: number | null;
   lastError: string | null;
   lastHttpStatus: number | null;
+  /** The webhook's settings version its message was built with (`NewDelivery.configVersion`), or null. */
+  configVersion: number | null;
+}
+
+/** A delivery with its message as JSON text (see {@link Store.listDeliveriesWithMessages}). */
+export interface DeliveryWithMessage extends DeliveryRecord {
+  /** The Segment message as stored, as JSON text. */
+  messageJson: string;
+}
+
+/** One delivery requeued by {@link Store.requeueDeliveries}. */
+export interface RequeuedDelivery {
+  id: string;
+  /** Its `firstDeliveredAt` (unchanged by the requeue). */
+  firstDeliveredAt: number | null;
 }
 
 /** One HTTP attempt as stored. */
@@ -201,6 +265,8 @@ export interface AttemptRecord {
   error: string | null;
   /** Segment's response body, already capped by the caller. */
   responseBody: string | null;
+  /** The webhook's settings version it was sent with (`ClaimedDelivery.webhookVersion`), or null. */
+  configVersion: number | null;
 }
 
 /** A delivery with its message and its attempts (oldest first). */
@@ -219,6 +285,8 @@ export interface ClaimedDelivery extends DeliveryRecord {
   writeKeyFingerprint: string;
   /** The webhook's current region. */
   region: Region;
+  /** The webhook's current settings version (what the attempt is sent with). */
+  webhookVersion: number;
 }
 
 /** What {@link Store.completeAttempts} records for one claimed delivery. */
@@ -313,8 +381,11 @@ export interface Store {
 
   // Webhooks -----------------------------------------------------------------------------------
 
-  /** Inserts a new webhook. Throws if the id exists (programmer error). */
-  insertWebhook(webhook: WebhookRecord): Promise<void>;
+  /**
+   * Inserts a new webhook, and with `history` its first history entry (version `webhook.version`), in one
+   * transaction. Throws if the id exists (programmer error).
+   */
+  insertWebhook(webhook: WebhookRecord, history?: NewHistoryEntry): Promise<void>;
   /** The webhook, or null when missing or of another account. */
   getWebhook(accountId: string, webhookId: string): Promise<WebhookRecord | null>;
   /** The account's webhooks, oldest first (`createdAt`, then `id`), optionally only those in `status`. */
@@ -323,17 +394,31 @@ export interface Store {
    * Applies `patch` and returns the updated webhook. Returns null — and changes nothing — when the webhook
    * is missing, of another account, or (with `ifStatus`) not currently in one of those statuses: the check
    * and the write are one atomic step, so two concurrent transitions cannot both succeed.
-   * When the patch sets `status: 'archived'`, every route to the webhook is deleted in the same
-   * transaction (archiving releases its outbound streams).
+   * When the patch sets `status: 'archived'`, every route to the webhook and every one of its `skipped`
+   * deliveries are deleted in the same transaction (archiving releases its outbound streams and drops what
+   * was skipped while it was disconnected). With `options.ifVersion`, the webhook must also still have
+   * that version; with `options.history`, its version becomes `version + 1` and the entry is recorded
+   * under the new version, in the same transaction.
    */
   updateWebhook(
     accountId: string,
     webhookId: string,
     patch: WebhookPatch,
     ifStatus?: readonly WebhookStatus[],
+    options?: UpdateWebhookOptions,
   ): Promise<WebhookRecord | null>;
   /**
-   * Deletes the webhook with its routes, deliveries and attempts, atomically, only if it is in
+   * The webhook's history entries with a version below `beforeVersion` (all when null), newest version
+   * first, at most `limit`. Empty when the webhook is missing or of another account.
+   */
+  listWebhookHistory(
+    accountId: string,
+    webhookId: string,
+    beforeVersion: number | null,
+    limit: number,
+  ): Promise<HistoryRecord[]>;
+  /**
+   * Deletes the webhook with its routes, deliveries, attempts and history, atomically, only if it is in
    * `ifStatus`. True when deleted; false when missing, of another account or in another status.
    */
   deleteWebhook(accountId: string, webhookId: string, ifStatus: readonly WebhookStatus[]): Promise<boolean>;
@@ -374,9 +459,12 @@ export interface Store {
    * exists — in the store or earlier in the same call — is not inserted; the existing one is returned
    * instead. A delivery whose webhook does not exist (deleted meanwhile) makes the call reject, and nothing
    * of the call is inserted; calls made at the same time are not affected. Returns, in input order, `{id, messageId, created}` of the delivery that now holds each key.
-   * New deliveries are `pending` with `nextAttemptAt = cycleStartedAt = createdAt = updatedAt`, 0 attempts.
-   * After the commit, if anything was created, the store signals changes ({@link Store.onChanges}) and,
-   * if any created delivery is due (not leased at insert), work ({@link Store.onWork}).
+   * New deliveries are `pending` with `nextAttemptAt = cycleStartedAt = createdAt = updatedAt`, 0 attempts —
+   * unless their webhook is not `active` when the call commits (disconnected, or archived meanwhile): then
+   * they are `skipped`, with `nextAttemptAt` null, never leased, and their result says `skipped: true`. The
+   * status is judged in the inserting transaction, so a delivery is never skipped after its webhook's
+   * reconnect committed. After the commit, if anything was created, the store signals changes
+   * ({@link Store.onChanges}) and, if any created delivery is due (not leased at insert), work ({@link Store.onWork}).
    *
    * With `options.lease` (claim at insert, for a delivery worker in the same process as the caller): each
    * created delivery that {@link Store.claimDeliveries} could claim at `lease.now` — its webhook `active`
@@ -448,6 +536,23 @@ export interface Store {
    */
   requeueFailed(accountId: string, webhookId: string, now: number, deliveryIds?: readonly string[]): Promise<string[]>;
 
+  /**
+   * Requeues these deliveries of the webhook that are currently in one of `statuses` (missing ids, other
+   * webhooks', other accounts' and other statuses' are skipped), in one transaction — the replay of a time
+   * range and the backfill of skipped deliveries. Each becomes `pending` with
+   * `nextAttemptAt = cycleStartedAt = updatedAt = now`, `countedAttempts = 0`, `deliveredAt` null; its
+   * messageId, message, `createdAt`, `occurredAt`, attempts, attemptCount and `firstDeliveredAt` are kept (its
+   * next attempt is a new attempt of the same delivery). Returns them in no particular order. After the
+   * commit, if any, signals work and changes.
+   */
+  requeueDeliveries(
+    accountId: string,
+    webhookId: string,
+    now: number,
+    deliveryIds: readonly string[],
+    statuses: readonly DeliveryStatus[],
+  ): Promise<RequeuedDelivery[]>;
+
   // Deliveries: reading ------------------------------------------------------------------------
 
   /**
@@ -462,6 +567,30 @@ export interface Store {
     after: DeliveryCursor | null,
     limit: number,
   ): Promise<DeliveryRecord[]>;
+  /**
+   * {@link Store.listDeliveries} with each delivery's message as JSON text (the export: keyset pages of any
+   * size, so a caller can stream every delivery in bounded memory).
+   */
+  listDeliveriesWithMessages(
+    accountId: string,
+    webhookId: string,
+    filter: DeliveryFilter,
+    after: DeliveryCursor | null,
+    limit: number,
+  ): Promise<DeliveryWithMessage[]>;
+  /** How many of the webhook's deliveries are `skipped` with `createdAt >= since` (0 for another account's). */
+  countSkipped(accountId: string, webhookId: string, since: number): Promise<number>;
+  /**
+   * The `properties` of the messages of the webhook's latest `limit` deliveries (by `createdAt`, then `id`,
+   * newest first) created in [since, until), any status. Empty for another account's webhook.
+   */
+  sampleMessageProperties(
+    accountId: string,
+    webhookId: string,
+    since: number,
+    until: number,
+    limit: number,
+  ): Promise<Record<string, JsonValue>[]>;
   /** One delivery with message and attempts, or null when missing or not of this account and webhook. */
   getDelivery(accountId: string, webhookId: string, deliveryId: string): Promise<DeliveryDetailRecord | null>;
   /** These deliveries (missing ids skipped), in no particular order. Not account-scoped: for change feeds. */
@@ -472,7 +601,7 @@ export interface Store {
   // Maintenance --------------------------------------------------------------------------------
 
   /**
-   * Deletes up to `limit` finished (`delivered` or `failed`) deliveries with `createdAt < olderThan`,
+   * Deletes up to `limit` finished (`delivered`, `failed` or `skipped`) deliveries with `createdAt < olderThan`,
    * with their attempts. Returns how many; the caller repeats until it gets less than `limit`.
    */
   pruneDeliveries(olderThan: number, limit: number): Promise<number>;

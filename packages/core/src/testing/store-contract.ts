@@ -48,6 +48,8 @@ export function webhookFixture(overrides: Partial<WebhookRecord> = {}): WebhookR
     writeKeyCiphertext: 'v1:ciphertext',
     writeKeyHint: 'abcd',
     writeKeyFingerprint: 'fp_1',
+    version: 1,
+    disconnectedAt: null,
     createdAt: T0,
     updatedAt: T0,
     ...overrides,
@@ -104,6 +106,7 @@ function completion(
       outcome: status === 'retrying' ? 'retry' : status,
       error: status === 'delivered' ? null : `HTTP ${httpStatus}`,
       responseBody: status === 'delivered' ? '{"success":true}' : 'nope',
+      configVersion: 1,
     },
     counted: true,
     status,
@@ -308,7 +311,9 @@ export function describeStoreContract(
     describe('the outbox', () => {
       it('inserts deliveries pending and due at once, with their message', async () => {
         const webhook = await addWebhook();
-        const [input] = [deliveryFixture(webhook, { createdAt: T0 + 3, occurredAt: T0 - 50, activityId: null })];
+        const [input] = [
+          deliveryFixture(webhook, { createdAt: T0 + 3, occurredAt: T0 - 50, activityId: null, configVersion: 4 }),
+        ];
         const result = await store.insertDeliveries([input!]);
         expect(result).toEqual([{ id: input!.id, messageId: input!.messageId, created: true }]);
         const detail = await store.getDelivery('acct_a', webhook.id, input!.id);
@@ -330,8 +335,10 @@ export function describeStoreContract(
           cycleStartedAt: T0 + 3,
           nextAttemptAt: T0 + 3,
           deliveredAt: null,
+          firstDeliveredAt: null,
           lastError: null,
           lastHttpStatus: null,
+          configVersion: 4,
           message: input!.message,
           attempts: [],
         });
@@ -379,12 +386,15 @@ export function describeStoreContract(
           { createdAt: T0 + 1 },
         ]);
         await addDeliveries(webhook, [{ createdAt: T0 + 1000 }]);
-        await store.updateWebhook('acct_a', webhook.id, { writeKeyCiphertext: 'new', region: 'eu' });
+        await store.updateWebhook('acct_a', webhook.id, { writeKeyCiphertext: 'new', region: 'eu' }, undefined, {
+          history: { at: T0 + 5, actor: null, changes: [{ field: 'region', from: 'us', to: 'eu' }] },
+        });
         const claimed = await store.claimDeliveries('w1', T0 + 10, 30_000, 2);
         expect(claimed.map((d) => d.id)).toEqual([b!.id, c!.id]);
         expect(claimed[0]).toMatchObject({
           writeKeyCiphertext: 'new',
           region: 'eu',
+          webhookVersion: 2,
           writeKeyFingerprint: 'fp_1',
           status: 'pending',
           nextAttemptAt: T0 + 10 + 30_000,
@@ -427,11 +437,14 @@ export function describeStoreContract(
       });
 
       it('holds deliveries of disconnected, archived and needs-attention webhooks', async () => {
-        const disconnected = await addWebhook({ status: 'disconnected' });
-        const archived = await addWebhook({ status: 'archived' });
+        const disconnected = await addWebhook();
+        const archived = await addWebhook();
         const attention = await addWebhook({ healthState: 'needs_attention', healthReason: 'x', healthSince: T0 });
+        // Queued while active, then held by the lifecycle.
         await addDeliveries(disconnected, [{}]);
         await addDeliveries(archived, [{}]);
+        await store.updateWebhook('acct_a', disconnected.id, { status: 'disconnected' });
+        await store.updateWebhook('acct_a', archived.id, { status: 'archived' });
         const [held] = await addDeliveries(attention, [{}]);
         expect(await store.claimDeliveries('w1', T0 + 10, 30_000, 10)).toEqual([]);
         await store.updateWebhook('acct_a', attention.id, {
@@ -541,6 +554,7 @@ export function describeStoreContract(
           { lease: lease() },
         );
         expect(results.every((r) => r.created && r.claimed === undefined)).toBe(true);
+        expect(results.map((r) => r.skipped === true)).toEqual([false, true, false]);
         // Still pending and due: claimed normally once the pause is over.
         const later = await store.claimDeliveries('w2', T0 + 5000, 60_000, 10);
         expect(later.map((d) => d.id)).toEqual([results[2]!.id]);
@@ -578,6 +592,7 @@ export function describeStoreContract(
             outcome: 'retry',
             error: 'HTTP 503',
             responseBody: 'nope',
+            configVersion: 1,
           },
         ]);
         expect(await store.getDelivery('acct_a', webhook.id, b!.id)).toMatchObject({
@@ -603,6 +618,7 @@ export function describeStoreContract(
                 outcome: 'retry',
                 error: 'rate limited',
                 responseBody: null,
+                configVersion: 1,
               },
             }),
           ],
@@ -765,7 +781,7 @@ export function describeStoreContract(
         );
         // Re-express lag in terms of deliveredAt − occurredAt: hour-2 ones gain 2 h.
         const stats = await store.deliveryStats('acct_a', webhook.id, { since, until: T0 + 24 * HOUR, bucketMs: HOUR });
-        expect(stats.counts).toEqual({ pending: 1, retrying: 0, delivered: 10, failed: 1 });
+        expect(stats.counts).toEqual({ pending: 1, retrying: 0, delivered: 10, failed: 1, skipped: 0 });
         expect(stats.buckets).toEqual([
           { start: T0, delivered: 4, failed: 0 },
           { start: T0 + HOUR, delivered: 0, failed: 1 },
@@ -781,7 +797,7 @@ export function describeStoreContract(
         expect(early.lagP95).toBe(400);
         const none = await store.deliveryStats('acct_b', webhook.id, { since, until: T0 + HOUR, bucketMs: HOUR });
         expect(none).toEqual({
-          counts: { pending: 0, retrying: 0, delivered: 0, failed: 0 },
+          counts: { pending: 0, retrying: 0, delivered: 0, failed: 0, skipped: 0 },
           buckets: [],
           lastDeliveredAt: null,
           lagP50: null,
@@ -798,7 +814,7 @@ export function describeStoreContract(
         await store.insertDeliveries([deliveryFixture(webhook, { eventId: inputs[0]!.eventId })]);
         const counts = async () =>
           (await store.deliveryStats('acct_a', webhook.id, { since: T0, until: T0 + HOUR, bucketMs: HOUR })).counts;
-        expect(await counts()).toEqual({ pending: 4, retrying: 0, delivered: 0, failed: 0 });
+        expect(await counts()).toEqual({ pending: 4, retrying: 0, delivered: 0, failed: 0, skipped: 0 });
         await store.claimDeliveries('w1', T0, 30_000, 10);
         await store.completeAttempts(
           'w1',
@@ -811,15 +827,21 @@ export function describeStoreContract(
         );
         // A stale completion changes nothing.
         await store.completeAttempts('w2', [completion(inputs[3]!.id, 1, 'delivered', T0 + 1)], T0 + 1);
-        expect(await counts()).toEqual({ pending: 1, retrying: 1, delivered: 1, failed: 1 });
+        expect(await counts()).toEqual({ pending: 1, retrying: 1, delivered: 1, failed: 1, skipped: 0 });
         await store.requeueFailed('acct_a', webhook.id, T0 + 2);
-        expect(await counts()).toEqual({ pending: 2, retrying: 1, delivered: 1, failed: 0 });
+        expect(await counts()).toEqual({ pending: 2, retrying: 1, delivered: 1, failed: 0, skipped: 0 });
         expect(await store.pruneDeliveries(T0 + HOUR, 10)).toBe(1);
-        expect(await counts()).toEqual({ pending: 2, retrying: 1, delivered: 0, failed: 0 });
+        expect(await counts()).toEqual({ pending: 2, retrying: 1, delivered: 0, failed: 0, skipped: 0 });
+        // Skipped while disconnected; requeued (backfill); dropped by archiving.
+        await store.updateWebhook('acct_a', webhook.id, { status: 'disconnected' });
+        const skipped = await addDeliveries(webhook, [{}, {}, {}]);
+        expect(await counts()).toEqual({ pending: 2, retrying: 1, delivered: 0, failed: 0, skipped: 3 });
+        await store.requeueDeliveries('acct_a', webhook.id, T0 + 3, [skipped[0]!.id], ['skipped']);
+        expect(await counts()).toEqual({ pending: 3, retrying: 1, delivered: 0, failed: 0, skipped: 2 });
         await store.updateWebhook('acct_a', webhook.id, { status: 'archived' });
         await store.deleteWebhook('acct_a', webhook.id, ['archived']);
         await store.insertWebhook({ ...webhook, status: 'active' });
-        expect(await counts()).toEqual({ pending: 0, retrying: 0, delivered: 0, failed: 0 });
+        expect(await counts()).toEqual({ pending: 0, retrying: 0, delivered: 0, failed: 0, skipped: 0 });
       });
     });
 
@@ -1307,6 +1329,304 @@ export function describeStoreContract(
         expect(await store.getDeliveries([alongside.id])).toEqual([]);
         await expect(store.insertDeliveries([deliveryFixture(webhook)])).rejects.toThrow();
         expect(await store.claimDeliveries('w1', T0 + HOUR, 60_000, 10)).toEqual([]);
+      });
+    });
+
+    describe('support tools: skipped, requeue, history, search, export, samples (issue 15)', () => {
+      it('records deliveries of a webhook that is not active as skipped: never claimed, counted, pruned, dropped by archiving', async () => {
+        const webhook = await addWebhook({ status: 'disconnected', disconnectedAt: T0 - 10 });
+        const changes: string[] = [];
+        const stopChanges = store.onChanges((notice) => changes.push(...notice.deliveryIds));
+        const inputs = [
+          deliveryFixture(webhook, { createdAt: T0 }),
+          deliveryFixture(webhook, { createdAt: T0 + 1 }),
+          deliveryFixture(webhook, { createdAt: T0 + 2 }),
+        ];
+        const results = await store.insertDeliveries(inputs, {
+          lease: { owner: 'w1', now: T0, until: T0 + 60_000, max: 10 },
+        });
+        expect(results).toEqual(
+          inputs.map((d) => ({ id: d.id, messageId: d.messageId, created: true, skipped: true })),
+        );
+        // A repeat of the same event is the existing skipped delivery.
+        expect(await store.insertDeliveries([deliveryFixture(webhook, { eventId: inputs[0]!.eventId })])).toEqual([
+          { id: inputs[0]!.id, messageId: inputs[0]!.messageId, created: false },
+        ]);
+        // They show in the live feed (work notices are best effort: nothing here is due, as claims show).
+        await waitUntil(() => changes.length >= 3);
+        stopChanges();
+        expect(await store.getDelivery('acct_a', webhook.id, inputs[0]!.id)).toMatchObject({
+          status: 'skipped',
+          nextAttemptAt: null,
+          attemptCount: 0,
+          createdAt: T0,
+        });
+        await store.updateWebhook('acct_a', webhook.id, { status: 'active', disconnectedAt: null });
+        expect(await store.claimDeliveries('w1', T0 + HOUR, 30_000, 10)).toEqual([]);
+        const page = await store.listDeliveries('acct_a', webhook.id, { status: 'skipped' }, null, 10);
+        expect(page.map((d) => d.id)).toEqual([inputs[2]!.id, inputs[1]!.id, inputs[0]!.id]);
+        expect(await store.countSkipped('acct_a', webhook.id, T0 + 1)).toBe(2);
+        expect(await store.countSkipped('acct_a', webhook.id, T0)).toBe(3);
+        expect(await store.countSkipped('acct_b', webhook.id, T0)).toBe(0);
+        // Retention applies to them as to finished deliveries.
+        expect(await store.pruneDeliveries(T0 + 1, 10)).toBe(1);
+        expect(await store.countSkipped('acct_a', webhook.id, 0)).toBe(2);
+        // Archiving drops the skipped ones, not the others.
+        const [kept] = await addDeliveries(webhook, [{ createdAt: T0 + 5 }]);
+        await store.updateWebhook('acct_a', webhook.id, { status: 'disconnected', disconnectedAt: T0 + 6 });
+        await store.updateWebhook('acct_a', webhook.id, { status: 'archived' });
+        expect(await store.countSkipped('acct_a', webhook.id, 0)).toBe(0);
+        const left = await store.listDeliveries('acct_a', webhook.id, {}, null, 10);
+        expect(left.map((d) => [d.id, d.status])).toEqual([[kept!.id, 'pending']]);
+        const stats = await store.deliveryStats('acct_a', webhook.id, { since: T0, until: T0 + HOUR, bucketMs: HOUR });
+        expect(stats.counts).toEqual({ pending: 1, retrying: 0, delivered: 0, failed: 0, skipped: 0 });
+      });
+
+      it('requeues deliveries of the given statuses as new attempts of the same delivery, keeping messageId, message and first acceptance', async () => {
+        const webhook = await addWebhook();
+        const [a, b, c, d] = await addDeliveries(webhook, [
+          { createdAt: T0 },
+          { createdAt: T0 + 1 },
+          { createdAt: T0 + 2 },
+          { createdAt: T0 + 3 },
+        ]);
+        // d stays pending, unclaimed.
+        await store.claimDeliveries('w1', T0 + 10, 30_000, 3);
+        await store.completeAttempts(
+          'w1',
+          [
+            completion(a!.id, 1, 'delivered', T0 + 11),
+            completion(b!.id, 1, 'failed', T0 + 11),
+            completion(c!.id, 1, 'retrying', T0 + 11),
+          ],
+          T0 + 12,
+        );
+        expect(await store.getDelivery('acct_a', webhook.id, a!.id)).toMatchObject({
+          deliveredAt: T0 + 11,
+          firstDeliveredAt: T0 + 11,
+        });
+        const changes: string[] = [];
+        const stopChanges = store.onChanges((notice) => changes.push(...notice.deliveryIds));
+        let work = 0;
+        const stopWork = store.onWork(() => {
+          work += 1;
+        });
+        // Wrong account, missing and unfinished ones are left alone.
+        expect(await store.requeueDeliveries('acct_b', webhook.id, T0 + 20, [a!.id], ['delivered'])).toEqual([]);
+        const requeued = await store.requeueDeliveries(
+          'acct_a',
+          webhook.id,
+          T0 + 20,
+          [a!.id, b!.id, c!.id, d!.id, 'missing', a!.id],
+          ['delivered', 'failed'],
+        );
+        expect(requeued.sort((x, y) => (x.id < y.id ? -1 : 1))).toEqual(
+          [
+            { id: a!.id, firstDeliveredAt: T0 + 11 },
+            { id: b!.id, firstDeliveredAt: null },
+          ].sort((x, y) => (x.id < y.id ? -1 : 1)),
+        );
+        await waitUntil(() => changes.length >= 2 && work >= 1);
+        stopChanges();
+        stopWork();
+        const replayed = await store.getDelivery('acct_a', webhook.id, a!.id);
+        expect(replayed).toMatchObject({
+          status: 'pending',
+          messageId: a!.messageId,
+          message: a!.message,
+          createdAt: a!.createdAt,
+          occurredAt: a!.occurredAt,
+          attemptCount: 1,
+          countedAttempts: 0,
+          cycleStartedAt: T0 + 20,
+          nextAttemptAt: T0 + 20,
+          updatedAt: T0 + 20,
+          deliveredAt: null,
+          firstDeliveredAt: T0 + 11,
+        });
+        expect(await store.getDelivery('acct_a', webhook.id, c!.id)).toMatchObject({ status: 'retrying' });
+        const claimed = await store.claimDeliveries('w2', T0 + 20, 30_000, 10);
+        expect(claimed.map((x) => x.id).sort()).toEqual([a!.id, b!.id, d!.id].sort());
+        await store.completeAttempts('w2', [completion(a!.id, 2, 'delivered', T0 + 30)], T0 + 30);
+        const again = await store.getDelivery('acct_a', webhook.id, a!.id);
+        expect(again).toMatchObject({ status: 'delivered', deliveredAt: T0 + 30, firstDeliveredAt: T0 + 11 });
+        expect(again!.attempts.map((x) => x.number)).toEqual([1, 2]);
+        expect(await store.listDeliveries('acct_a', webhook.id, {}, null, 10)).toHaveLength(4);
+      });
+
+      it('records the settings history with the version, atomically and only at the expected version', async () => {
+        const webhook = webhookFixture({ disconnectedAt: null });
+        await store.insertWebhook(webhook, {
+          at: T0,
+          actor: 'Ada',
+          changes: [
+            { field: 'name', from: null, to: 'Segment production' },
+            { field: 'writeKey', changed: true },
+          ],
+        });
+        expect((await store.getWebhook('acct_a', webhook.id))?.version).toBe(1);
+        const updated = await store.updateWebhook(
+          'acct_a',
+          webhook.id,
+          { name: 'Renamed', updatedAt: T0 + 1 },
+          undefined,
+          {
+            ifVersion: 1,
+            history: {
+              at: T0 + 1,
+              actor: null,
+              changes: [{ field: 'name', from: 'Segment production', to: 'Renamed' }],
+            },
+          },
+        );
+        expect(updated).toMatchObject({ name: 'Renamed', version: 2 });
+        // A writer that read version 1 loses: nothing changes, no entry is recorded.
+        expect(
+          await store.updateWebhook('acct_a', webhook.id, { name: 'Stale' }, undefined, {
+            ifVersion: 1,
+            history: { at: T0 + 2, actor: 'Stale', changes: [{ field: 'name', from: 'x', to: 'Stale' }] },
+          }),
+        ).toBeNull();
+        // A patch without history (lifecycle, health) keeps the version.
+        expect(
+          (await store.updateWebhook('acct_a', webhook.id, { status: 'disconnected', disconnectedAt: T0 + 3 }))
+            ?.version,
+        ).toBe(2);
+        const third = await store.updateWebhook('acct_a', webhook.id, { writeKeyHint: 'wxyz' }, undefined, {
+          history: { at: T0 + 4, actor: 'Grace', changes: [{ field: 'writeKey', changed: true }] },
+        });
+        expect(third).toMatchObject({ version: 3, disconnectedAt: T0 + 3, status: 'disconnected' });
+        const all = await store.listWebhookHistory('acct_a', webhook.id, null, 10);
+        expect(all).toEqual([
+          {
+            webhookId: webhook.id,
+            version: 3,
+            at: T0 + 4,
+            actor: 'Grace',
+            changes: [{ field: 'writeKey', changed: true }],
+          },
+          {
+            webhookId: webhook.id,
+            version: 2,
+            at: T0 + 1,
+            actor: null,
+            changes: [{ field: 'name', from: 'Segment production', to: 'Renamed' }],
+          },
+          {
+            webhookId: webhook.id,
+            version: 1,
+            at: T0,
+            actor: 'Ada',
+            changes: [
+              { field: 'name', from: null, to: 'Segment production' },
+              { field: 'writeKey', changed: true },
+            ],
+          },
+        ]);
+        expect((await store.listWebhookHistory('acct_a', webhook.id, 3, 1)).map((e) => e.version)).toEqual([2]);
+        expect(await store.listWebhookHistory('acct_b', webhook.id, null, 10)).toEqual([]);
+        // Deleting the webhook deletes its history.
+        await store.updateWebhook('acct_a', webhook.id, { status: 'archived' });
+        await store.deleteWebhook('acct_a', webhook.id, ['archived']);
+        await store.insertWebhook(webhook);
+        expect(await store.listWebhookHistory('acct_a', webhook.id, null, 10)).toEqual([]);
+      });
+
+      it('finds deliveries by event id, messageId or person id (q), with the other filters and the cursor', async () => {
+        const webhook = await addWebhook();
+        const other = await addWebhook();
+        const [byEvent, byPerson, hashed, sent, late] = await addDeliveries(webhook, [
+          { createdAt: T0, eventId: 'needle', personId: 'p_x' },
+          { createdAt: T0 + 1, eventId: 'e_1', personId: 'needle' },
+          { createdAt: T0 + 2, eventId: 'e_2', personId: 'p_y', messageId: 'swm-0123abcd' },
+          { createdAt: T0 + 3, eventId: 'e_3', personId: 'p_z', source: 'send' },
+          { createdAt: T0 + 4, eventId: 'e_4', personId: 'needle' },
+        ]);
+        const [sendMessage] = await addDeliveries(webhook, [
+          { createdAt: T0 + 5, eventId: 'e_5', source: 'send', messageId: `${webhook.id}:send:e_5` },
+        ]);
+        await addDeliveries(other, [{ createdAt: T0 + 6, eventId: 'needle', personId: 'needle' }]);
+        // Many deliveries of one person, to page through.
+        const many = await addDeliveries(
+          webhook,
+          Array.from({ length: 12 }, (_, i) => ({ createdAt: T0 + 100 + i, personId: 'p_many' })),
+        );
+        const ids = async (filter: Parameters<Store['listDeliveries']>[2], limit = 50) =>
+          (await store.listDeliveries('acct_a', webhook.id, filter, null, limit)).map((d) => d.id);
+        expect(await ids({ q: 'needle' })).toEqual([late!.id, byPerson!.id, byEvent!.id]);
+        expect(await ids({ q: byPerson!.messageId })).toEqual([byPerson!.id]);
+        expect(await ids({ q: 'swm-0123abcd' })).toEqual([hashed!.id]);
+        expect(await ids({ q: sent!.messageId })).toEqual([sent!.id]);
+        expect(await ids({ q: `${webhook.id}:send:e_5` })).toEqual([sendMessage!.id]);
+        // A messageId-looking text that is no delivery's messageId matches nothing.
+        expect(await ids({ q: `${webhook.id}:send:e_4` })).toEqual([]);
+        expect(await ids({ q: `${webhook.id}:e_5` })).toEqual([]);
+        expect(await ids({ q: 'nothing' })).toEqual([]);
+        expect(await ids({ q: 'needle', from: T0 + 1, to: T0 + 4 })).toEqual([byPerson!.id]);
+        expect(await ids({ q: 'needle', personId: 'p_x' })).toEqual([byEvent!.id]);
+        expect(await ids({ q: 'needle', status: 'failed' })).toEqual([]);
+        expect(await ids({ q: 'needle' }, 2)).toEqual([late!.id, byPerson!.id]);
+        expect(await store.listDeliveries('acct_b', webhook.id, { q: 'needle' }, null, 50)).toEqual([]);
+        // Keyset pages of one person's deliveries, newest first.
+        const seen: string[] = [];
+        let after: DeliveryCursor | null = null;
+        for (;;) {
+          const page = await store.listDeliveries('acct_a', webhook.id, { q: 'p_many' }, after, 5);
+          seen.push(...page.map((x) => x.id));
+          if (page.length < 5) break;
+          after = { createdAt: page.at(-1)!.createdAt, id: page.at(-1)!.id };
+        }
+        expect(seen).toEqual(many.map((x) => x.id).reverse());
+      });
+
+      it('lists deliveries with their message as JSON text, in the list order and filters', async () => {
+        const webhook = await addWebhook();
+        const inputs = await addDeliveries(webhook, [
+          { createdAt: T0, personId: 'p_a' },
+          { createdAt: T0 + 1, personId: 'p_b' },
+          { createdAt: T0 + 2, personId: 'p_a' },
+        ]);
+        const listed = await store.listDeliveries('acct_a', webhook.id, { q: 'p_a' }, null, 1);
+        const withMessages = await store.listDeliveriesWithMessages('acct_a', webhook.id, { q: 'p_a' }, null, 1);
+        expect(withMessages.map(({ messageJson: _m, ...rest }) => rest)).toEqual(listed);
+        expect(JSON.parse(withMessages[0]!.messageJson)).toEqual(inputs[2]!.message);
+        const next = await store.listDeliveriesWithMessages(
+          'acct_a',
+          webhook.id,
+          { q: 'p_a' },
+          { createdAt: T0 + 2, id: inputs[2]!.id },
+          10,
+        );
+        expect(next.map((d) => d.id)).toEqual([inputs[0]!.id]);
+        expect(await store.listDeliveriesWithMessages('acct_b', webhook.id, {}, null, 10)).toEqual([]);
+      });
+
+      it('samples the properties of the latest messages created in a range', async () => {
+        const webhook = await addWebhook();
+        const inputs = await addDeliveries(
+          webhook,
+          Array.from({ length: 6 }, (_, i) => ({ createdAt: T0 + i * HOUR })),
+        );
+        inputs.forEach((d, i) => {
+          d.message.properties = { i };
+        });
+        const fresh = await addWebhook();
+        const withProps = Array.from({ length: 6 }, (_, i) =>
+          deliveryFixture(fresh, { createdAt: T0 + i * HOUR, eventId: `s_${i}` }),
+        );
+        for (const [i, d] of withProps.entries())
+          d.message = { ...d.message, properties: { i, email: i % 2 ? '' : 'x' } };
+        await store.insertDeliveries(withProps);
+        expect(await store.sampleMessageProperties('acct_a', fresh.id, T0 + HOUR, T0 + 5 * HOUR, 3)).toEqual([
+          { i: 4, email: 'x' },
+          { i: 3, email: '' },
+          { i: 2, email: 'x' },
+        ]);
+        expect(await store.sampleMessageProperties('acct_a', fresh.id, T0 + HOUR, T0 + 3 * HOUR, 10)).toEqual([
+          { i: 2, email: 'x' },
+          { i: 1, email: '' },
+        ]);
+        expect(await store.sampleMessageProperties('acct_b', fresh.id, 0, T0 + 9 * HOUR, 10)).toEqual([]);
       });
     });
   });

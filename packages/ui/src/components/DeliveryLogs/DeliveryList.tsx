@@ -60,6 +60,7 @@ export function deliveryTone(status: DeliverySummary['status'] | 'held'): BadgeT
     case 'retrying':
       return 'info';
     case 'pending':
+    case 'skipped':
       return 'neutral';
     default: {
       const never: never = status;

@@ -83,7 +83,7 @@ export const LoadError: Story = {
 
 const sample: Overview = {
   range: '7d',
-  counts: { pending: 3, retrying: 2, delivered: 12_840, failed: 96, held: 0 },
+  counts: { pending: 3, retrying: 2, delivered: 12_840, failed: 96, skipped: 0, held: 0 },
   series: Array.from({ length: 7 }, (_, day) => ({
     start: new Date(Date.UTC(2026, 10, 21 + day)).toISOString(),
     delivered: 1500 + ((day * 397) % 600),
@@ -92,6 +92,8 @@ const sample: Overview = {
   successRate: 12_840 / 12_936,
   lastDeliveredAt: '2026-11-27T11:59:12.000Z',
   lagMs: { p50: 420, p95: 2_300 },
+  fieldCoverage: [],
+  fieldCoverageSampled: false,
 };
 
 /** The presentational panel with data passed in (no API). */

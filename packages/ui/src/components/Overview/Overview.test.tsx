@@ -23,7 +23,7 @@ function wrap(ui: ReactNode) {
 
 const overview: Overview = {
   range: '24h',
-  counts: { pending: 1, retrying: 0, delivered: 90, failed: 10, held: 2 },
+  counts: { pending: 1, retrying: 0, delivered: 90, failed: 10, skipped: 0, held: 2 },
   series: [
     { start: '2026-11-27T10:00:00.000Z', delivered: 40, failed: 0 },
     { start: '2026-11-27T11:00:00.000Z', delivered: 50, failed: 10 },
@@ -31,6 +31,8 @@ const overview: Overview = {
   successRate: 0.9,
   lastDeliveredAt: '2026-11-27T11:59:00.000Z',
   lagMs: { p50: 420, p95: 2300 },
+  fieldCoverage: [],
+  fieldCoverageSampled: false,
 };
 
 describe('OverviewPanel', () => {
