@@ -41,7 +41,7 @@ for (const storeName of STORES) {
           occurredAt: new Date().toISOString(),
           person: { id: 'p_kit' },
         });
-        expect(accepted).toEqual({ accepted: 1, deliveries: 1 });
+        expect(accepted).toEqual({ accepted: 1, deliveries: 1, skipped: 0 });
         await sink.waitFor(2, { writeKey, timeoutMs: 20_000 });
         expect(sink.messages(writeKey).map((message) => message.event)).toEqual(['Kit test', 'Kit event']);
       } finally {

@@ -177,6 +177,71 @@ describe.each(STORE_KINDS)('support tools on %s', (kind) => {
     expect(after.find((d) => d.eventId === 'old')?.firstDeliveredAt).toBe(original.get('old')?.firstDeliveredAt);
   });
 
+  it('queues each delivery of the range once, even when one is delivered again between two statuses’ passes', async () => {
+    const webhook = await routed();
+    await service.ingest('acct', [event('ok', { id: 'p_1' }, clock - HOUR)]);
+    await settled(webhook.id, 1);
+    sink.failNext(1, 400, 'Exceed payload limit');
+    await service.ingest('acct', [event('refused', { id: 'p_1' }, clock - HOUR)]);
+    await settled(webhook.id, 2);
+    await worker.stop();
+    // A worker elsewhere delivers what the first pass (failed) queued before the second (delivered) reads.
+    let raced = false;
+    const racing = new Proxy(store, {
+      get(target, property, receiver) {
+        if (property === 'requeueDeliveries') {
+          return async (...args: Parameters<Store['requeueDeliveries']>) => {
+            const requeued = await target.requeueDeliveries(...args);
+            if (!raced && requeued.length > 0) {
+              raced = true;
+              const claimed = await target.claimDeliveries('racer', clock, 60_000, 10);
+              expect(claimed.map((d) => d.eventId)).toEqual(['refused']);
+              await target.completeAttempts(
+                'racer',
+                claimed.map((d) => ({
+                  deliveryId: d.id,
+                  attempt: {
+                    number: d.attemptCount + 1,
+                    at: clock,
+                    httpStatus: 200,
+                    latencyMs: 1,
+                    outcome: 'delivered' as const,
+                    error: null,
+                    responseBody: null,
+                    configVersion: null,
+                  },
+                  counted: true,
+                  status: 'delivered' as const,
+                  nextAttemptAt: null,
+                  lastError: null,
+                })),
+                clock,
+              );
+            }
+            return requeued;
+          };
+        }
+        const value = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const replaying = createSegmentWebhookService({
+      store: racing,
+      encryptionKey: ENCRYPTION_KEY,
+      plan: () => 10,
+      client,
+      now: () => clock,
+    });
+    const window = { from: new Date(clock - 2 * HOUR).toISOString(), to: new Date(clock + HOUR).toISOString() };
+    // The refused one (never delivered before) and the delivered one (first accepted just now): two, once each.
+    expect(await replaying.replay('acct', webhook.id, { ...window, statuses: ['failed', 'delivered'] })).toEqual({
+      queued: 2,
+      withinDedupWindow: 1,
+    });
+    expect(raced).toBe(true);
+    await replaying.close();
+  });
+
   it('records events as skipped while disconnected, backfills them on reconnect with their messageIds and timestamps, and archiving drops them', async () => {
     const webhook = await routed();
     await service.disconnect('acct', webhook.id);

@@ -174,7 +174,7 @@ describe('worker processes sharing one PostgreSQL', () => {
     const all = events('evt', 0, 10_000);
     for (let i = 0; i < all.length; i += 500) {
       const response = await service.ingest(ACCOUNT, all.slice(i, i + 500));
-      expect(response).toEqual({ accepted: 500, deliveries: 500 });
+      expect(response).toEqual({ accepted: 500, deliveries: 500, skipped: 0 });
     }
     await waitUntil(() => sends.size === 10_000, 90_000, 'every event at the sink');
     await waitUntil(async () => (await countWhere(`status = 'delivered'`)) === 10_000, 30_000, 'every completion');

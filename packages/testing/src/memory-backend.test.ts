@@ -59,7 +59,7 @@ describe('createInMemoryBackend', () => {
   it('delivers only when asked, at the clock’s time, to the Segment stand-in', async () => {
     const backend = await backendWithWebhook();
     backend.clock.advance(5_000);
-    expect(await backend.ingest(event(backend, 'evt_1'))).toEqual({ accepted: 1, deliveries: 1 });
+    expect(await backend.ingest(event(backend, 'evt_1'))).toEqual({ accepted: 1, deliveries: 1, skipped: 0 });
     const [, before] = await json(backend, '/webhooks/wh_1/deliveries');
     const [queued] = (before as { items: { status: string; createdAt: string; messageId: string }[] }).items;
     expect(queued).toMatchObject({ status: 'pending', createdAt: new Date(T0 + 5_000).toISOString() });

@@ -352,18 +352,18 @@ export function createServiceWith(
     webhookId: string,
     filter: DeliveryFilter,
     statuses: readonly DeliveryStatus[],
+    done: Set<string> = new Set(),
   ): Promise<{ queued: number; withinDedupWindow: number }> {
     const at = now();
     let queued = 0;
     let withinDedupWindow = 0;
     for await (const page of pages(accountId, webhookId, filter)) {
-      const requeued = await store.requeueDeliveries(
-        accountId,
-        webhookId,
-        at,
-        page.map((d) => d.id),
-        statuses,
-      );
+      // Queued once per call: a delivery this call queued may be delivered again before a later pass
+      // (another status) reads the range, and must not be queued and counted twice.
+      const ids = page.map((d) => d.id).filter((id) => !done.has(id));
+      if (ids.length === 0) continue;
+      const requeued = await store.requeueDeliveries(accountId, webhookId, at, ids, statuses);
+      for (const r of requeued) done.add(r.id);
       queued += requeued.length;
       for (const r of requeued) {
         if (r.firstDeliveredAt !== null && r.firstDeliveredAt > at - DEDUPLICATION_WINDOW_MS) withinDedupWindow += 1;
@@ -952,8 +952,9 @@ export function createServiceWith(
       let queued = 0;
       let withinDedupWindow = 0;
       // One pass per status: each reads that status's index, newest first.
+      const done = new Set<string>();
       for (const status of new Set(request.statuses)) {
-        const result = await requeueAll(accountId, webhookId, { ...window, status }, [status]);
+        const result = await requeueAll(accountId, webhookId, { ...window, status }, [status], done);
         queued += result.queued;
         withinDedupWindow += result.withinDedupWindow;
       }
