@@ -101,6 +101,7 @@ export {
   type StoreFailureReason,
 } from './store/failure';
 export { type Turns, takeInTurns } from './store/fair-share';
+export { createStorageWatch, type StorageWatch } from './store/storage-watch';
 export { assertStoreTime, assertStoreTimeOrNull, storeTimes } from './store/times';
 export type {
   AttemptCompletion,
@@ -119,9 +120,11 @@ export type {
   InsertedDelivery,
   InsertLease,
   NewDelivery,
+  QueueStats,
   RouteRecord,
   SetRouteResult,
   Store,
+  StoreHealth,
   StoreUnsubscribe,
   WebhookHealthState,
   WebhookPatch,

@@ -118,7 +118,24 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP INDEX ${s}.deliveries_due_idx;
     `,
   },
+  {
+    version: 3,
+    name: 'gauges and readiness',
+    sql: (s) => `
+      -- Metrics read at scrape time (issue 14): unfinished deliveries per webhook and status with the age of
+      -- the oldest, from index entries only (the claim queue is ordered by next attempt, which a retry moves).
+      CREATE INDEX deliveries_unfinished_idx ON ${s}.deliveries (webhook_id, status, cycle_started_at)
+        WHERE status IN ('pending', 'retrying');
+      -- The webhooks that need attention, without reading every webhook.
+      CREATE INDEX webhooks_needing_attention_idx ON ${s}.webhooks (status) WHERE health_state = 'needs_attention';
+      -- Readiness after a full disk or tablespace: a probe write that needs new room (Store.checkHealth).
+      CREATE TABLE ${s}.storage_probe (pad text NOT NULL);
+    `,
+  },
 ];
+
+/** The latest schema version of {@link MIGRATIONS}. */
+export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((migration) => migration.version));
 
 /** The advisory-lock key of a schema's migrations (one 64-bit key per schema name). */
 function lockKey(schemaName: string): string {

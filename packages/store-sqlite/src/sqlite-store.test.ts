@@ -47,6 +47,7 @@ describe('sqliteStore specifics', () => {
       { version: 3 },
       { version: 4 },
       { version: 5 },
+      { version: 6 },
     ]);
     raw.close();
   });

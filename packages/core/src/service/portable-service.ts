@@ -157,6 +157,10 @@ const isoOrNull = (ms: number | null): string | null => (ms === null ? null : ne
  */
 export const STORE_FAILURE_ERRORS: Readonly<Record<StoreFailureReason, { code: ErrorCode; message: string }>> = {
   unavailable: { code: 'unavailable', message: 'The webhook store is unavailable right now. Try again shortly.' },
+  storage_full: {
+    code: 'storage_full',
+    message: 'The webhook store has no room left to write. Nothing was accepted; try again once space is freed.',
+  },
 };
 
 /** The caller's error for a store failure. */
