@@ -219,11 +219,10 @@ export function createAdapterHandler<Context>(options: AdapterHandlerOptions<Con
     } catch (thrown) {
       const { error, unexpected } = toSegmentWebhookError(thrown);
       if (unexpected) {
-        logger.error('segment-webhook: unexpected error', {
-          method: request.method,
-          path: relative,
-          error: describeUnexpected(error),
-        });
+        logger.error(
+          { method: request.method, path: relative, error: describeUnexpected(error) },
+          'segment-webhook: unexpected error',
+        );
       }
       return problemResponse(error);
     }
@@ -285,9 +284,9 @@ function createService(
     ...rest
   } = options;
   const serviceLogger: Logger = {
-    info: (message, details) => logger.info?.(message, details),
-    warn: (message, details) => logger.warn?.(message, details),
-    error: (message, details) => logger.error(message, details),
+    info: (details, message) => logger.info?.(details, message),
+    warn: (details, message) => logger.warn?.(details, message),
+    error: (details, message) => logger.error(details, message),
   };
   return createSegmentWebhookService({
     ...(rest as Omit<SegmentWebhookServiceOptions, 'logger'>),

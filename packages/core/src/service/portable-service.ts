@@ -34,6 +34,7 @@ import {
 } from '../contract/payload';
 import { deliveryFilterFromQuery, LIFECYCLE_TRANSITIONS, type LifecycleAction } from '../contract/rules';
 import type { WriteKeyCipherLike } from '../crypto/web-cipher';
+import { type AlertHooks, callHook, type MetricsRecorder, statusClassOf } from '../engine/observe';
 import type { DeliveryWorker } from '../engine/portable-worker';
 import { writeKeyHint } from '../segment/redact';
 import type { RetryPolicy } from '../segment/retry';
@@ -55,9 +56,14 @@ export const DEFAULT_PRUNE_BATCH_SIZE = 1000;
  * Options of the service shared by every platform (see `createSegmentWebhookService`, and the browser-safe
  * one of `@segment-webhook/core/browser`, which adds the Segment client and the write-key cipher).
  */
-export interface SegmentWebhookServiceBaseOptions {
+export interface SegmentWebhookServiceBaseOptions extends AlertHooks {
   /** Where webhooks, routes and deliveries live (`sqliteStore(...)`, `postgresStore(...)`, `memoryStore()`). */
   store: Store;
+  /**
+   * Where the service's measurements go (events ingested, the Test button's Segment requests): e.g.
+   * `createPrometheusMetrics(...)` of `@segment-webhook/prometheus`. Default: none.
+   */
+  metrics?: MetricsRecorder | undefined;
   /** Outbound activity streams included in the account's plan. */
   plan: (accountId: string) => number | Promise<number>;
   /** Accepted so one options object can configure the service and the worker; the service does not retry. */
@@ -149,6 +155,9 @@ function decodeCursor(value: string): DeliveryCursor {
 const isId = (value: unknown): value is string =>
   typeof value === 'string' && value.length > 0 && isWellFormedText(value);
 
+/** The columns of a healthy webhook (what resume and an edit set on one that needs attention). */
+const HEALTHY = { healthState: 'healthy', healthReason: null, healthSince: null, refusedBatches: 0 } as const;
+
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /**
@@ -172,18 +181,47 @@ export function storeFailureError(failure: StoreFailure): SegmentWebhookError {
   });
 }
 
+/** The service's methods whose second argument is a webhook id. */
+const WEBHOOK_METHODS = new Set([
+  'getWebhook',
+  'updateWebhook',
+  'testWebhook',
+  'disconnect',
+  'reconnect',
+  'archive',
+  'unarchive',
+  'deleteWebhook',
+  'resume',
+  'sendToWebhook',
+  'listDeliveries',
+  'getDelivery',
+  'retryDelivery',
+  'retryFailed',
+  'subscribe',
+  'overview',
+]);
+
 /**
  * Makes every method of `service` answer a store failure with {@link storeFailureError} (logged once, as a
  * warning), whatever store call inside it failed.
  */
 function answeringStoreFailures(service: SegmentWebhookServiceInstance, logger: Logger): SegmentWebhookServiceInstance {
-  const translate = (method: string, error: unknown): never => {
+  const translate = (method: string, args: unknown[], error: unknown): never => {
     if (!isStoreFailure(error)) throw error;
-    logger.warn('The store failed; the call was answered as retryable', {
-      method,
-      reason: error.reason,
-      error: error.cause instanceof Error ? error.cause.message : error.message,
-    });
+    // The call's account and webhook, when it names them (every method takes the account id first, and
+    // those about one webhook its id second).
+    const ids: Record<string, unknown> = {};
+    if (typeof args[0] === 'string') ids.accountId = args[0];
+    if (typeof args[1] === 'string' && WEBHOOK_METHODS.has(method)) ids.webhookId = args[1];
+    logger.warn(
+      {
+        ...ids,
+        method,
+        reason: error.reason,
+        error: error.cause instanceof Error ? error.cause.message : error.message,
+      },
+      'The store failed; the call was answered as retryable',
+    );
     throw storeFailureError(error);
   };
   const methods = service as unknown as Record<string, (...args: unknown[]) => unknown>;
@@ -193,9 +231,9 @@ function answeringStoreFailures(service: SegmentWebhookServiceInstance, logger: 
       try {
         result = method(...args);
       } catch (error) {
-        translate(name, error);
+        translate(name, args, error);
       }
-      return result instanceof Promise ? result.catch((error: unknown) => translate(name, error)) : result;
+      return result instanceof Promise ? result.catch((error: unknown) => translate(name, args, error)) : result;
     };
   }
   return service;
@@ -225,7 +263,7 @@ export function createServiceWith(
   const { store, plan } = options;
   const { cipher, getClient } = parts;
   const logger = options.logger ?? silentLogger;
-  if (cipher.insecure) logger.warn('Write keys are encrypted with the insecure development key.');
+  if (cipher.insecure) logger.warn({}, 'Write keys are encrypted with the insecure development key.');
   const clock = options.now ?? Date.now;
   // Whole milliseconds at the store boundary (its times are integers), whatever the host's clock.
   const now = () => Math.ceil(clock());
@@ -234,6 +272,29 @@ export function createServiceWith(
   const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
   const pruneBatchSize = options.pruneBatchSize ?? DEFAULT_PRUNE_BATCH_SIZE;
   const worker = options.worker ?? null;
+  const metrics = options.metrics ?? null;
+
+  /** Tells the host that a webhook that needed attention is healthy again (see `onWebhookHealthChange`). */
+  function reportRecovered(webhook: WebhookRecord, reason: string, previousReason: string | null): void {
+    logger.info(
+      { accountId: webhook.accountId, webhookId: webhook.id, reason, previousReason },
+      'Segment webhook is healthy again: held deliveries released',
+    );
+    callHook(
+      'onWebhookHealthChange',
+      options.onWebhookHealthChange,
+      {
+        accountId: webhook.accountId,
+        webhookId: webhook.id,
+        name: webhook.name,
+        from: 'needs_attention',
+        to: 'healthy',
+        reason,
+        at: new Date(webhook.updatedAt).toISOString(),
+      },
+      logger,
+    );
+  }
 
   /** Inserts into the outbox, handing what the in-process worker has room for straight to it. */
   async function insertDeliveries(deliveries: readonly NewDelivery[], at: number): Promise<InsertedDelivery[]> {
@@ -313,6 +374,14 @@ export function createServiceWith(
       test: true,
     });
     const report = await getClient().send({ writeKey, region, messages: [payload] });
+    for (const request of report.requests ?? []) {
+      metrics?.segmentRequest({
+        region,
+        statusClass: statusClassOf(request.httpStatus),
+        durationSeconds: request.latencyMs / 1000,
+        messages: request.messages,
+      });
+    }
     const result = report.results[0];
     if (!result) {
       return { ok: false, httpStatus: null, latencyMs: 0, payload, error: 'No answer from the Segment client.' };
@@ -380,7 +449,7 @@ export function createServiceWith(
         updatedAt: at,
       };
       await store.insertWebhook(record);
-      logger.info('Segment webhook created', { accountId, webhookId: record.id, region: record.region });
+      logger.info({ accountId, webhookId: record.id, region: record.region }, 'Segment webhook created');
       return toWebhook(record);
     },
 
@@ -400,15 +469,28 @@ export function createServiceWith(
       const { writeKey, ...rest } = patch;
       const changes: WebhookPatch = { ...rest, updatedAt: now() };
       if (writeKey !== undefined) Object.assign(changes, await keyColumns(writeKey));
-      // Editing the settings is how a user answers "needs attention": release the held deliveries.
-      const released = current.healthState === 'needs_attention';
-      if (released || current.refusedBatches > 0) {
-        Object.assign(changes, { healthState: 'healthy', healthReason: null, healthSince: null, refusedBatches: 0 });
+      // Editing the settings is how a user answers "needs attention": release the held deliveries. Only the
+      // call that makes the change (atomically, on the health state) reports it.
+      let updated: WebhookRecord | null = null;
+      let released = false;
+      if (current.healthState === 'needs_attention') {
+        updated = await store.updateWebhook(
+          accountId,
+          webhookId,
+          { ...changes, ...HEALTHY },
+          undefined,
+          'needs_attention',
+        );
+        released = updated !== null;
       }
-      const updated = await store.updateWebhook(accountId, webhookId, changes);
+      updated ??= await store.updateWebhook(
+        accountId,
+        webhookId,
+        current.refusedBatches > 0 ? { ...changes, refusedBatches: 0 } : changes,
+      );
       if (!updated) throw notFound();
       if (released) {
-        logger.info('Segment webhook settings edited: held deliveries released', { accountId, webhookId });
+        reportRecovered(updated, 'The settings were edited.', current.healthReason);
         await store.signalWork();
       }
       return toWebhook(updated);
@@ -428,23 +510,26 @@ export function createServiceWith(
     // Lifecycle --------------------------------------------------------------------------------
     async disconnect(accountId, webhookId) {
       const updated = await transition(accountId, webhookId, 'disconnect', 'disconnected');
-      logger.info('Segment webhook disconnected: its queued deliveries are held', { accountId, webhookId });
+      logger.info({ accountId, webhookId }, 'Segment webhook disconnected: its queued deliveries are held');
       return toWebhook(updated);
     },
 
     async reconnect(accountId, webhookId) {
       const updated = await transition(accountId, webhookId, 'reconnect', 'reconnected');
-      logger.info('Segment webhook reconnected: deliveries held while it was disconnected go out now', {
-        accountId,
-        webhookId,
-      });
+      logger.info(
+        {
+          accountId,
+          webhookId,
+        },
+        'Segment webhook reconnected: deliveries held while it was disconnected go out now',
+      );
       await store.signalWork();
       return toWebhook(updated);
     },
 
     async archive(accountId, webhookId) {
       const updated = await transition(accountId, webhookId, 'archive', 'archived');
-      logger.info('Segment webhook archived: its outbound activity streams are released', { accountId, webhookId });
+      logger.info({ accountId, webhookId }, 'Segment webhook archived: its outbound activity streams are released');
       return toWebhook(updated);
     },
 
@@ -455,7 +540,7 @@ export function createServiceWith(
     async deleteWebhook(accountId, webhookId) {
       const current = await requireWebhook(accountId, webhookId);
       if (await store.deleteWebhook(accountId, webhookId, [LIFECYCLE_TRANSITIONS.delete.from])) {
-        logger.info('Segment webhook deleted', { accountId, webhookId });
+        logger.info({ accountId, webhookId }, 'Segment webhook deleted');
         return;
       }
       const latest = (await store.getWebhook(accountId, webhookId)) ?? current;
@@ -468,16 +553,25 @@ export function createServiceWith(
     async resume(accountId, webhookId) {
       const current = await requireWebhook(accountId, webhookId);
       if (current.healthState === 'healthy' && current.refusedBatches === 0) return toWebhook(current);
-      const updated = await store.updateWebhook(accountId, webhookId, {
-        healthState: 'healthy',
-        healthReason: null,
-        healthSince: null,
-        refusedBatches: 0,
-        updatedAt: now(),
-      });
+      // Atomically on the health state: of two resumes at once (two processes), one makes the change and
+      // reports it; the other finds the webhook healthy.
+      const recovered =
+        current.healthState === 'needs_attention'
+          ? await store.updateWebhook(
+              accountId,
+              webhookId,
+              { ...HEALTHY, updatedAt: now() },
+              undefined,
+              'needs_attention',
+            )
+          : null;
+      if (recovered) {
+        reportRecovered(recovered, 'Resumed.', current.healthReason);
+        await store.signalWork();
+        return toWebhook(recovered);
+      }
+      const updated = await store.updateWebhook(accountId, webhookId, { refusedBatches: 0, updatedAt: now() });
       if (!updated) throw notFound();
-      logger.info('Segment webhook resumed: held deliveries released', { accountId, webhookId });
-      await store.signalWork();
       return toWebhook(updated);
     },
 
@@ -549,6 +643,7 @@ export function createServiceWith(
         });
       });
       const results = deliveries.length > 0 ? await insertDeliveries(deliveries, createdAt) : [];
+      metrics?.eventsIngested(accountId, events.length);
       return { accepted: events.length, deliveries: results.filter((r) => r.created).length };
     },
 
@@ -593,6 +688,7 @@ export function createServiceWith(
         ],
         at,
       );
+      metrics?.eventsIngested(accountId, 1);
       return { deliveryId: result!.id, messageId: result!.messageId };
     },
 
@@ -638,7 +734,7 @@ export function createServiceWith(
       await requireWebhook(accountId, webhookId);
       const requeued = await store.requeueFailed(accountId, webhookId, now());
       if (requeued.length > 0)
-        logger.info('Failed deliveries scheduled again', { accountId, webhookId, count: requeued.length });
+        logger.info({ accountId, webhookId, count: requeued.length }, 'Failed deliveries scheduled again');
       return { retried: requeued.length };
     },
 
@@ -665,10 +761,14 @@ export function createServiceWith(
             }
           })
           .catch((error: unknown) => {
-            logger.error('Live delivery feed failed to load a change', {
-              webhookId,
-              error: error instanceof Error ? error.message : String(error),
-            });
+            logger.error(
+              {
+                accountId,
+                webhookId,
+                error: error instanceof Error ? error.message : String(error),
+              },
+              'Live delivery feed failed to load a change',
+            );
           });
       });
       return () => {
@@ -719,7 +819,7 @@ export function createServiceWith(
         total += removed;
         if (removed < pruneBatchSize) break;
       }
-      if (total > 0) logger.info('Old deliveries pruned', { count: total });
+      if (total > 0) logger.info({ count: total }, 'Old deliveries pruned');
       return total;
     },
 
