@@ -51,7 +51,7 @@ async function main() {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'Stopping (requests in flight finish, deliveries not sent are released)');
+    logger.info({ signal }, `${signal}: stopping (requests in flight finish, deliveries not sent are released)`);
     clearInterval(simulator);
     try {
       await demo.close();
