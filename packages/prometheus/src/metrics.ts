@@ -75,7 +75,8 @@ const perRegistry = new WeakMap<Registry, Instruments>();
  *
  * Counters and histograms are this process's (sum them over processes); the gauges are the store's, the
  * same in every process. A scrape reads the store once (`Store.queueStats`: running counts and index
- * entries, never the history); while the store cannot answer, the gauges are left out of the scrape.
+ * entries, never the history); while the store cannot answer, `queue_depth` is left out of the scrape and the
+ * two gauges without labels are `NaN` (unknown, not 0).
  * Created twice on one registry, the series are shared (the gauges then read the latest call's store).
  */
 export function createPrometheusMetrics(options: PrometheusMetricsOptions): PrometheusMetrics {
@@ -181,8 +182,11 @@ function createInstruments(registry: Registry, source: Instruments['source'], in
     registers,
     async collect() {
       const stats = await read();
-      oldestDue.reset();
-      if (!stats) return;
+      // Unknown while the store cannot answer: NaN (a gauge without labels is always in the scrape).
+      if (!stats) {
+        oldestDue.set(Number.NaN);
+        return;
+      }
       const oldest = stats.oldestUnfinishedAt;
       oldestDue.set(oldest === null ? 0 : Math.max(0, source.now() - oldest) / 1000);
     },
@@ -193,8 +197,10 @@ function createInstruments(registry: Registry, source: Instruments['source'], in
     registers,
     async collect() {
       const stats = await read();
-      needingAttention.reset();
-      if (!stats) return;
+      if (!stats) {
+        needingAttention.set(Number.NaN);
+        return;
+      }
       needingAttention.set(stats.webhooksNeedingAttention);
     },
   });
