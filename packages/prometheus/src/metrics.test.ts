@@ -96,8 +96,8 @@ describe('createPrometheusMetrics', () => {
     const metrics = createPrometheusMetrics({ store: failing, registry });
     const text = await (await metrics.handler()).text();
     expect(text).not.toMatch(/^segment_webhook_queue_depth\{/m);
-    expect(text).toMatch(/^segment_webhook_oldest_due_seconds NaN$/m);
-    expect(text).toMatch(/^segment_webhook_webhooks_needing_attention NaN$/m);
+    expect(text).toMatch(/^segment_webhook_oldest_due_seconds nan$/im);
+    expect(text).toMatch(/^segment_webhook_webhooks_needing_attention nan$/im);
     expect(text).toMatch(/^segment_webhook_deliveries_total\{outcome="delivered"\} 0$/m);
   });
 });
