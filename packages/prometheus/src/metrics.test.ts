@@ -101,3 +101,21 @@ describe('createPrometheusMetrics', () => {
     expect(text).toMatch(/^segment_webhook_deliveries_total\{outcome="delivered"\} 0$/m);
   });
 });
+
+describe('a scrape', () => {
+  it('reads the store once for the three gauges, and again at the next scrape', async () => {
+    let reads = 0;
+    const store = memoryStore();
+    const counting = {
+      queueStats: () => {
+        reads += 1;
+        return store.queueStats();
+      },
+    };
+    const metrics = createPrometheusMetrics({ store: counting, registry: new Registry() });
+    await metrics.handler();
+    expect(reads).toBe(1);
+    await metrics.handler();
+    expect(reads).toBe(2);
+  });
+});

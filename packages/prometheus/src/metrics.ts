@@ -148,18 +148,16 @@ function createInstruments(registry: Registry, source: Instruments['source'], in
     registers,
   });
 
-  // The gauges: one read of the store per scrape, shared by the three (prom-client collects them together).
+  // The gauges: one read of the store per scrape, shared by the three. prom-client starts every collect in one
+  // synchronous loop, so the read is forgotten on the next microtask: the next scrape reads again.
   let reading: Promise<QueueStats | null> | null = null;
   const read = (): Promise<QueueStats | null> => {
-    reading ??= source.store
-      .queueStats()
-      .catch(() => null)
-      .finally(() => {
-        // Released after this scrape's collects have all started (they run in one turn).
-        setTimeout(() => {
-          reading = null;
-        }, 0);
+    if (!reading) {
+      reading = source.store.queueStats().catch(() => null);
+      queueMicrotask(() => {
+        reading = null;
       });
+    }
     return reading;
   };
   const queueDepth: Gauge<string> = new Gauge({
