@@ -101,6 +101,7 @@ if (ok) {
     '@hookform/resolvers',
     'radix-ui',
     'zod',
+    'prom-client',
     'vitest',
     'vite',
     '@vitejs/plugin-react',
