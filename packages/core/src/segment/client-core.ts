@@ -24,9 +24,10 @@ import type {
 
 /**
  * The kit's tracer: one span per HTTP request to Segment. Through `@opentelemetry/api` alone: without an SDK
- * registered by the host it is the API's no-op tracer (no span is recorded, nothing is exported).
+ * registered by the host it is the API's no-op tracer (no span is recorded, nothing is exported). Asked for
+ * at each request, so an SDK registered after this module loaded (or registered again) is used.
  */
-const tracer = trace.getTracer(LIBRARY_NAME, LIBRARY_VERSION);
+const tracer = () => trace.getTracer(LIBRARY_NAME, LIBRARY_VERSION);
 
 /** Default request timeout: 10_000 ms, as the official library. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -176,7 +177,7 @@ export function createSegmentClientWith(
     where: { origin: string; path: string },
     requests: SentRequestRecord[],
   ): Promise<{ attempt: AttemptRecord; outcome: DeliveryOutcome }> {
-    const span = tracer.startSpan('segment.batch', {
+    const span = tracer().startSpan('segment.batch', {
       kind: SpanKind.CLIENT,
       attributes: {
         'http.request.method': 'POST',
