@@ -103,6 +103,7 @@ if (ok) {
     'zod',
     'prom-client',
     'vitest',
+    'fast-check',
     'vite',
     '@vitejs/plugin-react',
     'typescript',
