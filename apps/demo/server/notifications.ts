@@ -4,7 +4,7 @@
  * e-mail its customer or show an in-app notification from the same hooks.
  */
 import type { DeliveriesFailedSummary, SegmentWebhookService, WebhookHealthChange } from '@segment-webhook/core';
-import { Router } from 'express';
+import { type Request, Router } from 'express';
 
 /** One notification, as `GET /api/demo/notifications` lists it. */
 export interface DemoNotification {
@@ -27,7 +27,7 @@ export interface DemoNotifications {
   onDeliveriesFailed(summary: DeliveriesFailedSummary): Promise<void>;
   list(accountId: string): DemoNotification[];
   /** `GET /` → `{items}` of the request's account. */
-  router(resolveAccount: (request: import('express').Request) => string): Router;
+  router(resolveAccount: (request: Request) => string): Router;
 }
 
 export function createDemoNotifications(service: () => SegmentWebhookService): DemoNotifications {
