@@ -1,4 +1,17 @@
+import { createRequire } from 'node:module';
 import { expect, type Page, test } from '@playwright/test';
+
+/** axe-core's WCAG 2 A and AA violations (rule ids) inside the element matching `selector`. */
+async function axeViolations(page: Page, selector: string): Promise<string[]> {
+  await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') });
+  return page.evaluate(async (within) => {
+    const axe = (window as unknown as { axe: { run: (context: unknown, options: unknown) => Promise<unknown> } }).axe;
+    const result = (await axe.run(document.querySelector(within), {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] },
+    })) as { violations: { id: string }[] };
+    return result.violations.map((violation) => violation.id);
+  }, selector);
+}
 
 /** The Segment debugger panel (opened from the header). */
 /** A suffix that keeps names unique when the tests run again against the same server. */
@@ -295,6 +308,9 @@ test('the notifications bell counts what the alert hooks reported and links to t
   await expect(list.getByRole('link', { name: new RegExp(`1 delivery to Refused ${run} failed`) })).toBeVisible();
   // Opening the list marks them read.
   await expect(bell).toHaveAccessibleName('Notifications');
+  // The header and the open list pass axe's WCAG 2 A/AA rules.
+  expect(await axeViolations(page, '[role="dialog"][aria-label="Notifications"]')).toEqual([]);
+  expect(await axeViolations(page, 'header')).toEqual([]);
 
   await list.getByRole('link', { name: new RegExp(`Refused ${run} needs attention`) }).click();
   await expect(page).toHaveURL(new RegExp(`/data-sources/segment-webhook/${webhook.id}$`));
