@@ -12,6 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Logger, type RunningDemo, startDemo } from './app';
 import { readConfig } from './config';
 
+/** Polls wait for the kit's asynchronous work (deliveries, retries with backoff, hooks), not a deadline. */
+const WAIT = { timeout: 30_000, interval: 50 };
+
 const silent: Logger = { info() {}, warn() {}, error() {} };
 const N = 25;
 
@@ -90,7 +93,7 @@ describe.each(STORE_KINDS)('the demo’s health, metrics and alerts on %s', (kin
   it('counts N delivered events, empties the queue gauges, then shows Segment down and back', async () => {
     const { ingest } = await webhookFor('acct_metrics', 'order-placed', 'Metrics');
     for (let i = 0; i < N; i += 5) await ingest([0, 1, 2, 3, 4].map((j) => `m${i + j}`));
-    await expect.poll(() => sample('segment_webhook_deliveries_total{outcome="delivered"}')).toBe(N);
+    await expect.poll(() => sample('segment_webhook_deliveries_total{outcome="delivered"}'), WAIT).toBe(N);
     let samples = await metrics();
     expect(samples.get('segment_webhook_ingested_events_total')).toBe(N);
     expect(samples.get('segment_webhook_queue_depth{status="pending"}')).toBe(0);
@@ -107,12 +110,14 @@ describe.each(STORE_KINDS)('the demo’s health, metrics and alerts on %s', (kin
     // Segment down: every request answered 503.
     demo.sink!.setBehavior(() => ({ status: 503, body: 'Service Unavailable' }));
     await ingest(['down1', 'down2']);
-    await expect.poll(() => sample('segment_webhook_deliveries_total{outcome="retried"}')).toBeGreaterThan(0);
+    await expect.poll(() => sample('segment_webhook_deliveries_total{outcome="retried"}'), WAIT).toBeGreaterThan(0);
     const retried = (await sample('segment_webhook_deliveries_total{outcome="retried"}'))!;
     const age = (await sample('segment_webhook_oldest_due_seconds'))!;
     expect(age).toBeGreaterThan(0);
-    await expect.poll(() => sample('segment_webhook_oldest_due_seconds')).toBeGreaterThan(age);
-    await expect.poll(() => sample('segment_webhook_deliveries_total{outcome="retried"}')).toBeGreaterThan(retried);
+    await expect.poll(() => sample('segment_webhook_oldest_due_seconds'), WAIT).toBeGreaterThan(age);
+    await expect
+      .poll(() => sample('segment_webhook_deliveries_total{outcome="retried"}'), WAIT)
+      .toBeGreaterThan(retried);
     samples = await metrics();
     expect(samples.get('segment_webhook_queue_depth{status="retrying"}')).toBe(2);
     expect(
@@ -121,9 +126,7 @@ describe.each(STORE_KINDS)('the demo’s health, metrics and alerts on %s', (kin
 
     // Back up: the two go out, the gauges return to 0.
     demo.sink!.setBehavior(null);
-    await expect
-      .poll(() => sample('segment_webhook_deliveries_total{outcome="delivered"}'), { timeout: 20_000 })
-      .toBe(N + 2);
+    await expect.poll(() => sample('segment_webhook_deliveries_total{outcome="delivered"}'), WAIT).toBe(N + 2);
     samples = await metrics();
     expect(samples.get('segment_webhook_queue_depth{status="retrying"}')).toBe(0);
     expect(samples.get('segment_webhook_oldest_due_seconds')).toBe(0);
@@ -148,9 +151,9 @@ describe.each(STORE_KINDS)('the demo’s health, metrics and alerts on %s', (kin
     expect(misbehave.status).toBe(204);
     for (let i = 0; i < 5; i += 1) {
       await ingest([`refused${i}`]);
-      await expect.poll(() => sample('segment_webhook_deliveries_total{outcome="failed"}')).toBeGreaterThan(i);
+      await expect.poll(() => sample('segment_webhook_deliveries_total{outcome="failed"}'), WAIT).toBeGreaterThan(i);
     }
-    await expect.poll(async () => (await notifications()).map((n) => n.kind)).toContain('needs_attention');
+    await expect.poll(async () => (await notifications()).map((n) => n.kind), WAIT).toContain('needs_attention');
     const items = await notifications();
     expect(items.filter((n) => n.kind === 'needs_attention')).toEqual([
       expect.objectContaining({ webhookId: id, title: 'Alerts needs attention', detail: expect.stringMatching(/401/) }),
@@ -162,15 +165,15 @@ describe.each(STORE_KINDS)('the demo’s health, metrics and alerts on %s', (kin
     expect(await sample('segment_webhook_webhooks_needing_attention')).toBe(1);
     // Held: a new event waits.
     await ingest(['held1']);
-    await expect.poll(() => sample('segment_webhook_queue_depth{status="held"}')).toBe(1);
+    await expect.poll(() => sample('segment_webhook_queue_depth{status="held"}'), WAIT).toBe(1);
     const ready = (await (await fetch(`${demo.url}/readyz`)).json()) as { status: string };
     expect(ready.status).toBe('ready');
 
     // Resume: healthy again, told once; the held delivery goes out.
     expect((await fetch(`${api}/webhooks/${id}/resume`, { method: 'POST', headers })).status).toBe(200);
     expect((await fetch(`${api}/webhooks/${id}/resume`, { method: 'POST', headers })).status).toBe(200);
-    await expect.poll(async () => (await notifications()).map((n) => n.kind)).toContain('healthy');
-    await expect.poll(() => sample('segment_webhook_queue_depth{status="held"}')).toBe(0);
+    await expect.poll(async () => (await notifications()).map((n) => n.kind), WAIT).toContain('healthy');
+    await expect.poll(() => sample('segment_webhook_queue_depth{status="held"}'), WAIT).toBe(0);
     expect((await notifications()).filter((n) => n.kind === 'healthy')).toHaveLength(1);
     expect((await notifications()).filter((n) => n.kind === 'needs_attention')).toHaveLength(1);
     expect(await sample('segment_webhook_webhooks_needing_attention')).toBe(0);

@@ -24,6 +24,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { startWorkerProcess, type WorkerProcess, waitUntil } from './processes';
 import { type OpenedStore, STORE_KINDS, storeFixture } from './stores';
 
+/** Polls wait for the kit's asynchronous work (deliveries, retries with backoff, hooks), not a deadline. */
+const WAIT = { timeout: 30_000, interval: 50 };
+
 const WRITE_KEY = 'wk_alerts_SECRET_7f3Kq9';
 const ENCRYPTION_KEY = generateEncryptionKey();
 const FAST_POLICY = { baseDelayMs: 5, maxDelayMs: 20, factor: 2, maxAttempts: 4 };
@@ -126,7 +129,7 @@ describe.each(STORE_KINDS)('alert hooks and logs on %s', (kind) => {
       await service.ingest('acct', [event(id)]);
       await w.runOnce();
     }
-    await expect.poll(() => changes.length).toBe(1);
+    await expect.poll(() => changes.length, WAIT).toBe(1);
     expect(changes[0]).toMatchObject({
       accountId: 'acct',
       webhookId: webhook.id,
@@ -142,7 +145,7 @@ describe.each(STORE_KINDS)('alert hooks and logs on %s', (kind) => {
 
     sink.setBehavior(null);
     await Promise.all([service.resume('acct', webhook.id), service.resume('acct', webhook.id)]);
-    await expect.poll(() => changes.length).toBe(2);
+    await expect.poll(() => changes.length, WAIT).toBe(2);
     expect(changes[1]).toMatchObject({
       webhookId: webhook.id,
       from: 'needs_attention',
@@ -156,10 +159,10 @@ describe.each(STORE_KINDS)('alert hooks and logs on %s', (kind) => {
       await service.ingest('acct', [event(id)]);
       await w.runOnce();
     }
-    await expect.poll(() => changes.length).toBe(3);
+    await expect.poll(() => changes.length, WAIT).toBe(3);
     await service.updateWebhook('acct', webhook.id, { writeKey: 'wk_alerts_FIXED_0000' });
     await service.updateWebhook('acct', webhook.id, { name: 'Orders (fixed)' });
-    await expect.poll(() => changes.length).toBe(4);
+    await expect.poll(() => changes.length, WAIT).toBe(4);
     expect(changes[3]).toMatchObject({ to: 'healthy', reason: 'The settings were edited.' });
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(changes).toHaveLength(4);
@@ -171,7 +174,7 @@ describe.each(STORE_KINDS)('alert hooks and logs on %s', (kind) => {
     sink.setBehavior(() => ({ status: 400, body: 'Bad request' }));
     await service.ingest('acct', [event('f1')]);
     await w.runOnce();
-    await expect.poll(() => summaries.length).toBe(1);
+    await expect.poll(() => summaries.length, WAIT).toBe(1);
     expect(summaries[0]).toMatchObject({ accountId: 'acct', webhookId: webhook.id, failed: 1 });
     expect(summaries[0]!.sample).toEqual([
       expect.objectContaining({ eventId: 'f1', httpStatus: 400, error: expect.stringMatching(/HTTP 400/) }),
@@ -182,7 +185,7 @@ describe.each(STORE_KINDS)('alert hooks and logs on %s', (kind) => {
     // Within the interval (60 s by default): gathered, not told.
     expect(summaries).toHaveLength(1);
     await w.stop();
-    await expect.poll(() => summaries.length).toBe(2);
+    await expect.poll(() => summaries.length, WAIT).toBe(2);
     expect(summaries[1]).toMatchObject({ webhookId: webhook.id, failed: 2 });
     expect(summaries[1]!.sample.map((s) => s.eventId).sort()).toEqual(['f2', 'f3']);
   });
@@ -200,11 +203,15 @@ describe.each(STORE_KINDS)('alert hooks and logs on %s', (kind) => {
     w.start();
     sink.failNext(1, 400);
     await service.ingest('acct', [event('t1')]);
-    await expect.poll(async () => (await service.getWebhook('acct', webhook.id)).health.state).toBe('needs_attention');
-    await expect.poll(() => lines.some((l) => l.message === 'The onWebhookHealthChange callback failed')).toBe(true);
+    await expect
+      .poll(async () => (await service.getWebhook('acct', webhook.id)).health.state, WAIT)
+      .toBe('needs_attention');
+    await expect
+      .poll(() => lines.some((l) => l.message === 'The onWebhookHealthChange callback failed'), WAIT)
+      .toBe(true);
     await service.resume('acct', webhook.id);
     await service.ingest('acct', [event('t2'), event('t3'), event('t4')]);
-    await expect.poll(() => statuses(webhook.id)).toEqual(['delivered', 'delivered', 'delivered', 'failed']);
+    await expect.poll(() => statuses(webhook.id), WAIT).toEqual(['delivered', 'delivered', 'delivered', 'failed']);
     // The stop does not wait for the callback that never finishes.
     await w.stop();
     expect(lines.find((l) => l.message === 'The onWebhookHealthChange callback failed')?.details).toMatchObject({
@@ -223,7 +230,7 @@ describe.each(STORE_KINDS)('alert hooks and logs on %s', (kind) => {
     sink.rateLimitNext(1, 0);
     await service.ingest('acct', [event('k1')]);
     await expect
-      .poll(async () => (await w.runOnce()) === 0 && (await statuses(webhook.id)).includes('delivered'))
+      .poll(async () => (await w.runOnce()) === 0 && (await statuses(webhook.id)).includes('delivered'), WAIT)
       .toBe(true);
     sink.setBehavior(() => ({ status: 400, body: `{"error":"invalid","echo":"${WRITE_KEY}"}` }));
     for (const id of ['k2', 'k3']) {
@@ -315,6 +322,6 @@ describe.each(STORE_KINDS)('alert hooks and logs on %s', (kind) => {
     // The resume happens in one process (this one, serving the API): told once.
     changes.length = 0;
     await service.resume('acct', webhook.id);
-    await expect.poll(() => changes.map((c) => c.to)).toEqual(['healthy']);
+    await expect.poll(() => changes.map((c) => c.to), WAIT).toEqual(['healthy']);
   });
 });
