@@ -87,7 +87,7 @@ kit.use(
     service,
     resolveAccount: () => ACCOUNT,
     catalog: { activities: [{ id: ACTIVITY, name: 'Order placed' }], fields: { person: [], activity: [] } },
-    logger: { error: (message, details) => console.error(message, details) },
+    logger: { error: (details, message) => console.error(message, details) },
   }),
 );
 

@@ -112,7 +112,7 @@ if (SYSTEM === 'analytics-node') {
       service,
       resolveAccount: () => ACCOUNT,
       catalog: { activities: [{ id: ACTIVITY, name: 'Order placed' }], fields: { person: [], activity: [] } },
-      logger: { error: (message, details) => console.error(message, details) },
+      logger: { error: (details, message) => console.error(message, details) },
     }),
   );
   drain = async () => {

@@ -19,6 +19,8 @@ const BENCHMARKS: { file: string; browser?: boolean }[] = [
   { file: 'bench/export-memory.ts' },
   { file: 'bench/fairness.ts' },
   { file: 'bench/rest-steady.ts' },
+  { file: 'bench/metrics-scrape.ts' },
+  { file: 'bench/gauge-index-cost.ts' },
   { file: 'bench/ui-bundle-size.ts' },
   // Browser runs are serialised on these shared machines (docs/team-notes.md).
   { file: 'bench/ui-logs-render.ts', browser: true },

@@ -3,7 +3,7 @@
  * `next start`), with no Segment endpoint so that it starts the local sink, on SQLite in a fresh DATA_DIR.
  * Then: the page is served, the served OpenAPI document passes redocly lint, a webhook is created, an
  * activity routed, an event ingested and seen at the local sink, and accounts resolve from the
- * `x-account-id` header, else the `account` cookie, else `demo`. The examples run one after the other
+ * `x-account-id` header, else the `account` cookie, else `demo`; `/healthz`, `/readyz` and `/metrics` answer. The examples run one after the other
  * (each builds its page); the vitest project `examples` runs this file alone.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -156,6 +156,21 @@ describe.each(EXAMPLES)('examples/%s', (example) => {
       return items.find((item) => item.message.event === event)?.message;
     });
     expect(message.userId).toBe('p_smoke');
+
+    // The host routes: liveness, readiness and the kit's metrics (this process delivered the one event).
+    const live = await fetch(`${base}/healthz`);
+    expect(live.status).toBe(200);
+    expect(await live.json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${base}/readyz`);
+    const readiness = (await ready.json()) as { status: string; checks: { worker?: { status: string } } };
+    expect(ready.status, JSON.stringify(readiness)).toBe(200);
+    expect(readiness).toMatchObject({ status: 'ready', checks: { worker: { status: 'ok' } } });
+    const metrics = await eventually(async () => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      return /^segment_webhook_deliveries_total\{outcome="delivered"\} 1$/m.test(text) ? text : undefined;
+    });
+    expect(metrics).toMatch(/^segment_webhook_ingested_events_total 1$/m);
+    expect(metrics).toMatch(/^segment_webhook_queue_depth\{status="pending"\} 0$/m);
 
     // The account: the header, else the `account` cookie, else `demo`; an invalid id is a 401.
     const ids = async (headers: Record<string, string>) => {

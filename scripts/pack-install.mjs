@@ -102,6 +102,7 @@ if (ok) {
     '@hookform/resolvers',
     'radix-ui',
     'zod',
+    'prom-client',
     'vitest',
     'fast-check',
     'vite',

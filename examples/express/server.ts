@@ -4,9 +4,10 @@
  */
 import { accountOf, catalog, startKit } from '@segment-webhook/example-shared';
 import { createSegmentWebhookRouter } from '@segment-webhook/express-adapter';
+import { toNodeListener } from '@segment-webhook/server/node';
 import express from 'express';
 
-const { env, kit, close } = await startKit(); // store, Segment (or the local sink) and the worker, from the env
+const { env, kit, metrics, health, close } = await startKit(); // store, Segment (or the local sink) and the worker, from the env
 
 const app = express();
 app.use(
@@ -19,7 +20,13 @@ app.use(
   }),
 );
 
-// Host routes: the host's own endpoints go here (e.g. /healthz, /readyz, /metrics).
+// Host routes: the host's own endpoints go here. The kit's health checks and metrics are fetch handlers.
+app.get(
+  '/healthz',
+  toNodeListener(async (request) => health.liveness(request)),
+);
+app.get('/readyz', toNodeListener(health.readiness));
+app.get('/metrics', toNodeListener(metrics.handler));
 
 app.use(express.static('dist'));
 

@@ -8,7 +8,7 @@ import { catalog, resolveAccount, startKit } from '@segment-webhook/example-shar
 import { createSegmentWebhookHandler } from '@segment-webhook/server';
 import { Hono } from 'hono';
 
-const { env, kit, close } = await startKit(); // store, Segment (or the local sink) and the worker, from the env
+const { env, kit, metrics, health, close } = await startKit(); // store, Segment (or the local sink) and the worker, from the env
 
 const handler = createSegmentWebhookHandler({
   basePath: '/api/segment-webhooks',
@@ -20,7 +20,10 @@ const handler = createSegmentWebhookHandler({
 const app = new Hono();
 app.all('/api/segment-webhooks/*', (c) => handler(c.req.raw));
 
-// Host routes: the host's own endpoints go here (e.g. /healthz, /readyz, /metrics).
+// Host routes: the host's own endpoints go here. The kit's health checks and metrics are fetch handlers.
+app.get('/healthz', (c) => health.liveness(c.req.raw));
+app.get('/readyz', (c) => health.readiness(c.req.raw));
+app.get('/metrics', (c) => metrics.handler(c.req.raw));
 
 app.use('/*', serveStatic({ root: './dist' }));
 

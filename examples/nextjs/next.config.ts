@@ -5,6 +5,7 @@ const config: NextConfig = {
   transpilePackages: [
     '@segment-webhook/core',
     '@segment-webhook/example-shared',
+    '@segment-webhook/prometheus',
     '@segment-webhook/server',
     '@segment-webhook/store-postgres',
     '@segment-webhook/store-sqlite',
@@ -12,7 +13,7 @@ const config: NextConfig = {
     '@segment-webhook/ui',
   ],
   // Native and driver packages stay plain Node requires.
-  serverExternalPackages: ['better-sqlite3', 'pg', 'undici'],
+  serverExternalPackages: ['better-sqlite3', 'pg', 'undici', 'prom-client'],
   // The monorepo's `tsc` type-checks this folder; the build does not again.
   typescript: { ignoreBuildErrors: true },
 };

@@ -353,7 +353,7 @@ export async function startTestApi(
   const captured: Captured[] = [];
   const record =
     (level: string) =>
-    (message: string, details?: Record<string, unknown>): void => {
+    (details: Record<string, unknown>, message: string): void => {
       logs.push(`${level} ${message} ${JSON.stringify(details ?? {})}`);
     };
   const logger = { info: record('info'), warn: record('warn'), error: record('error') };

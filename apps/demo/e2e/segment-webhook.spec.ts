@@ -1,4 +1,17 @@
+import { createRequire } from 'node:module';
 import { expect, type Page, test } from '@playwright/test';
+
+/** axe-core's WCAG 2 A and AA violations (rule ids) inside the element matching `selector`. */
+async function axeViolations(page: Page, selector: string): Promise<string[]> {
+  await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') });
+  return page.evaluate(async (within) => {
+    const axe = (window as unknown as { axe: { run: (context: unknown, options: unknown) => Promise<unknown> } }).axe;
+    const result = (await axe.run(document.querySelector(within), {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] },
+    })) as { violations: { id: string }[] };
+    return result.violations.map((violation) => violation.id);
+  }, selector);
+}
 
 /** The Segment debugger panel (opened from the header). */
 /** A suffix that keeps names unique when the tests run again against the same server. */
@@ -239,4 +252,69 @@ test('a disconnected webhook sends nothing new until Reconnect; Settings edit th
   await page.getByRole('button', { name: 'Save changes' }).click();
   await expect(page.getByText('Settings saved.')).toBeVisible();
   await expect(page.getByText('Track event: Lead form submitted')).toBeVisible();
+});
+
+test('the notifications bell counts what the alert hooks reported and links to the webhook', async ({
+  page,
+  request,
+  baseURL,
+}) => {
+  // An account of its own: its notifications are only this test's.
+  const account = `bell_${run}`;
+  const headers = { 'x-account-id': account };
+  const created = await request.post('/api/segment-webhooks/webhooks', {
+    headers,
+    data: { name: `Refused ${run}`, trackEventName: 'Order placed', writeKey: 'wk_e2e_refused_1234' },
+  });
+  expect(created.status()).toBe(201);
+  const webhook = (await created.json()) as { id: string };
+  const routed = await request.put('/api/segment-webhooks/activities/order-placed/destination', {
+    headers,
+    data: { webhookId: webhook.id },
+  });
+  expect(routed.status()).toBe(200);
+
+  await page.context().addCookies([{ name: 'account', value: account, url: baseURL! }]);
+  await page.goto('/');
+  const bell = page.getByRole('banner').getByRole('button', { name: /^Notifications/ });
+  await expect(bell).toHaveAccessibleName('Notifications');
+
+  // Segment refuses five batches in a row (the local stand-in, on command): the webhook needs attention.
+  expect((await request.post('/api/demo/debugger/misbehave', { data: { count: 5, status: 401 } })).status()).toBe(204);
+  for (let i = 0; i < 5; i += 1) {
+    const ingested = await request.post('/api/segment-webhooks/events', {
+      headers,
+      data: {
+        id: `bell-${run}-${i}`,
+        activityId: 'order-placed',
+        occurredAt: new Date().toISOString(),
+        person: { id: 'p' },
+      },
+    });
+    expect(ingested.status()).toBe(202);
+    await expect
+      .poll(async () => {
+        const page = await request.get(`/api/segment-webhooks/webhooks/${webhook.id}/deliveries`, { headers });
+        return ((await page.json()) as { items: { status: string }[] }).items.filter((d) => d.status === 'failed')
+          .length;
+      })
+      .toBe(i + 1);
+  }
+
+  // Two unread: the webhook needs attention, and the first of its failed deliveries.
+  await expect(bell).toHaveAccessibleName('Notifications, 2 unread');
+  await bell.click();
+  const list = page.getByRole('dialog', { name: 'Notifications' });
+  await expect(list.getByRole('link', { name: new RegExp(`Refused ${run} needs attention`) })).toBeVisible();
+  await expect(list.getByRole('link', { name: new RegExp(`1 delivery to Refused ${run} failed`) })).toBeVisible();
+  // Opening the list marks them read.
+  await expect(bell).toHaveAccessibleName('Notifications');
+  // The header and the open list pass axe's WCAG 2 A/AA rules.
+  expect(await axeViolations(page, '[role="dialog"][aria-label="Notifications"]')).toEqual([]);
+  expect(await axeViolations(page, 'header')).toEqual([]);
+
+  await list.getByRole('link', { name: new RegExp(`Refused ${run} needs attention`) }).click();
+  await expect(page).toHaveURL(new RegExp(`/data-sources/segment-webhook/${webhook.id}$`));
+  await expect(page.getByRole('heading', { level: 1, name: `Refused ${run}` })).toBeVisible();
+  await expect(list).toBeHidden();
 });

@@ -6,26 +6,32 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { createDeliveryWorker, createSegmentWebhookService } from '@segment-webhook/core';
+import {
+  createDeliveryWorker,
+  createSegmentWebhookService,
+  type Logger,
+  type SegmentWebhookServiceInstance,
+} from '@segment-webhook/core';
 import { createSegmentWebhookRouter } from '@segment-webhook/express-adapter';
+import { createPrometheusMetrics, type PrometheusMetrics } from '@segment-webhook/prometheus';
+import { createHealthHandlers, type HealthHandlers } from '@segment-webhook/server';
+import { toNodeListener } from '@segment-webhook/server/node';
 import { type SegmentSink, startSegmentSink } from '@segment-webhook/testing';
 import express, { type Express } from 'express';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ACCOUNTS, ACTIVITIES, ACTIVITY_FIELDS, INCLUDED_OUTBOUND_STREAMS, PERSON_FIELDS } from '../src/catalog';
 import { resolveAccount } from './accounts';
 import type { DemoConfig } from './config';
 import { createDebuggerRouter } from './debugger';
+import { createDemoNotifications, type DemoNotifications } from './notifications';
 import { currentUser, RecentActivities } from './recent-activities';
 import { loadEncryptionKey } from './secrets';
 
 /** The kit's mount point. */
 export const API_PATH = '/api/segment-webhooks';
 
-/** A minimal logger (the adapter's and the worker's). */
-export interface Logger {
-  info(message: string, details?: Record<string, unknown>): void;
-  warn(message: string, details?: Record<string, unknown>): void;
-  error(message: string, details?: Record<string, unknown>): void;
-}
+/** The kit's logger: pino's call shape, details first (main.ts passes a pino logger). */
+export type { Logger } from '@segment-webhook/core';
 
 /** A running demo. */
 export interface RunningDemo {
@@ -37,6 +43,12 @@ export interface RunningDemo {
   sink: SegmentSink | null;
   /** Where Segment messages go, for the startup banner. */
   segmentDescription: string;
+  /** The kit's metrics (`GET /metrics`), in a registry of this demo's own. */
+  metrics: PrometheusMetrics;
+  /** `GET /healthz` and `GET /readyz`. */
+  health: HealthHandlers;
+  /** What the alert hooks reported, per account (the header's bell). */
+  notifications: DemoNotifications;
   /**
    * Graceful stop (SIGTERM): stops accepting connections and the worker stops claiming, at once; requests
    * in flight (HTTP, and to Segment) finish within {@link SHUTDOWN_GRACE_MS}; live streams are closed; the
@@ -66,7 +78,7 @@ async function openStore(config: DemoConfig) {
 /** Starts the demo: store, Segment target, service, worker and HTTP server. */
 export async function startDemo(config: DemoConfig, logger: Logger): Promise<RunningDemo> {
   const { key: encryptionKey, generated } = loadEncryptionKey(config.dataDir, config.encryptionKey);
-  if (generated) logger.info(`Generated an encryption key for write keys in ${config.dataDir}`);
+  if (generated) logger.info({ dataDir: config.dataDir }, 'Generated an encryption key for write keys');
 
   const { store, description: storeDescription } = await openStore(config);
 
@@ -95,18 +107,31 @@ export async function startDemo(config: DemoConfig, logger: Logger): Promise<Run
 
   const plan = () => INCLUDED_OUTBOUND_STREAMS;
   const retryPolicy = config.retryBaseMs === null ? undefined : { baseDelayMs: config.retryBaseMs };
+  // The demo's own registry (a test process starts several demos), with Node's default metrics beside the kit's.
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const metrics = createPrometheusMetrics({ store, registry });
+  // The alert hooks: into the server log (the kit logs each one) and the header's bell.
+  let service: SegmentWebhookServiceInstance | null = null;
+  const notifications = createDemoNotifications(() => service!);
+  const hooks = {
+    onWebhookHealthChange: notifications.onWebhookHealthChange,
+    onDeliveriesFailed: notifications.onDeliveriesFailed,
+  };
   const worker = createDeliveryWorker({
     store,
     encryptionKey,
     endpoints,
     retryPolicy,
     logger,
+    metrics,
+    ...hooks,
     stopTimeoutMs: SHUTDOWN_GRACE_MS,
   });
   // Test can send one of the events the demo's ingest accepted lately instead of the sample.
   const recent = new RecentActivities();
   // The worker runs in this process: ingest hands it new deliveries already leased (no claim query).
-  const service = createSegmentWebhookService({
+  const created = createSegmentWebhookService({
     store,
     encryptionKey,
     plan,
@@ -115,21 +140,33 @@ export async function startDemo(config: DemoConfig, logger: Logger): Promise<Run
     logger,
     worker,
     recentActivities: (accountId) => recent.of(accountId),
+    metrics,
+    ...hooks,
   });
-  const ingest = service.ingest.bind(service);
-  service.ingest = async (accountId, input) => {
+  const ingest = created.ingest.bind(created);
+  created.ingest = async (accountId, input) => {
     const result = await ingest(accountId, input);
     recent.record(accountId, input);
     return result;
   };
+  service = created;
+  await store.migrate();
   worker.start();
+  const health = createHealthHandlers({ store, worker });
 
   const app = express();
   app.disable('x-powered-by');
+  // Host routes: liveness, readiness and the kit's metrics, for the orchestrator and Prometheus.
+  app.get(
+    '/healthz',
+    toNodeListener(async (request) => health.liveness(request)),
+  );
+  app.get('/readyz', toNodeListener(health.readiness));
+  app.get('/metrics', toNodeListener(metrics.handler));
   app.use(
     API_PATH,
     createSegmentWebhookRouter({
-      service,
+      service: created,
       resolveAccount,
       // The settings history names who changed what: the demo's signed-in user.
       resolveActor: currentUser,
@@ -149,6 +186,10 @@ export async function startDemo(config: DemoConfig, logger: Logger): Promise<Run
     });
   });
   app.use('/api/demo/debugger', createDebuggerRouter(sink, config.segment.mode));
+  app.use(
+    '/api/demo/notifications',
+    notifications.router((request) => resolveAccount(request) ?? ''),
+  );
   app.use('/api', (_request, response) => {
     response
       .status(404)
@@ -183,7 +224,7 @@ export async function startDemo(config: DemoConfig, logger: Logger): Promise<Run
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  logger.info(`Store: ${storeDescription}`);
+  logger.info({ store: storeDescription }, 'Store opened');
 
   return {
     app,
@@ -191,6 +232,9 @@ export async function startDemo(config: DemoConfig, logger: Logger): Promise<Run
     url: `http://localhost:${port}`,
     sink,
     segmentDescription,
+    metrics,
+    health,
+    notifications,
     async close() {
       // No new connections, and none kept alive idle; the worker claims nothing more.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -206,7 +250,7 @@ export async function startDemo(config: DemoConfig, logger: Logger): Promise<Run
       await workerStopped;
       // Deliveries handed to the worker by requests that finished after it stopped: their leases go back too.
       await worker.stop();
-      await service.close();
+      await created.close();
       await sink?.close();
       await store.close();
     },

@@ -6,7 +6,7 @@
  */
 import type { ReceivedMessage, SegmentSink } from '@segment-webhook/testing';
 import { writeKeyHint } from '@segment-webhook/testing';
-import { type Request, type Response, Router } from 'express';
+import express, { type Request, type Response, Router } from 'express';
 
 /** One message as the panel shows it (mirrors `DebuggerEvent` in src/components/DebuggerPanel.tsx). */
 export interface DebuggerEvent {
@@ -55,6 +55,26 @@ export function createDebuggerRouter(sink: SegmentSink | null, mode: DebuggerMod
 
   router.delete('/', (_request: Request, response: Response) => {
     sink?.clear();
+    response.status(204).end();
+  });
+
+  // The local Segment stand-in misbehaves on demand (`{count, status}`: the next `count` requests are answered
+  // `status`), to see retries, "needs attention" and the notifications without a real outage.
+  router.post('/misbehave', express.json(), (request: Request, response: Response) => {
+    const { count, status } = (request.body ?? {}) as { count?: unknown; status?: unknown };
+    if (!sink) {
+      response.status(404).json({ title: 'Only the local Segment sink can misbehave on demand' });
+      return;
+    }
+    if (!Number.isInteger(count) || (count as number) < 0 || (count as number) > 1000) {
+      response.status(400).json({ title: 'count must be an integer from 0 to 1000' });
+      return;
+    }
+    if (!Number.isInteger(status) || (status as number) < 400 || (status as number) > 599) {
+      response.status(400).json({ title: 'status must be an HTTP error status (400–599)' });
+      return;
+    }
+    sink.failNext(count as number, status as number);
     response.status(204).end();
   });
 

@@ -6,7 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createSegmentWebhooks, type SegmentWebhooks, type Store } from '@segment-webhook/core';
+import { consoleJsonLogger, createSegmentWebhooks, type SegmentWebhooks, type Store } from '@segment-webhook/core';
+import { createPrometheusMetrics, type PrometheusMetrics } from '@segment-webhook/prometheus';
+import { createHealthHandlers, type HealthHandlers } from '@segment-webhook/server';
 import { type SegmentSink, startSegmentSink } from '@segment-webhook/testing';
 import { plan } from './catalog';
 import { type ExampleEnv, readEnv } from './env';
@@ -16,6 +18,10 @@ export interface RunningKit {
   kit: SegmentWebhooks;
   /** The local Segment sink, when no endpoint is configured. */
   sink: SegmentSink | null;
+  /** The kit's Prometheus metrics (prom-client's default registry): mount `metrics.handler` at GET /metrics. */
+  metrics: PrometheusMetrics;
+  /** Liveness and readiness: mount them at GET /healthz and GET /readyz. */
+  health: HealthHandlers;
   close(): Promise<void>;
 }
 
@@ -32,15 +38,23 @@ export async function startKit(env: ExampleEnv = readEnv()): Promise<RunningKit>
       ...(env.segment.eu ? { eu: env.segment.eu } : {}),
     };
   }
+  const metrics = createPrometheusMetrics({ store });
   const kit = createSegmentWebhooks({
     store,
     encryptionKey: env.encryptionKey ?? keyInDataDir(env.dataDir),
     plan,
     ...(endpoints ? { segment: { endpoints } } : {}),
     ...(env.retryBaseMs === null ? {} : { retryPolicy: { baseDelayMs: env.retryBaseMs } }),
-    logger: console,
+    logger: consoleJsonLogger,
+    metrics,
+    // The alert hooks: a host e-mails its customer or shows a notification; the examples log them.
+    onWebhookHealthChange: (change) =>
+      console.log(`[example] ${change.name}: ${change.from} → ${change.to} (${change.reason})`),
+    onDeliveriesFailed: (summary) =>
+      console.log(`[example] ${summary.failed} deliveries failed (${summary.webhookId})`),
   });
   kit.start();
+  const health = createHealthHandlers({ store, worker: kit.worker });
   const where = sink
     ? `the local Segment sink at ${sink.url}`
     : env.segment.mode === 'live'
@@ -51,6 +65,8 @@ export async function startKit(env: ExampleEnv = readEnv()): Promise<RunningKit>
     env,
     kit,
     sink,
+    metrics,
+    health,
     async close() {
       await kit.close();
       await sink?.close();

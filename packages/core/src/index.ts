@@ -29,6 +29,19 @@ export {
   type WriteKeyCipherOptions,
 } from './crypto/write-key-cipher';
 export {
+  type AlertHooks,
+  DEFAULT_FAILURE_SUMMARY_INTERVAL_MS,
+  type DeliveriesFailedSummary,
+  type DeliveryOutcomeLabel,
+  FAILED_SAMPLE_SIZE,
+  type FailedDeliverySample,
+  type MetricsRecorder,
+  type SegmentRequestObservation,
+  type SegmentStatusClass,
+  statusClassOf,
+  type WebhookHealthChange,
+} from './engine/observe';
+export {
   createDeliveryWorker,
   DEFAULT_BATCH_SIZE,
   DEFAULT_CONCURRENCY,
@@ -42,6 +55,7 @@ export {
   type DeliveryWorker,
   type DeliveryWorkerBaseOptions,
   type DeliveryWorkerOptions,
+  type DeliveryWorkerStatus,
 } from './engine/worker';
 export { createSegmentWebhooks, type SegmentWebhooks, type SegmentWebhooksOptions } from './kit';
 export {
@@ -75,11 +89,12 @@ export {
   type SendReport,
   type SendRequest,
   type SendWithRetryOptions,
+  type SentRequestRecord,
   type StatusClass,
   sendWithRetry,
   writeKeyHint,
 } from './segment/index';
-export { type Logger, silentLogger } from './service/logger';
+export { consoleJsonLogger, type LogDetails, type Logger, silentLogger } from './service/logger';
 export {
   createSegmentWebhookService,
   DEFAULT_PRUNE_BATCH_SIZE,
@@ -101,6 +116,7 @@ export {
   type StoreFailureReason,
 } from './store/failure';
 export { type Turns, takeInTurns } from './store/fair-share';
+export { createStorageWatch, type StorageWatch } from './store/storage-watch';
 export { assertStoreTime, assertStoreTimeOrNull, storeTimes } from './store/times';
 export type {
   AttemptCompletion,
@@ -122,10 +138,12 @@ export type {
   InsertLease,
   NewDelivery,
   NewHistoryEntry,
+  QueueStats,
   RequeuedDelivery,
   RouteRecord,
   SetRouteResult,
   Store,
+  StoreHealth,
   StoreUnsubscribe,
   UpdateWebhookOptions,
   WebhookHealthState,

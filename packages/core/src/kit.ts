@@ -1,3 +1,4 @@
+import type { AlertHooks, MetricsRecorder } from './engine/observe';
 import { createDeliveryWorker, type DeliveryWorker, type DeliveryWorkerOptions } from './engine/worker';
 import { createSegmentClient } from './segment/client';
 import type { RetryPolicy } from './segment/retry';
@@ -20,10 +21,13 @@ type SharedOption =
   | 'allowInsecureDevelopmentKey'
   | 'retryPolicy'
   | 'logger'
-  | 'now';
+  | 'now'
+  | 'metrics'
+  | 'onWebhookHealthChange'
+  | 'onDeliveriesFailed';
 
 /** Options of {@link createSegmentWebhooks}. */
-export interface SegmentWebhooksOptions {
+export interface SegmentWebhooksOptions extends AlertHooks {
   /** Where webhooks, routes and deliveries live (`sqliteStore(...)`, `postgresStore(...)`). */
   store: Store;
   /**
@@ -42,8 +46,13 @@ export interface SegmentWebhooksOptions {
   plan: SegmentWebhookServiceOptions['plan'];
   /** Backoff and limits of retries. Default `DEFAULT_RETRY_POLICY`. */
   retryPolicy?: Partial<RetryPolicy> | undefined;
-  /** Where the service and the worker log. Default: silent. */
+  /** Where the service and the worker log (pino works as it is). Default: silent. */
   logger?: Logger | undefined;
+  /**
+   * Where the service's and the worker's measurements go: e.g. `createPrometheusMetrics({ store })` of
+   * `@segment-webhook/prometheus`. Default: none.
+   */
+  metrics?: MetricsRecorder | undefined;
   /** The clock, in ms since the epoch. Default `Date.now`. */
   now?: (() => number) | undefined;
   /** The service's own options (retention, ids…). */
@@ -91,6 +100,9 @@ export function createSegmentWebhooks(options: SegmentWebhooksOptions): SegmentW
     ...(options.retryPolicy === undefined ? {} : { retryPolicy: options.retryPolicy }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
     ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+    ...(options.onWebhookHealthChange === undefined ? {} : { onWebhookHealthChange: options.onWebhookHealthChange }),
+    ...(options.onDeliveriesFailed === undefined ? {} : { onDeliveriesFailed: options.onDeliveriesFailed }),
   };
   const worker = options.worker === false ? null : createDeliveryWorker({ ...options.worker, ...shared });
   const service = createSegmentWebhookService({
@@ -105,6 +117,14 @@ export function createSegmentWebhooks(options: SegmentWebhooksOptions): SegmentW
     worker,
     client,
     start() {
+      // The schema now, not at the first request: a process is ready (its readiness check passes) only
+      // once it is migrated, and an API-only process (worker: false) gets no request before that.
+      options.store.migrate().catch((error: unknown) => {
+        options.logger?.error(
+          { error: error instanceof Error ? error.message : String(error) },
+          'Migrating the store failed; the readiness check reports it until it succeeds',
+        );
+      });
       worker?.start();
     },
     async close() {

@@ -3,4 +3,5 @@ export * from './cluster';
 export * from './held-segment';
 export * from './postgres';
 export * from './processes';
+export * from './small-filesystem';
 export * from './stores';

@@ -5,6 +5,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { WebhookHealthChange } from '@segment-webhook/core';
 
 const dirname = path.dirname(fileURLToPath(import.meta.url));
 const script = path.join(dirname, 'fixtures', 'worker-process.ts');
@@ -28,6 +29,8 @@ export interface WorkerProcess {
   readonly stopping: Promise<void>;
   /** What it reported after its latest claim: deliveries claimed so far, claims running, claims after SIGTERM. */
   claims(): { found: number; inProgress: number; afterSignal: number; count: number };
+  /** The `onWebhookHealthChange` events its worker got, in order. */
+  healthChanges(): WebhookHealthChange[];
   /** SIGTERM (graceful stop); resolves with how it exited. */
   terminate(): Promise<Exit>;
   /** SIGKILL: dies at once, whatever it was doing. */
@@ -47,6 +50,7 @@ export function startWorkerProcess(env: Record<string, string>): WorkerProcess {
   });
   const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const claims = { found: 0, inProgress: 0, afterSignal: 0, count: 0 };
+  const healthChanges: WebhookHealthChange[] = [];
   let onStopping: () => void = () => {};
   const stopping = new Promise<void>((resolve) => {
     onStopping = resolve;
@@ -58,7 +62,9 @@ export function startWorkerProcess(env: Record<string, string>): WorkerProcess {
         ready?: boolean;
         stopping?: boolean;
         claim?: { found: number; inProgress: number; afterSignal: number };
+        healthChange?: WebhookHealthChange;
       }) => {
+        if (message.healthChange) healthChanges.push(message.healthChange);
         if (message.ready) resolve();
         if (message.stopping) onStopping();
         if (message.claim) Object.assign(claims, message.claim, { count: claims.count + 1 });
@@ -76,6 +82,7 @@ export function startWorkerProcess(env: Record<string, string>): WorkerProcess {
     exited,
     stopping,
     claims: () => ({ ...claims }),
+    healthChanges: () => [...healthChanges],
     terminate() {
       child.kill('SIGTERM');
       return exited;

@@ -490,7 +490,7 @@ describe.each(STORE_KINDS)('the service on %s', (kind) => {
         store: restarting,
         encryptionKey: ENCRYPTION_KEY,
         plan: () => 3,
-        logger: { info() {}, warn: (message) => warnings.push(message), error() {} },
+        logger: { info() {}, warn: (_details, message) => warnings.push(message), error() {} },
       });
       for (const call of [
         () => onRestarting.ingest('acct_a', [event('e1')]),

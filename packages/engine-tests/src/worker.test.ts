@@ -46,9 +46,9 @@ describe.each(STORE_KINDS)('the worker on %s', (kind) => {
   const workers: DeliveryWorker[] = [];
   const logs: string[] = [];
   const logger: Logger = {
-    info: (message, details) => logs.push(`info ${message} ${JSON.stringify(details ?? {})}`),
-    warn: (message, details) => logs.push(`warn ${message} ${JSON.stringify(details ?? {})}`),
-    error: (message, details) => logs.push(`error ${message} ${JSON.stringify(details ?? {})}`),
+    info: (details, message) => logs.push(`info ${message} ${JSON.stringify(details)}`),
+    warn: (details, message) => logs.push(`warn ${message} ${JSON.stringify(details)}`),
+    error: (details, message) => logs.push(`error ${message} ${JSON.stringify(details)}`),
   };
 
   beforeEach(async () => {

@@ -1,19 +1,20 @@
+import { consoleJsonLogger, type Logger } from '@segment-webhook/core/browser';
 import { type Problem, SegmentWebhookError, validationErrorFromZod } from '@segment-webhook/core/contract';
 import { ZodError } from 'zod';
 
-/** Where unexpected errors are reported. Each method receives a message and structured details. */
+/**
+ * Where unexpected errors are reported: structured details first, the message second — pino's call shape,
+ * so a pino logger can be passed as it is (as to the service and the worker, see core's `Logger`).
+ */
 export interface HandlerLogger {
   /** Unexpected errors (answered with a generic 500 problem). */
-  error(message: string, details?: Record<string, unknown>): void;
+  error(details: Record<string, unknown>, message: string): void;
   /** Client mistakes worth knowing about (never request bodies). Optional. */
-  warn?(message: string, details?: Record<string, unknown>): void;
+  warn?(details: Record<string, unknown>, message: string): void;
 }
 
-/** The default logger: `console.error` / `console.warn`. */
-export const consoleLogger: HandlerLogger = {
-  error: (message, details) => console.error(message, details ?? ''),
-  warn: (message, details) => console.warn(message, details ?? ''),
-};
+/** The default logger: one JSON line per call on `console.error` / `console.warn` (core's `consoleJsonLogger`). */
+export const consoleLogger: HandlerLogger & Logger = consoleJsonLogger;
 
 /**
  * The `Retry-After` header value an error asks for, if any: read generically from the error itself or its

@@ -60,9 +60,9 @@ function createService(options: Record<string, unknown>, logger: HandlerLogger &
     ...rest
   } = options;
   const serviceLogger: Logger = {
-    info: (message, details) => logger.info?.(message, details),
-    warn: (message, details) => logger.warn?.(message, details),
-    error: (message, details) => logger.error(message, details),
+    info: (details, message) => logger.info?.(details, message),
+    warn: (details, message) => logger.warn?.(details, message),
+    error: (details, message) => logger.error(details, message),
   };
   return createSegmentWebhookService({
     ...(rest as Omit<SegmentWebhookServiceOptions, 'logger'>),

@@ -44,6 +44,15 @@ export {
   type OperationId,
   type StreamResult,
 } from './handlers';
+export {
+  createHealthHandlers,
+  DEFAULT_HEALTH_TIMEOUT_MS,
+  DEFAULT_MAX_TICK_AGE_MS,
+  type HealthHandlerOptions,
+  type HealthHandlers,
+  type NotReadyReason,
+  type ReadinessReport,
+} from './health';
 export { DEFAULT_BODY_LIMIT, MAX_JSON_DEPTH, parseQueryString, readJsonBody } from './http';
 export { buildOpenApiDocument, type OpenApiOptions } from './openapi';
 export { matchRoute, type RouteDefinition, type RouteMatch, routes } from './routes';

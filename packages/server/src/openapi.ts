@@ -62,6 +62,8 @@ const SCHEMA_REF = '#/components/schemas/';
 
 /** Errors every route with an account can answer, besides its own. */
 const COMMON_ERRORS: ErrorCode[] = ['unauthorized', 'unavailable', 'internal_error'];
+/** Errors of every route that writes (any method but GET): the store may have no room left (507). */
+const WRITE_ERRORS: ErrorCode[] = ['storage_full'];
 /** Errors of every route that reads a JSON body. */
 const BODY_ERRORS: ErrorCode[] = ['invalid_json', 'payload_too_large', 'validation_error'];
 
@@ -194,6 +196,7 @@ function operationOf(route: RouteDefinition): JsonObject {
 
   const codes = new Set<ErrorCode>([
     ...(route.public ? [] : COMMON_ERRORS),
+    ...(route.public || route.method === 'get' ? [] : WRITE_ERRORS),
     ...(route.body ? BODY_ERRORS : []),
     ...route.errors,
     'internal_error',

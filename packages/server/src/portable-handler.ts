@@ -243,20 +243,18 @@ export function createAdapterHandlerWith<Context>(
         },
       });
       return toResponse(request, result, heartbeatMs, (error) =>
-        logger.error('segment-webhook: an export failed while streaming', {
-          method: request.method,
-          path: relative,
-          error: describeUnexpected(toSegmentWebhookError(error).error),
-        }),
+        logger.error(
+          { method: request.method, path: relative, error: describeUnexpected(toSegmentWebhookError(error).error) },
+          'segment-webhook: an export failed while streaming',
+        ),
       );
     } catch (thrown) {
       const { error, unexpected } = toSegmentWebhookError(thrown);
       if (unexpected) {
-        logger.error('segment-webhook: unexpected error', {
-          method: request.method,
-          path: relative,
-          error: describeUnexpected(error),
-        });
+        logger.error(
+          { method: request.method, path: relative, error: describeUnexpected(error) },
+          'segment-webhook: unexpected error',
+        );
       }
       return problemResponse(error);
     }

@@ -2,7 +2,7 @@
  * Which PostgreSQL errors are the database's state rather than the call's fault, and the wrapper that makes
  * the store throw them as core's `StoreFailure` (the service answers those 503 with `Retry-After`).
  */
-import { type Store, StoreFailure } from '@segment-webhook/core';
+import { type StorageWatch, type Store, StoreFailure } from '@segment-webhook/core';
 import type pg from 'pg';
 
 /** Socket errors of a server that is down, restarting or unreachable for a while. */
@@ -38,19 +38,50 @@ export function isUnavailableError(error: unknown): boolean {
   return Array.isArray(errors) && errors.length > 0 && errors.every(isUnavailableError);
 }
 
-/** `error` as a `StoreFailure` when it is one of {@link isUnavailableError}'s, else unchanged. */
+/**
+ * SQLSTATEs of a database with no room to write: 53100 disk_full (a full disk or tablespace: "could not
+ * extend file", "could not write to file … No space left on device").
+ */
+const STORAGE_FULL_SQLSTATES = new Set(['53100']);
+
+/** How long a caller is told to wait after a full disk: 10 s (freeing space takes a person or a job). */
+export const STORAGE_FULL_RETRY_AFTER_MS = 10_000;
+
+/** Whether `error` means the database has no room left to write (see {@link STORAGE_FULL_SQLSTATES}). */
+export function isStorageFullError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code } = error as { code?: unknown };
+  return typeof code === 'string' && STORAGE_FULL_SQLSTATES.has(code);
+}
+
+/**
+ * `error` as a `StoreFailure` when it is one of {@link isUnavailableError}'s (`unavailable`) or of
+ * {@link isStorageFullError}'s (`storage_full`), else unchanged.
+ */
 export function classify(error: unknown): unknown {
+  if (isStorageFullError(error)) {
+    return new StoreFailure('storage_full', 'PostgreSQL has no room left to write (the disk or tablespace is full).', {
+      cause: error,
+      retryAfterMs: STORAGE_FULL_RETRY_AFTER_MS,
+    });
+  }
   if (!isUnavailableError(error)) return error;
   const detail = error instanceof Error ? error.message : String(error);
   return new StoreFailure('unavailable', `PostgreSQL is unavailable: ${detail}`, { cause: error });
 }
 
 /**
- * `store` with every method's connection-class errors thrown as `StoreFailure` (rejected promises and
- * synchronous throws alike). The methods are wrapped once, on an object that delegates to the store.
+ * `store` with every method's connection-class and full-disk errors thrown as `StoreFailure` (rejected promises
+ * and synchronous throws alike), each one also shown to `watch` (when given). The methods are wrapped once, on
+ * an object that delegates to the store.
  */
-export function throwingStoreFailures<S extends Store>(store: S): S {
+export function throwingStoreFailures<S extends Store>(store: S, watch?: StorageWatch): S {
   const wrapped = new Map<PropertyKey, unknown>();
+  const fail = (error: unknown): never => {
+    const classified = classify(error);
+    watch?.saw(classified);
+    throw classified;
+  };
   return new Proxy(store, {
     get(target, property) {
       const value = Reflect.get(target, property, target);
@@ -62,13 +93,9 @@ export function throwingStoreFailures<S extends Store>(store: S): S {
           try {
             result = value.apply(target, args);
           } catch (error) {
-            throw classify(error);
+            fail(error);
           }
-          return result instanceof Promise
-            ? result.catch((error: unknown) => {
-                throw classify(error);
-              })
-            : result;
+          return result instanceof Promise ? result.catch(fail) : result;
         };
         wrapped.set(property, method);
       }

@@ -148,6 +148,20 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX deliveries_skipped_idx ON ${s}.deliveries (webhook_id, created_at) WHERE status = 'skipped';
     `,
   },
+  {
+    version: 4,
+    name: 'gauges and readiness',
+    sql: (s) => `
+      -- Metrics read at scrape time (issue 14): unfinished deliveries per webhook and status with the age of
+      -- the oldest, from index entries only (the claim queue is ordered by next attempt, which a retry moves).
+      CREATE INDEX deliveries_unfinished_idx ON ${s}.deliveries (webhook_id, status, cycle_started_at)
+        WHERE status IN ('pending', 'retrying');
+      -- The webhooks that need attention, without reading every webhook.
+      CREATE INDEX webhooks_needing_attention_idx ON ${s}.webhooks (status) WHERE health_state = 'needs_attention';
+      -- Readiness after a full disk or tablespace: a probe write that needs new room (Store.checkHealth).
+      CREATE TABLE ${s}.storage_probe (pad text NOT NULL);
+    `,
+  },
 ];
 
 /**
@@ -156,6 +170,9 @@ export const MIGRATIONS: readonly Migration[] = [
  */
 export const MESSAGE_NOT_DERIVED =
   "message_id <> (webhook_id || ':' || CASE source WHEN 'send' THEN 'send:' ELSE '' END || event_id)";
+
+/** The latest schema version of {@link MIGRATIONS}. */
+export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((migration) => migration.version));
 
 /** The advisory-lock key of a schema's migrations (one 64-bit key per schema name). */
 function lockKey(schemaName: string): string {

@@ -17,6 +17,7 @@ import {
   type HistoryRecord,
   LAG_SAMPLE_SIZE,
   type NewHistoryEntry,
+  type QueueStats,
   type RequeuedDelivery,
   type RouteRecord,
   type SetRouteResult,
@@ -228,6 +229,76 @@ export class PostgresStatements {
     }
   }
 
+  // Gauges and readiness -------------------------------------------------------------------------------
+
+  /** The latest schema version applied, 0 before any migration (the readiness check's cheap read). */
+  async schemaVersion(): Promise<number> {
+    const { rows } = await this.pool.query<{ exists: string | null }>('SELECT to_regclass($1) AS exists', [
+      `${this.s}.schema_migrations`,
+    ]);
+    if (!rows[0]?.exists) return 0;
+    const { rows: versions } = await this.pool.query<{ version: number | null }>(
+      `SELECT max(version) AS version FROM ${this.s}.schema_migrations`,
+    );
+    return versions[0]?.version ?? 0;
+  }
+
+  /**
+   * A write that needs new room, undone at once: the probe table truncated (a new, empty file) and one row
+   * inserted, which extends that file by a page, then rolled back. On a full disk or tablespace the insert
+   * fails with 53100; an update of an existing row could succeed in the room its page already has.
+   */
+  async probeStorage(): Promise<void> {
+    const client = await this.pool.connect();
+    const release = guardCheckedOut(client);
+    try {
+      await client.query('BEGIN');
+      await client.query(`TRUNCATE ${this.s}.storage_probe`);
+      await client.query(`INSERT INTO ${this.s}.storage_probe (pad) VALUES (repeat('x', 100))`);
+    } finally {
+      await client.query('ROLLBACK').catch(() => {});
+      release();
+    }
+  }
+
+  /**
+   * The outbox's gauges: unfinished deliveries per webhook and status, with the oldest of each, from the
+   * entries of deliveries_unfinished_idx (cost grows with the unfinished deliveries, not the history).
+   */
+  async queueStats(): Promise<QueueStats> {
+    const { rows } = await this.pool.query(
+      `WITH unfinished AS (
+         SELECT webhook_id, status, count(*) AS n, min(cycle_started_at) AS oldest FROM ${this.s}.deliveries
+         WHERE status IN ('pending', 'retrying') GROUP BY webhook_id, status
+       )
+       SELECT u.status, (w.status = 'active' AND w.health_state = 'healthy') AS sending,
+              sum(u.n) AS n, min(u.oldest) AS oldest
+       FROM unfinished u JOIN ${this.s}.webhooks w ON w.id = u.webhook_id
+       GROUP BY 1, 2`,
+    );
+    const { rows: attention } = await this.pool.query(
+      `SELECT count(*) AS n FROM ${this.s}.webhooks WHERE health_state = 'needs_attention' AND status <> 'archived'`,
+    );
+    const stats: QueueStats = {
+      pending: 0,
+      retrying: 0,
+      held: 0,
+      oldestUnfinishedAt: null,
+      webhooksNeedingAttention: num(attention[0]?.n ?? 0),
+    };
+    for (const row of rows) {
+      const n = num(row.n);
+      if (!row.sending) {
+        stats.held += n;
+        continue;
+      }
+      stats[row.status as 'pending' | 'retrying'] += n;
+      const oldest = num(row.oldest);
+      if (stats.oldestUnfinishedAt === null || oldest < stats.oldestUnfinishedAt) stats.oldestUnfinishedAt = oldest;
+    }
+    return stats;
+  }
+
   // Webhooks -----------------------------------------------------------------------------------------
 
   async insertWebhook(webhook: WebhookRecord, history?: NewHistoryEntry): Promise<void> {
@@ -294,7 +365,13 @@ export class PostgresStatements {
     options: UpdateWebhookOptions = {},
   ): Promise<WebhookRecord | null> {
     const sets: string[] = [];
-    const values: unknown[] = [webhookId, accountId, ifStatus ? [...ifStatus] : null, options.ifVersion ?? null];
+    const values: unknown[] = [
+      webhookId,
+      accountId,
+      ifStatus ? [...ifStatus] : null,
+      options.ifVersion ?? null,
+      options.ifHealth ?? null,
+    ];
     for (const [key, column] of Object.entries(WEBHOOK_PATCH_COLUMNS) as [keyof WebhookPatch, string][]) {
       if (!(key in patch) || patch[key] === undefined) continue;
       const value = key === 'fields' ? JSON.stringify(patch[key]) : patch[key];
@@ -303,7 +380,8 @@ export class PostgresStatements {
     }
     if (options.history) sets.push('version = version + 1');
     const where = `id = $1 AND account_id = $2 AND ($3::text[] IS NULL OR status = ANY($3::text[]))
-      AND ($4::integer IS NULL OR version = $4::integer)`;
+      AND ($4::integer IS NULL OR version = $4::integer)
+      AND ($5::text IS NULL OR health_state = $5::text)`;
     if (sets.length === 0) {
       const { rows } = await this.pool.query(`SELECT * FROM ${this.s}.webhooks WHERE ${where}`, values);
       return rows[0] ? toWebhook(rows[0]) : null;

@@ -30,12 +30,18 @@ import type {
   WebhookPatch,
   WebhookRecord,
 } from '@segment-webhook/core';
-import { storeTimes } from '@segment-webhook/core';
+import {
+  createStorageWatch,
+  type QueueStats,
+  type StorageWatch,
+  type StoreHealth,
+  storeTimes,
+} from '@segment-webhook/core';
 import type { DeliveryStatus, JsonValue, WebhookStatus } from '@segment-webhook/core/contract';
 import pg from 'pg';
-import { throwingStoreFailures } from './failures';
+import { classify, throwingStoreFailures } from './failures';
 import { GroupCommit } from './group-commit';
-import { applyMigrations, MIGRATIONS } from './migrations';
+import { applyMigrations, LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations';
 import { Notifications } from './notifications';
 import { groupByWebhook } from './rows';
 import { type ClaimOrder, PostgresStatements } from './statements';
@@ -93,8 +99,10 @@ const DEFAULT_SCHEMA = 'segment_webhook';
  *   instead of the driver's error, and a connection is waited for at most `connectionTimeoutMs`.
  */
 export function postgresStore(options: PostgresStoreOptions): PostgresStore {
-  // A database that is down or restarting fails calls with core's StoreFailure (the service answers 503).
-  return throwingStoreFailures(new PostgresStoreImpl(options));
+  // A database that is down or restarting fails calls with core's StoreFailure (the service answers 503), one
+  // with no room to write with StoreFailure('storage_full') (507), which also marks the storage full.
+  const storage = createStorageWatch();
+  return throwingStoreFailures(new PostgresStoreImpl(options, storage), storage);
 }
 
 /** The PostgreSQL {@link Store}, with one addition. */
@@ -117,7 +125,10 @@ class PostgresStoreImpl implements PostgresStore {
   private readonly writes: GroupCommit;
   private closed = false;
 
-  constructor(options: PostgresStoreOptions) {
+  constructor(
+    options: PostgresStoreOptions,
+    private readonly storage: StorageWatch,
+  ) {
     const schemaName = options.schema ?? DEFAULT_SCHEMA;
     if (!/^[A-Za-z_][A-Za-z0-9_]{0,49}$/.test(schemaName)) {
       throw new TypeError(`postgresStore: invalid schema name ${JSON.stringify(schemaName)}`);
@@ -169,6 +180,23 @@ class PostgresStoreImpl implements PostgresStore {
     while (this.writes.busy) await new Promise((resolve) => setTimeout(resolve, 5));
     await this.notifications.close();
     if (this.ownsPool) await this.pool.end();
+  }
+
+  async checkHealth(): Promise<StoreHealth> {
+    const schemaVersion = await this.sql.schemaVersion();
+    const storage =
+      schemaVersion >= LATEST_SCHEMA_VERSION
+        ? await this.storage.check(() =>
+            this.sql.probeStorage().catch((error: unknown) => Promise.reject(classify(error))),
+          )
+        : this.storage.full
+          ? 'storage_full'
+          : 'ok';
+    return { schemaVersion, expectedSchemaVersion: LATEST_SCHEMA_VERSION, storage };
+  }
+
+  queueStats(): Promise<QueueStats> {
+    return this.sql.queueStats();
   }
 
   // Webhooks -----------------------------------------------------------------------------------

@@ -187,7 +187,29 @@ CREATE INDEX deliveries_message ON deliveries (webhook_id, message_id) WHERE ${M
 CREATE INDEX deliveries_skipped ON deliveries (webhook_id, created_at) WHERE status = 'skipped';
 `,
   },
+  {
+    version: 7,
+    sql: `
+-- Metrics read at scrape time (issue 14). The age of the oldest unfinished delivery: per webhook, the first
+-- entry of this index (the claim queue is ordered by next attempt, which a retry moves ahead).
+CREATE INDEX deliveries_unfinished_age ON deliveries (webhook_id, cycle_started_at) WHERE status IN ('pending', 'retrying');
+-- The webhooks that need attention, without reading every webhook.
+CREATE INDEX webhooks_needing_attention ON webhooks (status) WHERE health_state = 'needs_attention';
+-- Readiness after a full disk: a probe write that needs new room (see Store.checkHealth).
+CREATE TABLE storage_probe (id INTEGER PRIMARY KEY, pad BLOB NOT NULL);
+`,
+  },
 ];
+
+/** The latest schema version of {@link MIGRATIONS}. */
+export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((migration) => migration.version));
+
+/** The latest schema version applied to the file's database, 0 before any migration. */
+export function schemaVersion(db: Database.Database): number {
+  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+  if (!table) return 0;
+  return (db.prepare('SELECT MAX(version) FROM schema_migrations').pluck().get() as number | null) ?? 0;
+}
 
 /**
  * Applies the missing migrations in one `IMMEDIATE` transaction (the write lock), so stores opening the

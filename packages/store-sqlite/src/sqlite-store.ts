@@ -6,10 +6,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Store, storeTimes, type WebhookRecord } from '@segment-webhook/core';
+import { createStorageWatch, type Store, storeTimes, type WebhookRecord } from '@segment-webhook/core';
 import Database from 'better-sqlite3';
+import { classify, throwingStoreFailures } from './failures';
 import { createGroupCommit } from './group-commit';
-import { applyMigrations } from './migrations';
+import { applyMigrations, LATEST_SCHEMA_VERSION, schemaVersion } from './migrations';
 import { fileNotifications, groupByWebhook } from './notifications';
 import { createRouteCache } from './route-cache';
 import { type ClaimOrder, createStatements } from './statements';
@@ -90,6 +91,8 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
   });
 
+  const storage = createStorageWatch();
+
   const store: Store = {
     async migrate() {
       applyMigrations(db);
@@ -100,6 +103,27 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       await inserts.close();
       notifications.close();
       if (db.open) db.close();
+    },
+
+    async checkHealth() {
+      const version = schemaVersion(db);
+      const state =
+        version >= LATEST_SCHEMA_VERSION
+          ? await storage.check(async () => {
+              try {
+                sql.probeStorage();
+              } catch (error) {
+                throw classify(error);
+              }
+            })
+          : storage.full
+            ? 'storage_full'
+            : 'ok';
+      return { schemaVersion: version, expectedSchemaVersion: LATEST_SCHEMA_VERSION, storage: state };
+    },
+
+    async queueStats() {
+      return sql.queueStats();
     },
 
     async insertWebhook(webhook, history) {
@@ -297,5 +321,6 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       return notifications.onChanges(listener);
     },
   };
-  return store;
+  // A full disk is thrown as StoreFailure('storage_full') (a 507 at the HTTP edge) and marks `storage` full.
+  return throwingStoreFailures(store, storage);
 }

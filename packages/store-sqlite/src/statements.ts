@@ -19,6 +19,7 @@ import {
   type InsertedDelivery,
   LAG_SAMPLE_SIZE,
   type NewHistoryEntry,
+  type QueueStats,
   type RequeuedDelivery,
   type RouteRecord,
   type SetRouteResult,
@@ -360,6 +361,7 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
         if (!row) return null;
         if (ifStatus && !ifStatus.includes(row.status as WebhookStatus)) return null;
         if (options.ifVersion !== undefined && row.version !== options.ifVersion) return null;
+        if (options.ifHealth !== undefined && row.health_state !== options.ifHealth) return null;
         const keys = (Object.keys(patch) as (keyof WebhookPatch)[]).filter(
           (k) => k in WEBHOOK_PATCH_COLUMNS && patch[k] !== undefined,
         );
@@ -812,6 +814,54 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
       counts.apply();
       return ids.length;
     }),
+
+    // Gauges and readiness ----------------------------------------------------------------------------
+
+    /**
+     * The outbox's gauges: counts from the running counts (one row per webhook and status), the oldest
+     * unfinished delivery from the first entry of each claimable webhook's age index.
+     */
+    queueStats(): QueueStats {
+      const stats: QueueStats = {
+        pending: 0,
+        retrying: 0,
+        held: 0,
+        oldestUnfinishedAt: null,
+        webhooksNeedingAttention: 0,
+      };
+      for (const row of stmt(
+        `SELECT c.status, w.status = 'active' AND w.health_state = 'healthy' AS sending, SUM(c.n) AS n
+         FROM delivery_counts c JOIN webhooks w ON w.id = c.webhook_id
+         WHERE c.status IN ('pending', 'retrying') AND c.n > 0 GROUP BY 1, 2`,
+      ).all() as { status: 'pending' | 'retrying'; sending: number; n: number }[]) {
+        if (!row.sending) stats.held += row.n;
+        else stats[row.status] += row.n;
+      }
+      stats.oldestUnfinishedAt =
+        (stmt(
+          `SELECT MIN((SELECT MIN(d.cycle_started_at) FROM deliveries d INDEXED BY deliveries_unfinished_age
+                       WHERE d.webhook_id = w.id AND d.status IN ('pending', 'retrying')))
+           FROM webhooks w WHERE w.status = 'active' AND w.health_state = 'healthy'
+             AND w.id IN (SELECT webhook_id FROM delivery_counts WHERE status IN ('pending', 'retrying') AND n > 0)`,
+        )
+          .pluck()
+          .get() as number | null) ?? null;
+      stats.webhooksNeedingAttention = stmt(
+        "SELECT COUNT(*) FROM webhooks INDEXED BY webhooks_needing_attention WHERE health_state = 'needs_attention' AND status != 'archived'",
+      )
+        .pluck()
+        .get() as number;
+      return stats;
+    },
+
+    /**
+     * A write that needs new room — 64 KiB committed to the WAL, then deleted in a second commit (pages freed
+     * in the transaction that allocated them would never be written) — throws SQLITE_FULL on a full disk.
+     */
+    probeStorage(): void {
+      stmt('INSERT OR REPLACE INTO storage_probe (id, pad) VALUES (1, zeroblob(65536))').run();
+      stmt('DELETE FROM storage_probe').run();
+    },
 
     // Reading ----------------------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ import { accountName } from '../account';
 import { linkHandler } from '../router';
 import { AccountSwitcher } from './AccountSwitcher';
 import { ActivityIcon, BugIcon, DatabaseIcon, JourneyIcon } from './icons';
+import { Notifications } from './Notifications';
 import { SimulateActivity } from './SimulateActivity';
 
 /** Sections of the left navigation. */
@@ -94,6 +95,7 @@ export function Layout({
             <BugIcon width={16} height={16} />
             Segment debugger
           </button>
+          <Notifications account={account} />
           <AccountSwitcher account={account} onChange={onAccountChange} />
         </header>
         <div className="workspace">

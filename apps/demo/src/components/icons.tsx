@@ -46,6 +46,12 @@ export const BugIcon = (props: SVGProps<SVGSVGElement>) => (
     <path d="M9 8V6a3 3 0 0 1 6 0v2M3 13h4M17 13h4M4 19l3-2M20 19l-3-2M4 7l3 2M20 7l-3 2" />
   </Icon>
 );
+export const BellIcon = (props: SVGProps<SVGSVGElement>) => (
+  <Icon {...props}>
+    <path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9" />
+    <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0" />
+  </Icon>
+);
 export const SparkIcon = (props: SVGProps<SVGSVGElement>) => (
   <Icon {...props}>
     <path d="M13 2 4 14h7l-1 8 9-12h-7z" />

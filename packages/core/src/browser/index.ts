@@ -22,6 +22,12 @@ export {
   type WebCryptoWriteKeyCipherOptions,
   type WriteKeyCipherLike,
 } from '../crypto/web-cipher';
+export type {
+  AlertHooks,
+  DeliveriesFailedSummary,
+  MetricsRecorder,
+  WebhookHealthChange,
+} from '../engine/observe';
 export {
   DEFAULT_BATCH_SIZE,
   DEFAULT_CONCURRENCY,
@@ -62,7 +68,7 @@ export type {
   SendReport,
   SendRequest,
 } from '../segment/types';
-export { type Logger, silentLogger } from '../service/logger';
+export { consoleJsonLogger, type LogDetails, type Logger, silentLogger } from '../service/logger';
 export {
   DEFAULT_PRUNE_BATCH_SIZE,
   DEFAULT_RETENTION_MS,

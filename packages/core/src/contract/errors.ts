@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   'stream_limit_reached',
   'message_too_large',
   'unavailable',
+  'storage_full',
   'internal_error',
 ] as const;
 
@@ -31,6 +32,8 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   stream_limit_reached: 409,
   message_too_large: 422,
   unavailable: 503,
+  // RFC 4918's 507 Insufficient Storage: the server cannot store what the request needs, for now.
+  storage_full: 507,
   internal_error: 500,
 };
 
@@ -45,6 +48,7 @@ export const ERROR_TITLE: Record<ErrorCode, string> = {
   stream_limit_reached: 'Outbound activity stream limit reached',
   message_too_large: 'Segment message too large',
   unavailable: 'Temporarily unavailable',
+  storage_full: 'Storage full',
   internal_error: 'Something went wrong',
 };
 
@@ -74,7 +78,8 @@ export type Problem = z.infer<typeof problemSchema>;
 /**
  * The one error type of the kit. Thrown for invalid input (`validation_error`), unknown ids
  * (`not_found`), lifecycle conflicts (`invalid_state`), a store that cannot be reached for a while
- * (`unavailable`, with {@link SegmentWebhookError.retryAfterSeconds}) and the like; never for a delivery
+ * (`unavailable`, with {@link SegmentWebhookError.retryAfterSeconds}), a store with no room left to write
+ * (`storage_full`, also with a retry delay) and the like; never for a delivery
  * outcome (those are data). Its message never contains a write key.
  */
 export class SegmentWebhookError extends Error {
@@ -84,7 +89,7 @@ export class SegmentWebhookError extends Error {
   /** Field-level problems, for `validation_error`. */
   readonly issues: Issue[];
   /**
-   * For errors that pass (`unavailable`): whole seconds after which trying again may work. The HTTP edge
+   * For errors that pass (`unavailable`, `storage_full`): whole seconds after which trying again may work. The HTTP edge
    * sends it as the `Retry-After` header.
    */
   readonly retryAfterSeconds: number | undefined;

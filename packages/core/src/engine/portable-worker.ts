@@ -13,6 +13,15 @@ import { type Logger, silentLogger } from '../service/logger';
 import { isStoreFailure } from '../store/failure';
 import { takeInTurns } from '../store/fair-share';
 import type { AttemptCompletion, BatchResult, ClaimedDelivery, Store } from '../store/types';
+import {
+  type AlertHooks,
+  callHook,
+  createFailureSummaries,
+  DEFAULT_FAILURE_SUMMARY_INTERVAL_MS,
+  type FailedDeliverySample,
+  type MetricsRecorder,
+  statusClassOf,
+} from './observe';
 import { createRateBudget } from './rate-budget';
 
 /** Default most deliveries claimed (and sent) per round: 500. */
@@ -49,9 +58,16 @@ export const DEFAULT_STOP_TIMEOUT_MS = 15_000;
  * Options of a delivery worker shared by every platform (see `createDeliveryWorker`, and the browser-safe
  * one of `@segment-webhook/core/browser`, which adds the Segment client and the write-key cipher).
  */
-export interface DeliveryWorkerBaseOptions {
+export interface DeliveryWorkerBaseOptions extends AlertHooks {
   /** The store the service writes to. */
   store: Store;
+  /**
+   * Where the worker's measurements go (deliveries by outcome, Segment requests): e.g.
+   * `createPrometheusMetrics(...)` of `@segment-webhook/prometheus`. Default: none.
+   */
+  metrics?: MetricsRecorder | undefined;
+  /** Shortest interval between two `onDeliveriesFailed` summaries of one webhook, in ms. Default 60,000. */
+  failureSummaryIntervalMs?: number | undefined;
   /** Backoff and limits; missing fields come from `DEFAULT_RETRY_POLICY` (500 ms × 2ⁿ up to 60 s, 10 attempts, 12 h). */
   retryPolicy?: Partial<RetryPolicy>;
   /** Most deliveries claimed per round. Default 500. */
@@ -102,8 +118,23 @@ export interface DeliveryWorkerBaseOptions {
   fairShare?: boolean;
 }
 
+/** What a worker is doing, for a readiness check (see {@link DeliveryWorker.status}). */
+export interface DeliveryWorkerStatus {
+  /** `idle` before `start()`, `running`, `stopping` once `stop()` was called, `stopped` when it returned. */
+  state: 'idle' | 'running' | 'stopping' | 'stopped';
+  /**
+   * When the delivery loop last went round (ms since the epoch): it does at least every poll interval while
+   * idle, and whenever a round finishes; null before the first. A loop stuck for long is not ready.
+   */
+  lastTickAt: number | null;
+  /** The fallback poll interval (the longest the loop waits when idle), in ms. */
+  pollIntervalMs: number;
+}
+
 /** A running (or startable) delivery worker. */
 export interface DeliveryWorker {
+  /** What it is doing now (the readiness check of `@segment-webhook/server`'s health handlers reads it). */
+  status(): DeliveryWorkerStatus;
   /** The lease owner id. */
   readonly id: string;
   /** The lease on claimed deliveries, in ms (also the lease of deliveries handed off at insert). */
@@ -184,6 +215,15 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
   const random = options.random ?? Math.random;
   const id = options.workerId ?? `worker-${uuidv4()}`;
   const budget = createRateBudget(options.requestsPerSecondPerKey ?? DEFAULT_REQUESTS_PER_SECOND_PER_KEY);
+  const metrics = options.metrics ?? null;
+  const failures = createFailureSummaries({
+    hook: options.onDeliveriesFailed,
+    intervalMs: options.failureSummaryIntervalMs ?? DEFAULT_FAILURE_SUMMARY_INTERVAL_MS,
+    now,
+    logger,
+  });
+  let state: DeliveryWorkerStatus['state'] = 'idle';
+  let lastTickAt: number | null = null;
 
   let running = false;
   let loopDone: Promise<void> | null = null;
@@ -250,12 +290,15 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
         if (removed < 1000 || !running) break;
         await yieldToEventLoop();
       }
-      if (total > 0) logger.info('Old deliveries pruned', { count: total });
+      if (total > 0) logger.info({ count: total }, 'Old deliveries pruned');
     })()
       .catch((error: unknown) => {
-        logger.error('Pruning old deliveries failed', {
-          error: error instanceof Error ? error.message : String(error),
-        });
+        logger.error(
+          {
+            error: error instanceof Error ? error.message : String(error),
+          },
+          'Pruning old deliveries failed',
+        );
       })
       .finally(() => {
         pruning = null;
@@ -403,11 +446,14 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
       writeKey = typeof key === 'string' ? key : await key;
     } catch (error) {
       const reason = error instanceof Error ? error.message : 'The write key could not be decrypted.';
-      logger.error('A webhook’s write key could not be decrypted; its deliveries failed', {
-        webhookIds: [...new Set(group.map((d) => d.webhookId))],
-      });
+      for (const delivery of firstOfEachWebhook(group)) {
+        logger.error(
+          { accountId: delivery.accountId, webhookId: delivery.webhookId, error: reason },
+          'A webhook’s write key could not be decrypted; its deliveries failed',
+        );
+      }
       const at = now();
-      await store.completeAttempts(
+      const applied = await store.completeAttempts(
         id,
         group.map((d) => ({
           deliveryId: d.id,
@@ -427,6 +473,11 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
           lastError: reason,
         })),
         at,
+      );
+      recordOutcomes(
+        group,
+        applied,
+        group.map(() => ({ status: 'failed' as const, error: reason, httpStatus: null })),
       );
       return;
     }
@@ -455,6 +506,16 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
       json: group.map((d) => d.messageJson),
       retryCount: Math.max(...group.map((d) => d.attemptCount)),
     });
+    if (metrics && report.requests) {
+      for (const request of report.requests) {
+        metrics.segmentRequest({
+          region: first.region,
+          statusClass: statusClassOf(request.httpStatus),
+          durationSeconds: request.latencyMs / 1000,
+          messages: request.messages,
+        });
+      }
+    }
 
     const completions: AttemptCompletion[] = [];
     let pauseUntil: number | null = null;
@@ -484,12 +545,29 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
     if (pauseUntil !== null) {
       const until = pauseUntil;
       await persist(() => store.pauseWriteKey(fingerprint, until), leaseEnd);
-      logger.warn('Segment rate-limited a write key; its deliveries are paused', {
-        pausedUntil: new Date(pauseUntil).toISOString(),
-        webhookIds: [...perWebhook.keys()],
-      });
+      for (const delivery of firstOfEachWebhook(group)) {
+        logger.warn(
+          {
+            accountId: delivery.accountId,
+            webhookId: delivery.webhookId,
+            pausedUntil: new Date(pauseUntil).toISOString(),
+          },
+          'Segment rate-limited a write key; its deliveries are paused',
+        );
+      }
     }
-    await persist(() => store.completeAttempts(id, completions, now()), leaseEnd);
+    const applied = await persist(() => store.completeAttempts(id, completions, now()), leaseEnd);
+    const byDelivery = new Map(completions.map((c) => [c.deliveryId, c]));
+    recordOutcomes(
+      group,
+      applied,
+      group.map((delivery) => {
+        const completion = byDelivery.get(delivery.id);
+        return completion
+          ? { status: completion.status, error: completion.lastError, httpStatus: completion.attempt.httpStatus }
+          : null;
+      }),
+    );
 
     // Delivered batches reset the refused count in completeAttempts; only refusals are recorded here.
     const batches: BatchResult[] = [];
@@ -504,8 +582,11 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
     }
     if (batches.length > 0) {
       const tipped = await store.recordBatches(batches, threshold, now());
+      // The store tipped each of these in this call only (atomically), whatever other workers do: one alert
+      // per change.
       for (const webhookId of tipped) {
-        logger.warn('Segment webhook needs attention: its new deliveries are held', { webhookId });
+        const accountId = group.find((d) => d.webhookId === webhookId)!.accountId;
+        await reportNeedsAttention(accountId, webhookId);
       }
     }
     const next = completions.reduce(
@@ -513,6 +594,84 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
       Number.POSITIVE_INFINITY,
     );
     if (Number.isFinite(next)) wakeAt(next);
+  }
+
+  /** The first delivery of each webhook in `group` (for one log line per webhook). */
+  function firstOfEachWebhook(group: readonly ClaimedDelivery[]): ClaimedDelivery[] {
+    const seen = new Map<string, ClaimedDelivery>();
+    for (const delivery of group) if (!seen.has(delivery.webhookId)) seen.set(delivery.webhookId, delivery);
+    return [...seen.values()];
+  }
+
+  /**
+   * Counts the applied completions of `group` (metrics) and gathers its failed deliveries (the
+   * `onDeliveriesFailed` summaries). `outcomes[i]` is what was recorded for `group[i]` (null: not sent).
+   */
+  function recordOutcomes(
+    group: readonly ClaimedDelivery[],
+    applied: readonly string[],
+    outcomes: readonly ({
+      status: AttemptCompletion['status'];
+      error: string | null;
+      httpStatus: number | null;
+    } | null)[],
+  ): void {
+    const done = new Set(applied);
+    const counts = new Map<
+      string,
+      { accountId: string; delivered: number; retried: number; failed: FailedDeliverySample[] }
+    >();
+    group.forEach((delivery, index) => {
+      const outcome = outcomes[index];
+      if (!outcome || !done.has(delivery.id)) return;
+      let count = counts.get(delivery.webhookId);
+      if (!count) {
+        count = { accountId: delivery.accountId, delivered: 0, retried: 0, failed: [] };
+        counts.set(delivery.webhookId, count);
+      }
+      if (outcome.status === 'delivered') count.delivered += 1;
+      else if (outcome.status === 'retrying') count.retried += 1;
+      else {
+        count.failed.push({
+          deliveryId: delivery.id,
+          eventId: delivery.eventId,
+          messageId: delivery.messageId,
+          error: outcome.error ?? 'Failed',
+          httpStatus: outcome.httpStatus,
+        });
+      }
+    });
+    for (const [webhookId, count] of counts) {
+      if (metrics) {
+        if (count.delivered > 0) metrics.deliveriesCompleted('delivered', count.accountId, webhookId, count.delivered);
+        if (count.retried > 0) metrics.deliveriesCompleted('retried', count.accountId, webhookId, count.retried);
+        if (count.failed.length > 0) {
+          metrics.deliveriesCompleted('failed', count.accountId, webhookId, count.failed.length);
+        }
+      }
+      failures.add(count.accountId, webhookId, count.failed);
+    }
+  }
+
+  /** Logs a webhook the store just tipped into needs attention, and tells the host (`onWebhookHealthChange`). */
+  async function reportNeedsAttention(accountId: string, webhookId: string): Promise<void> {
+    const webhook = await store.getWebhook(accountId, webhookId).catch(() => null);
+    const reason = webhook?.healthReason ?? 'Segment refused its batches.';
+    logger.warn({ accountId, webhookId, reason }, 'Segment webhook needs attention: its new deliveries are held');
+    callHook(
+      'onWebhookHealthChange',
+      options.onWebhookHealthChange,
+      {
+        accountId,
+        webhookId,
+        name: webhook?.name ?? '',
+        from: 'healthy',
+        to: 'needs_attention',
+        reason,
+        at: new Date(webhook?.healthSince ?? now()).toISOString(),
+      },
+      logger,
+    );
   }
 
   async function processClaim(claimed: ClaimedDelivery[]): Promise<void> {
@@ -527,10 +686,17 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
       [...groups.values()].map((group) =>
         sendGroup(group).catch((error: unknown) => {
           // The leases expire and the deliveries are claimed again (same messageId: Segment de-duplicates).
-          logger.error('Delivering a batch failed; it will be claimed again after its lease', {
-            error: error instanceof Error ? error.message : String(error),
-            deliveries: group.length,
-          });
+          for (const delivery of firstOfEachWebhook(group)) {
+            logger.error(
+              {
+                accountId: delivery.accountId,
+                webhookId: delivery.webhookId,
+                error: error instanceof Error ? error.message : String(error),
+                deliveries: group.filter((d) => d.webhookId === delivery.webhookId).length,
+              },
+              'Delivering a batch failed; it will be claimed again after its lease',
+            );
+          }
         }),
       ),
     );
@@ -568,6 +734,7 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
 
   function dispatch(claimed: ClaimedDelivery[]): void {
     const task: Promise<void> = processClaim(claimed).finally(() => {
+      lastTickAt = now();
       inFlight.delete(task);
     });
     inFlight.add(task);
@@ -575,6 +742,7 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
 
   async function loop(): Promise<void> {
     while (running) {
+      lastTickAt = now();
       if (inFlight.size >= concurrency) {
         await Promise.race(inFlight);
         continue;
@@ -604,10 +772,13 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
         // Tried again soon, then less often (a store that is restarting is back within seconds; one that is
         // down for long is not hammered), and at once on a wake-up (e.g. the store's connection is back).
         claimRetryMs = Math.min(pollIntervalMs, claimRetryMs === 0 ? CLAIM_RETRY_MIN_MS : claimRetryMs * 2);
-        logger.error('Claiming deliveries failed; retrying', {
-          error: error instanceof Error ? error.message : String(error),
-          retryInMs: claimRetryMs,
-        });
+        logger.error(
+          {
+            error: error instanceof Error ? error.message : String(error),
+            retryInMs: claimRetryMs,
+          },
+          'Claiming deliveries failed; retrying',
+        );
       }
       if (limit > 0) storeHadMore = claimed.length > 0;
       lastRoundFromStore = limit > 0;
@@ -625,6 +796,9 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
   const worker: DeliveryWorker = {
     id,
     leaseMs,
+    status() {
+      return { state, lastTickAt, pollIntervalMs };
+    },
     reserve(count) {
       if (!running || count <= 0) return 0;
       const granted = Math.max(0, Math.min(count, maxHandoff - handoff.length - reserved));
@@ -651,6 +825,7 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
     start() {
       if (running) return;
       running = true;
+      state = 'running';
       stopping = false;
       stopDeadline = Number.POSITIVE_INFINITY;
       unsubscribe = store.onWork(wake);
@@ -660,9 +835,12 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
         pruneTimer.unref?.();
       }
       loopDone = loop().catch((error: unknown) => {
-        logger.error('The delivery worker stopped unexpectedly', {
-          error: error instanceof Error ? error.message : String(error),
-        });
+        logger.error(
+          {
+            error: error instanceof Error ? error.message : String(error),
+          },
+          'The delivery worker stopped unexpectedly',
+        );
       });
     },
 
@@ -670,6 +848,7 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
       const wasRunning = running;
       running = false;
       stopping = true;
+      state = 'stopping';
       stopDeadline = Math.min(stopDeadline, now() + stopTimeoutMs);
       unsubscribe?.();
       unsubscribe = null;
@@ -696,28 +875,37 @@ export function createWorkerWith(options: DeliveryWorkerBaseOptions, parts: Work
       clearTimeout(timeout);
       loopDone = null;
       if (gaveUp) {
-        logger.warn('The delivery worker stopped before its requests in flight finished', {
-          inFlight: inFlight.size,
-          stopTimeoutMs,
-        });
+        logger.warn(
+          {
+            inFlight: inFlight.size,
+            stopTimeoutMs,
+          },
+          'The delivery worker stopped before its requests in flight finished',
+        );
       }
       await Promise.allSettled([...releasing]);
       handoff = [];
       if (wasRunning || migrated) {
         try {
           const released = await store.releaseLeases(id, now());
-          if (released > 0) logger.info('Delivery worker released its leases', { released });
+          if (released > 0) logger.info({ released }, 'Delivery worker released its leases');
         } catch (error) {
-          logger.error('Releasing leases failed; they expire on their own', {
-            error: error instanceof Error ? error.message : String(error),
-          });
+          logger.error(
+            {
+              error: error instanceof Error ? error.message : String(error),
+            },
+            'Releasing leases failed; they expire on their own',
+          );
         }
       }
+      // The failures gathered for a later summary are told now rather than never.
+      failures.flush();
       if (ownsClient) {
         // A request still in flight after the timeout is abandoned rather than awaited.
         if (gaveUp) void client.close().catch(() => undefined);
         else await client.close();
       }
+      state = 'stopped';
     },
 
     async runOnce() {

@@ -19,6 +19,7 @@ export {
   DEFAULT_WORKER_RETENTION_MS,
   type DeliveryWorker,
   type DeliveryWorkerBaseOptions,
+  type DeliveryWorkerStatus,
 } from './portable-worker';
 
 /** Options of {@link createDeliveryWorker}. */

@@ -3,7 +3,7 @@
  * conformance suite), kept in plain maps. For tests, stories and in-browser demos: nothing survives the
  * page or the process. Browser-safe (no `node:` modules).
  */
-import { deliveryMatchesFilter } from '../contract/rules';
+import { deliveryMatchesFilter, heldReasonOf } from '../contract/rules';
 import type { DeliveryStatus, JsonValue, TrackMessage } from '../contract/schemas';
 import { WEBHOOK_PATCH_COLUMNS } from '../store/columns';
 import { takeInTurns } from '../store/fair-share';
@@ -251,6 +251,38 @@ export function memoryStore(): Store {
       changeListeners.clear();
     },
 
+    async checkHealth() {
+      live();
+      // Nothing to migrate, and memory never fills up the way a disk does.
+      return { schemaVersion: 1, expectedSchemaVersion: 1, storage: 'ok' };
+    },
+
+    async queueStats() {
+      live();
+      let pending = 0;
+      let retrying = 0;
+      let held = 0;
+      let oldestUnfinishedAt: number | null = null;
+      for (const row of open) {
+        const webhook = webhooks.get(row.webhookId);
+        if (!webhook) continue;
+        if (heldReasonOf(webhook) !== null) {
+          held += 1;
+          continue;
+        }
+        if (row.status === 'pending') pending += 1;
+        else retrying += 1;
+        if (oldestUnfinishedAt === null || row.cycleStartedAt < oldestUnfinishedAt) {
+          oldestUnfinishedAt = row.cycleStartedAt;
+        }
+      }
+      let webhooksNeedingAttention = 0;
+      for (const webhook of webhooks.values()) {
+        if (webhook.healthState === 'needs_attention' && webhook.status !== 'archived') webhooksNeedingAttention += 1;
+      }
+      return { pending, retrying, held, oldestUnfinishedAt, webhooksNeedingAttention };
+    },
+
     // Webhooks ---------------------------------------------------------------------------------
 
     async insertWebhook(webhook, history) {
@@ -282,6 +314,7 @@ export function memoryStore(): Store {
       const webhook = ownWebhook(accountId, webhookId);
       if (!webhook || (ifStatus && !ifStatus.includes(webhook.status))) return null;
       if (options.ifVersion !== undefined && webhook.version !== options.ifVersion) return null;
+      if (options.ifHealth !== undefined && webhook.healthState !== options.ifHealth) return null;
       const updated: WebhookRecord = copyWebhook(webhook);
       for (const column of Object.keys(WEBHOOK_PATCH_COLUMNS) as (keyof WebhookPatch)[]) {
         const value = patch[column];

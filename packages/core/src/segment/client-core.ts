@@ -4,6 +4,7 @@
  * here). Browser-safe: the Node client (`createSegmentClient`, undici) and the fetch client
  * (`createFetchSegmentClient`) are this logic with their transports.
  */
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { type Region, SEGMENT_HOSTS, SegmentWebhookError, type TrackMessage, utf8ByteLength } from '../contract/index';
 import { MAX_BATCH_BYTES, MAX_BATCH_MESSAGES, MAX_MESSAGE_BYTES } from '../contract/limits';
 import { LIBRARY_NAME, LIBRARY_VERSION } from '../contract/payload';
@@ -18,7 +19,15 @@ import type {
   SegmentClientOptions,
   SendReport,
   SendRequest,
+  SentRequestRecord,
 } from './types';
+
+/**
+ * The kit's tracer: one span per HTTP request to Segment. Through `@opentelemetry/api` alone: without an SDK
+ * registered by the host it is the API's no-op tracer (no span is recorded, nothing is exported). Asked for
+ * at each request, so an SDK registered after this module loaded (or registered again) is used.
+ */
+const tracer = () => trace.getTracer(LIBRARY_NAME, LIBRARY_VERSION);
 
 /** Default request timeout: 10_000 ms, as the official library. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -158,8 +167,48 @@ export function createSegmentClientWith(
     return { origin: url.origin, path: `${url.pathname.replace(/\/+$/, '')}/v1/batch` };
   }
 
-  /** One HTTP request with one batch; resolves to the attempt and the outcome for all its messages. */
+  /**
+   * One HTTP request with one batch, in a client span (`segment.batch`; attributes: the region, the host,
+   * the messages, the retry count, the status — never the write key or the messages' content).
+   */
   async function post(
+    batch: Prepared[],
+    request: SendRequest,
+    where: { origin: string; path: string },
+    requests: SentRequestRecord[],
+  ): Promise<{ attempt: AttemptRecord; outcome: DeliveryOutcome }> {
+    const span = tracer().startSpan('segment.batch', {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'http.request.method': 'POST',
+        'server.address': where.origin,
+        'url.path': where.path,
+        'segment.region': request.region,
+        'segment.batch.messages': batch.length,
+        'segment.retry_count': request.retryCount ?? 0,
+      },
+    });
+    const start = performance.now();
+    try {
+      const result = await context.with(trace.setSpan(context.active(), span), () => postInSpan(batch, request, where));
+      const { httpStatus, error } = result.attempt;
+      requests.push({ httpStatus, latencyMs: performance.now() - start, messages: batch.length });
+      if (span.isRecording()) {
+        if (httpStatus !== null) span.setAttribute('http.response.status_code', httpStatus);
+        span.setAttribute('segment.outcome', result.outcome.kind);
+        if (result.outcome.kind !== 'delivered') {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: error ?? result.outcome.kind });
+          span.setAttribute('error.type', httpStatus === null ? 'network' : String(httpStatus));
+        }
+      }
+      return result;
+    } finally {
+      span.end();
+    }
+  }
+
+  /** One HTTP request with one batch; resolves to the attempt and the outcome for all its messages. */
+  async function postInSpan(
     batch: Prepared[],
     request: SendRequest,
     where: { origin: string; path: string },
@@ -246,6 +295,7 @@ export function createSegmentClientWith(
     if (closed) throw new SegmentWebhookError('invalid_state', 'The Segment client is closed.');
     const where = target(request.region);
     const results: MessageResult[] = new Array(request.messages.length);
+    const requests: SentRequestRecord[] = [];
     const sendable: Prepared[] = [];
 
     request.messages.forEach((message, index) => {
@@ -283,7 +333,7 @@ export function createSegmentClientWith(
         settle(batch, attempt, { kind: 'retry', retryAfterMs: null, rateLimited: false });
         return;
       }
-      const { attempt, outcome } = await post(batch, request, where);
+      const { attempt, outcome } = await post(batch, request, where, requests);
       // Segment refuses a batch whole: bisect so the bad message fails alone and the others get through.
       if (outcome.kind === 'failed' && (attempt.httpStatus === 400 || attempt.httpStatus === 413) && batch.length > 1) {
         const middle = Math.ceil(batch.length / 2);
@@ -295,7 +345,7 @@ export function createSegmentClientWith(
     };
 
     for (const batch of planBatches(sendable, MAX_BATCH_BYTES, MAX_BATCH_MESSAGES)) await deliver(batch);
-    return { results };
+    return { results, requests };
   }
 
   const describe = () =>

@@ -27,4 +27,5 @@ export type {
   SegmentClientOptions,
   SendReport,
   SendRequest,
+  SentRequestRecord,
 } from './types';

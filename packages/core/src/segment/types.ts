@@ -55,6 +55,21 @@ export interface SegmentClient {
 export interface SendReport {
   /** One per input message, in the same order. */
   results: MessageResult[];
+  /**
+   * Each HTTP request the call made, in order (a split or bisected batch makes several; a message refused
+   * locally makes none), for metrics. Optional: a custom client may leave it out.
+   */
+  requests?: SentRequestRecord[];
+}
+
+/** One HTTP request of a {@link SendReport}. */
+export interface SentRequestRecord {
+  /** Segment's status, or null when no answer came (network error, timeout, cancellation). */
+  httpStatus: number | null;
+  /** From sending to reading the answer, in ms (not rounded). */
+  latencyMs: number;
+  /** Messages in the request. */
+  messages: number;
 }
 
 /** The outcome of one message and the attempt that decided it. */

@@ -50,6 +50,7 @@ import {
   type LifecycleAction,
 } from '../contract/rules';
 import type { WriteKeyCipherLike } from '../crypto/web-cipher';
+import { type AlertHooks, callHook, type MetricsRecorder, statusClassOf } from '../engine/observe';
 import type { DeliveryWorker } from '../engine/portable-worker';
 import { writeKeyHint } from '../segment/redact';
 import type { RetryPolicy } from '../segment/retry';
@@ -95,9 +96,14 @@ export type RecentActivitiesSource = (
  * Options of the service shared by every platform (see `createSegmentWebhookService`, and the browser-safe
  * one of `@segment-webhook/core/browser`, which adds the Segment client and the write-key cipher).
  */
-export interface SegmentWebhookServiceBaseOptions {
+export interface SegmentWebhookServiceBaseOptions extends AlertHooks {
   /** Where webhooks, routes and deliveries live (`sqliteStore(...)`, `postgresStore(...)`, `memoryStore()`). */
   store: Store;
+  /**
+   * Where the service's measurements go (events ingested, the Test button's Segment requests): e.g.
+   * `createPrometheusMetrics(...)` of `@segment-webhook/prometheus`. Default: none.
+   */
+  metrics?: MetricsRecorder | undefined;
   /** Outbound activity streams included in the account's plan. */
   plan: (accountId: string) => number | Promise<number>;
   /** Accepted so one options object can configure the service and the worker; the service does not retry. */
@@ -194,6 +200,9 @@ function decodeCursor(value: string): DeliveryCursor {
 const isId = (value: unknown): value is string =>
   typeof value === 'string' && value.length > 0 && isWellFormedText(value);
 
+/** The columns of a healthy webhook (what resume and an edit set on one that needs attention). */
+const HEALTHY = { healthState: 'healthy', healthReason: null, healthSince: null, refusedBatches: 0 } as const;
+
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /** Whether a property value counts as present for the field coverage: not absent, null, blank, `[]` or `{}`. */
@@ -231,6 +240,10 @@ function decodeHistoryCursor(value: string): number {
  */
 export const STORE_FAILURE_ERRORS: Readonly<Record<StoreFailureReason, { code: ErrorCode; message: string }>> = {
   unavailable: { code: 'unavailable', message: 'The webhook store is unavailable right now. Try again shortly.' },
+  storage_full: {
+    code: 'storage_full',
+    message: 'The webhook store has no room left to write. Nothing was accepted; try again once space is freed.',
+  },
 };
 
 /** The caller's error for a store failure. */
@@ -242,18 +255,47 @@ export function storeFailureError(failure: StoreFailure): SegmentWebhookError {
   });
 }
 
+/** The service's methods whose second argument is a webhook id. */
+const WEBHOOK_METHODS = new Set([
+  'getWebhook',
+  'updateWebhook',
+  'testWebhook',
+  'disconnect',
+  'reconnect',
+  'archive',
+  'unarchive',
+  'deleteWebhook',
+  'resume',
+  'sendToWebhook',
+  'listDeliveries',
+  'getDelivery',
+  'retryDelivery',
+  'retryFailed',
+  'subscribe',
+  'overview',
+]);
+
 /**
  * Makes every method of `service` answer a store failure with {@link storeFailureError} (logged once, as a
  * warning), whatever store call inside it failed.
  */
 function answeringStoreFailures(service: SegmentWebhookServiceInstance, logger: Logger): SegmentWebhookServiceInstance {
-  const translate = (method: string, error: unknown): never => {
+  const translate = (method: string, args: unknown[], error: unknown): never => {
     if (!isStoreFailure(error)) throw error;
-    logger.warn('The store failed; the call was answered as retryable', {
-      method,
-      reason: error.reason,
-      error: error.cause instanceof Error ? error.cause.message : error.message,
-    });
+    // The call's account and webhook, when it names them (every method takes the account id first, and
+    // those about one webhook its id second).
+    const ids: Record<string, unknown> = {};
+    if (typeof args[0] === 'string') ids.accountId = args[0];
+    if (typeof args[1] === 'string' && WEBHOOK_METHODS.has(method)) ids.webhookId = args[1];
+    logger.warn(
+      {
+        ...ids,
+        method,
+        reason: error.reason,
+        error: error.cause instanceof Error ? error.cause.message : error.message,
+      },
+      'The store failed; the call was answered as retryable',
+    );
     throw storeFailureError(error);
   };
   const methods = service as unknown as Record<string, (...args: unknown[]) => unknown>;
@@ -263,9 +305,9 @@ function answeringStoreFailures(service: SegmentWebhookServiceInstance, logger: 
       try {
         result = method(...args);
       } catch (error) {
-        translate(name, error);
+        translate(name, args, error);
       }
-      return result instanceof Promise ? result.catch((error: unknown) => translate(name, error)) : result;
+      return result instanceof Promise ? result.catch((error: unknown) => translate(name, args, error)) : result;
     };
   }
   return service;
@@ -280,7 +322,7 @@ async function* answeringStoreFailuresWhileStreaming(
     yield* body;
   } catch (error) {
     if (!isStoreFailure(error)) throw error;
-    logger.warn('The store failed during an export; the export was cut short', { reason: error.reason });
+    logger.warn({ reason: error.reason }, 'The store failed during an export; the export was cut short');
     throw storeFailureError(error);
   }
 }
@@ -310,7 +352,7 @@ export function createServiceWith(
   const { store, plan } = options;
   const { cipher, getClient } = parts;
   const logger = options.logger ?? silentLogger;
-  if (cipher.insecure) logger.warn('Write keys are encrypted with the insecure development key.');
+  if (cipher.insecure) logger.warn({}, 'Write keys are encrypted with the insecure development key.');
   const clock = options.now ?? Date.now;
   // Whole milliseconds at the store boundary (its times are integers), whatever the host's clock.
   const now = () => Math.ceil(clock());
@@ -394,7 +436,7 @@ export function createServiceWith(
       else invalid += 1;
       if (events.length === MAX_RECENT_ACTIVITY_EVENTS) break;
     }
-    if (invalid > 0) logger.warn('Recent activity events that are not valid events were left out', { count: invalid });
+    if (invalid > 0) logger.warn({ count: invalid }, 'Recent activity events that are not valid events were left out');
     return events;
   }
 
@@ -417,6 +459,30 @@ export function createServiceWith(
       changes.push({ field: 'writeKey', changed: true });
     }
     return { changes, keyColumns: columns };
+  }
+
+  const metrics = options.metrics ?? null;
+
+  /** Tells the host that a webhook that needed attention is healthy again (see `onWebhookHealthChange`). */
+  function reportRecovered(webhook: WebhookRecord, reason: string, previousReason: string | null): void {
+    logger.info(
+      { accountId: webhook.accountId, webhookId: webhook.id, reason, previousReason },
+      'Segment webhook is healthy again: held deliveries released',
+    );
+    callHook(
+      'onWebhookHealthChange',
+      options.onWebhookHealthChange,
+      {
+        accountId: webhook.accountId,
+        webhookId: webhook.id,
+        name: webhook.name,
+        from: 'needs_attention',
+        to: 'healthy',
+        reason,
+        at: new Date(webhook.updatedAt).toISOString(),
+      },
+      logger,
+    );
   }
 
   /** Inserts into the outbox, handing what the in-process worker has room for straight to it. */
@@ -502,6 +568,14 @@ export function createServiceWith(
       : sampleEvent(new Date(at));
     const payload: TrackMessage = buildTrackMessage({ webhookId, config, event, test: true });
     const report = await getClient().send({ writeKey, region, messages: [payload] });
+    for (const request of report.requests ?? []) {
+      metrics?.segmentRequest({
+        region,
+        statusClass: statusClassOf(request.httpStatus),
+        durationSeconds: request.latencyMs / 1000,
+        messages: request.messages,
+      });
+    }
     const result = report.results[0];
     if (!result) {
       return { ok: false, httpStatus: null, latencyMs: 0, payload, error: 'No answer from the Segment client.' };
@@ -604,7 +678,7 @@ export function createServiceWith(
         { field: 'writeKey', changed: true },
       ];
       await store.insertWebhook(record, { at, actor: context.actor ?? null, changes });
-      logger.info('Segment webhook created', { accountId, webhookId: record.id, region: record.region });
+      logger.info({ accountId, webhookId: record.id, region: record.region }, 'Segment webhook created');
       return toWebhook(record);
     },
 
@@ -639,8 +713,11 @@ export function createServiceWith(
         }
         const history: NewHistoryEntry | undefined =
           changes.length > 0 ? { at: update.updatedAt!, actor: context.actor ?? null, changes } : undefined;
+        // Released atomically on the health state: of two edits at once (two processes), one makes the
+        // change and reports it (onWebhookHealthChange); the other reads again.
         const updated = await store.updateWebhook(accountId, webhookId, update, undefined, {
           ifVersion: current.version,
+          ...(released ? { ifHealth: 'needs_attention' as const } : {}),
           ...(history ? { history } : {}),
         });
         if (!updated) {
@@ -648,15 +725,13 @@ export function createServiceWith(
           throw new SegmentWebhookError('invalid_state', 'The settings changed meanwhile; reload and try again.');
         }
         if (history) {
-          logger.info('Segment webhook settings changed', {
-            accountId,
-            webhookId,
-            version: updated.version,
-            fields: changes.map((change) => change.field),
-          });
+          logger.info(
+            { accountId, webhookId, version: updated.version, fields: changes.map((change) => change.field) },
+            'Segment webhook settings changed',
+          );
         }
         if (released) {
-          logger.info('Segment webhook settings edited: held deliveries released', { accountId, webhookId });
+          reportRecovered(updated, 'The settings were edited.', current.healthReason);
           await store.signalWork();
         }
         return present(updated);
@@ -706,10 +781,10 @@ export function createServiceWith(
     // Lifecycle --------------------------------------------------------------------------------
     async disconnect(accountId, webhookId) {
       const updated = await transition(accountId, webhookId, 'disconnect', 'disconnected', { disconnectedAt: now() });
-      logger.info('Segment webhook disconnected: its queued deliveries are held, new events are skipped', {
-        accountId,
-        webhookId,
-      });
+      logger.info(
+        { accountId, webhookId },
+        'Segment webhook disconnected: its queued deliveries are held, new events are skipped',
+      );
       return present(updated);
     },
 
@@ -725,18 +800,17 @@ export function createServiceWith(
         const since = before.disconnectedAt ?? before.updatedAt;
         backfilled = (await requeueAll(accountId, webhookId, { status: 'skipped', from: since }, ['skipped'])).queued;
       }
-      logger.info('Segment webhook reconnected: deliveries held while it was disconnected go out now', {
-        accountId,
-        webhookId,
-        backfilled,
-      });
+      logger.info(
+        { accountId, webhookId, backfilled },
+        'Segment webhook reconnected: deliveries held while it was disconnected go out now',
+      );
       await store.signalWork();
       return { ...toWebhook(updated), backfilled };
     },
 
     async archive(accountId, webhookId) {
       const updated = await transition(accountId, webhookId, 'archive', 'archived');
-      logger.info('Segment webhook archived: its outbound activity streams are released', { accountId, webhookId });
+      logger.info({ accountId, webhookId }, 'Segment webhook archived: its outbound activity streams are released');
       return present(updated);
     },
 
@@ -747,7 +821,7 @@ export function createServiceWith(
     async deleteWebhook(accountId, webhookId) {
       const current = await requireWebhook(accountId, webhookId);
       if (await store.deleteWebhook(accountId, webhookId, [LIFECYCLE_TRANSITIONS.delete.from])) {
-        logger.info('Segment webhook deleted', { accountId, webhookId });
+        logger.info({ accountId, webhookId }, 'Segment webhook deleted');
         return;
       }
       const latest = (await store.getWebhook(accountId, webhookId)) ?? current;
@@ -760,16 +834,21 @@ export function createServiceWith(
     async resume(accountId, webhookId) {
       const current = await requireWebhook(accountId, webhookId);
       if (current.healthState === 'healthy' && current.refusedBatches === 0) return present(current);
-      const updated = await store.updateWebhook(accountId, webhookId, {
-        healthState: 'healthy',
-        healthReason: null,
-        healthSince: null,
-        refusedBatches: 0,
-        updatedAt: now(),
-      });
+      // Atomically on the health state: of two resumes at once (two processes), one makes the change and
+      // reports it; the other finds the webhook healthy.
+      const recovered =
+        current.healthState === 'needs_attention'
+          ? await store.updateWebhook(accountId, webhookId, { ...HEALTHY, updatedAt: now() }, undefined, {
+              ifHealth: 'needs_attention',
+            })
+          : null;
+      if (recovered) {
+        reportRecovered(recovered, 'Resumed.', current.healthReason);
+        await store.signalWork();
+        return present(recovered);
+      }
+      const updated = await store.updateWebhook(accountId, webhookId, { refusedBatches: 0, updatedAt: now() });
       if (!updated) throw notFound();
-      logger.info('Segment webhook resumed: held deliveries released', { accountId, webhookId });
-      await store.signalWork();
       return present(updated);
     },
 
@@ -844,6 +923,7 @@ export function createServiceWith(
         });
       });
       const results = deliveries.length > 0 ? await insertDeliveries(deliveries, createdAt) : [];
+      metrics?.eventsIngested(accountId, events.length);
       let created = 0;
       let skipped = 0;
       for (const result of results) {
@@ -896,6 +976,7 @@ export function createServiceWith(
         ],
         at,
       );
+      metrics?.eventsIngested(accountId, 1);
       return { deliveryId: result!.id, messageId: result!.messageId };
     },
 
@@ -941,7 +1022,7 @@ export function createServiceWith(
       await requireWebhook(accountId, webhookId);
       const requeued = await store.requeueFailed(accountId, webhookId, now());
       if (requeued.length > 0)
-        logger.info('Failed deliveries scheduled again', { accountId, webhookId, count: requeued.length });
+        logger.info({ accountId, webhookId, count: requeued.length }, 'Failed deliveries scheduled again');
       return { retried: requeued.length };
     },
 
@@ -959,13 +1040,10 @@ export function createServiceWith(
         withinDedupWindow += result.withinDedupWindow;
       }
       if (queued > 0) {
-        logger.info('Deliveries replayed', {
-          accountId,
-          webhookId,
-          queued,
-          withinDedupWindow,
-          statuses: request.statuses,
-        });
+        logger.info(
+          { accountId, webhookId, queued, withinDedupWindow, statuses: request.statuses },
+          'Deliveries replayed',
+        );
       }
       return { queued, withinDedupWindow };
     },
@@ -1021,10 +1099,14 @@ export function createServiceWith(
             }
           })
           .catch((error: unknown) => {
-            logger.error('Live delivery feed failed to load a change', {
-              webhookId,
-              error: error instanceof Error ? error.message : String(error),
-            });
+            logger.error(
+              {
+                accountId,
+                webhookId,
+                error: error instanceof Error ? error.message : String(error),
+              },
+              'Live delivery feed failed to load a change',
+            );
           });
       });
       return () => {
@@ -1078,7 +1160,7 @@ export function createServiceWith(
         total += removed;
         if (removed < pruneBatchSize) break;
       }
-      if (total > 0) logger.info('Old deliveries pruned', { count: total });
+      if (total > 0) logger.info({ count: total }, 'Old deliveries pruned');
       return total;
     },
 

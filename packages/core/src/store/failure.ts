@@ -8,14 +8,16 @@
  * Why a store could not serve a call:
  * - `unavailable`: the database cannot be reached or is restarting (connection refused or dropped, the
  *   server shutting down or starting up, no connection free in time). Trying again shortly may work.
+ * - `storage_full`: the database has no room to write (SQLite's `SQLITE_FULL`, a disk or tablespace that
+ *   is full on PostgreSQL: SQLSTATE 53100 `disk_full` and the rest of class 53). Reads still work; writes
+ *   work again once space is freed, without a restart.
  *
- * A new reason (e.g. a full disk) gets its error code, HTTP status and message in the service's
- * `STORE_FAILURE_ERRORS`.
+ * Each reason has its error code, HTTP status and message in the service's `STORE_FAILURE_ERRORS`.
  */
-export type StoreFailureReason = 'unavailable';
+export type StoreFailureReason = 'unavailable' | 'storage_full';
 
 /** Every {@link StoreFailureReason}. */
-export const STORE_FAILURE_REASONS: readonly StoreFailureReason[] = ['unavailable'];
+export const STORE_FAILURE_REASONS: readonly StoreFailureReason[] = ['unavailable', 'storage_full'];
 
 /** How long a caller is told to wait before trying again, when the store does not say: 1 s. */
 export const DEFAULT_STORE_RETRY_AFTER_MS = 1000;

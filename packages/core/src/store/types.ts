@@ -110,6 +110,8 @@ export interface HistoryRecord extends NewHistoryEntry {
 export interface UpdateWebhookOptions {
   /** Apply only if the webhook's `version` is still this (optimistic concurrency); otherwise null, nothing changes. */
   ifVersion?: number;
+  /** Apply only if the webhook is still in this health state (one resume of many counts); otherwise null. */
+  ifHealth?: WebhookHealthState;
   /** Record this entry as the next version: `version` becomes `version + 1`, in the same transaction. */
   history?: NewHistoryEntry;
 }
@@ -361,6 +363,45 @@ export interface DeliveryStats {
 /** The lag percentiles of {@link DeliveryStats} are computed over at most this many of the latest deliveries. */
 export const LAG_SAMPLE_SIZE = 10_000;
 
+/** What {@link Store.checkHealth} found (the readiness check of a process). */
+export interface StoreHealth {
+  /** The latest schema version applied to the database; 0 before any migration. */
+  schemaVersion: number;
+  /**
+   * The latest schema version this store's code knows. Migrations are applied when `schemaVersion` is at
+   * least this (a newer database, migrated by a newer release during a rolling deploy, is fine).
+   */
+  expectedSchemaVersion: number;
+  /**
+   * `storage_full` while the database has no room to write: a write failed with
+   * `StoreFailure('storage_full')` and a probe write still fails; `ok` otherwise (the probe is only made
+   * after such a failure, so the check stays a cheap read).
+   */
+  storage: 'ok' | 'storage_full';
+}
+
+/**
+ * The outbox's gauges at one moment (see {@link Store.queueStats}), over every account. "Unfinished" is
+ * `pending` or `retrying`; a delivery is held when its webhook holds it (`heldReasonOf`: disconnected,
+ * archived, or needs attention).
+ */
+export interface QueueStats {
+  /** Unfinished deliveries never attempted, not held (including those leased right now). */
+  pending: number;
+  /** Unfinished deliveries attempted and scheduled again, not held. */
+  retrying: number;
+  /** Unfinished deliveries of webhooks that hold them, pending or retrying. */
+  held: number;
+  /**
+   * The earliest `cycleStartedAt` (creation, or the last manual retry) of the unfinished deliveries that are
+   * not held — how long the oldest delivery the kit owes Segment has been waiting — or null when there are
+   * none. Held deliveries wait for a person, not for the kit, and are left out.
+   */
+  oldestUnfinishedAt: number | null;
+  /** Webhooks that need attention and are not archived. */
+  webhooksNeedingAttention: number;
+}
+
 /** A change notification: these deliveries of this webhook were created or changed. */
 export interface DeliveryChangeNotice {
   webhookId: string;
@@ -378,6 +419,18 @@ export interface Store {
   migrate(): Promise<void>;
   /** Releases connections and subscriptions. Further calls are programmer errors. */
   close(): Promise<void>;
+  /**
+   * The readiness check: a cheap read that the database answers, the schema version it has, and whether it
+   * has room to write (see {@link StoreHealth.storage}). May be called before `migrate()` (the schema version
+   * is then 0). Throws `StoreFailure('unavailable')` when the database cannot be reached. Never changes
+   * anything the other methods read.
+   */
+  checkHealth(): Promise<StoreHealth>;
+  /**
+   * The outbox's gauges now (see {@link QueueStats}), for metrics read at scrape time. Cheap however long
+   * the history: it reads running counts and index entries, never the finished deliveries.
+   */
+  queueStats(): Promise<QueueStats>;
 
   // Webhooks -----------------------------------------------------------------------------------
 
@@ -392,8 +445,9 @@ export interface Store {
   listWebhooks(accountId: string, status?: WebhookStatus): Promise<WebhookRecord[]>;
   /**
    * Applies `patch` and returns the updated webhook. Returns null — and changes nothing — when the webhook
-   * is missing, of another account, or (with `ifStatus`) not currently in one of those statuses: the check
-   * and the write are one atomic step, so two concurrent transitions cannot both succeed.
+   * is missing, of another account, (with `ifStatus`) not currently in one of those statuses, or (with
+   * `options.ifHealth`) not currently in that health state: the check and the write are one atomic step, so
+   * two concurrent transitions cannot both succeed (two processes resuming one webhook: one of them did it).
    * When the patch sets `status: 'archived'`, every route to the webhook and every one of its `skipped`
    * deliveries are deleted in the same transaction (archiving releases its outbound streams and drops what
    * was skipped while it was disconnected). With `options.ifVersion`, the webhook must also still have
@@ -426,8 +480,9 @@ export interface Store {
    * Records batch results, in order, atomically. For each result: `refused` increments the webhook's
    * `refusedBatches`; otherwise it is reset to 0. When a refused batch brings `refusedBatches` to at least
    * `threshold` and the webhook is healthy, it becomes `needs_attention` with `healthReason = reason` and
-   * `healthSince = now`. Returns the ids of the webhooks that became `needs_attention` by this call.
-   * Results for missing webhooks are ignored.
+   * `healthSince = now`. Returns the ids of the webhooks that became `needs_attention` by this call: the
+   * transition is atomic, so with any number of workers (processes) each one is returned by one call only —
+   * what tells the customer once per change (`onWebhookHealthChange`). Results for missing webhooks are ignored.
    */
   recordBatches(results: readonly BatchResult[], threshold: number, now: number): Promise<string[]>;
 

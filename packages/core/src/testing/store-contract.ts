@@ -845,6 +845,118 @@ export function describeStoreContract(
       });
     });
 
+    describe('gauges and readiness (queueStats, checkHealth)', () => {
+      const EMPTY = { pending: 0, retrying: 0, held: 0, oldestUnfinishedAt: null, webhooksNeedingAttention: 0 };
+
+      it('count unfinished deliveries by status, held ones apart, and the oldest cycle not held', async () => {
+        expect(await store.queueStats()).toEqual(EMPTY);
+        const sending = await addWebhook();
+        const other = await addWebhook({ writeKeyFingerprint: 'fp_2' });
+        const disconnected = await addWebhook({ status: 'disconnected' });
+        const attention = await addWebhook({ healthState: 'needs_attention', healthReason: 'x', healthSince: T0 });
+        const archivedAttention = await addWebhook({
+          status: 'archived',
+          healthState: 'needs_attention',
+          healthReason: 'x',
+          healthSince: T0,
+        });
+        const [a1, a2, a3] = await addDeliveries(sending, [
+          { createdAt: T0 + 30 },
+          { createdAt: T0 + 10 },
+          { createdAt: T0 + 20 },
+        ]);
+        await addDeliveries(other, [{ createdAt: T0 + 40 }]);
+        await addDeliveries(disconnected, [{ createdAt: T0 }, { createdAt: T0 + 1 }]);
+        await addDeliveries(attention, [{ createdAt: T0 + 2 }]);
+        await addDeliveries(archivedAttention, [{ createdAt: T0 + 3 }]);
+        expect(await store.queueStats()).toEqual({
+          pending: 4,
+          retrying: 0,
+          held: 4,
+          oldestUnfinishedAt: T0 + 10,
+          webhooksNeedingAttention: 1,
+        });
+        // A claim leases deliveries: still unfinished. Then one is delivered, one retried, one failed.
+        await store.claimDeliveries('w1', T0 + 100, 30_000, 10);
+        expect((await store.queueStats()).pending).toBe(4);
+        await store.completeAttempts(
+          'w1',
+          [
+            completion(a2!.id, 1, 'retrying', T0 + 101),
+            completion(a3!.id, 1, 'delivered', T0 + 101),
+            completion(a1!.id, 1, 'failed', T0 + 101),
+          ],
+          T0 + 101,
+        );
+        expect(await store.queueStats()).toEqual({
+          pending: 1,
+          retrying: 1,
+          held: 4,
+          // The retried delivery keeps its cycle: it has been owed since it was created.
+          oldestUnfinishedAt: T0 + 10,
+          webhooksNeedingAttention: 1,
+        });
+        // A manual retry starts a new cycle.
+        await store.requeueFailed('acct_a', sending.id, T0 + 200);
+        expect((await store.queueStats()).pending).toBe(2);
+        // Disconnecting the webhook holds its deliveries; the other webhook's is then the oldest.
+        await store.updateWebhook('acct_a', sending.id, { status: 'disconnected' });
+        expect(await store.queueStats()).toEqual({
+          pending: 1,
+          retrying: 0,
+          held: 6,
+          oldestUnfinishedAt: T0 + 40,
+          webhooksNeedingAttention: 1,
+        });
+        await store.updateWebhook('acct_a', attention.id, {
+          healthState: 'healthy',
+          healthReason: null,
+          healthSince: null,
+        });
+        expect(await store.queueStats()).toMatchObject({ pending: 2, held: 5, oldestUnfinishedAt: T0 + 2 });
+        expect((await store.queueStats()).webhooksNeedingAttention).toBe(0);
+      });
+
+      it('tell a webhook tipped by recordBatches in the needing-attention gauge', async () => {
+        const webhook = await addWebhook();
+        await addDeliveries(webhook, [{}]);
+        await store.recordBatches([{ webhookId: webhook.id, refused: true, reason: 'HTTP 401' }], 1, T0);
+        expect(await store.queueStats()).toEqual({
+          pending: 0,
+          retrying: 0,
+          held: 1,
+          oldestUnfinishedAt: null,
+          webhooksNeedingAttention: 1,
+        });
+      });
+
+      it('report the schema as migrated and the storage as ok', async () => {
+        const health = await store.checkHealth();
+        expect(health.storage).toBe('ok');
+        expect(health.expectedSchemaVersion).toBeGreaterThan(0);
+        expect(health.schemaVersion).toBeGreaterThanOrEqual(health.expectedSchemaVersion);
+        // Read-only: nothing the other methods read changes.
+        expect(await store.queueStats()).toEqual(EMPTY);
+      });
+
+      it('update a webhook on its health state atomically: of two concurrent recoveries, one wins', async () => {
+        const webhook = await addWebhook({ healthState: 'needs_attention', healthReason: 'x', healthSince: T0 });
+        const healthy = { healthState: 'healthy', healthReason: null, healthSince: null, refusedBatches: 0 } as const;
+        const results = await Promise.all([
+          store.updateWebhook('acct_a', webhook.id, healthy, undefined, { ifHealth: 'needs_attention' }),
+          store.updateWebhook('acct_a', webhook.id, healthy, undefined, { ifHealth: 'needs_attention' }),
+        ]);
+        expect(results.filter((r) => r !== null)).toHaveLength(1);
+        expect(
+          await store.updateWebhook('acct_a', webhook.id, { name: 'n' }, undefined, { ifHealth: 'needs_attention' }),
+        ).toBeNull();
+        expect((await store.getWebhook('acct_a', webhook.id))?.name).toBe(webhook.name);
+        expect(
+          (await store.updateWebhook('acct_a', webhook.id, { name: 'n' }, ['active'], { ifHealth: 'healthy' }))?.name,
+        ).toBe('n');
+      });
+    });
+
     describe('retention', () => {
       it('prunes finished deliveries older than the cut-off, in bounded batches', async () => {
         const webhook = await addWebhook();
