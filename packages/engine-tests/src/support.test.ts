@@ -47,9 +47,9 @@ describe.each(STORE_KINDS)('support tools on %s', (kind) => {
   let clock: number;
   const logs: string[] = [];
   const logger: Logger = {
-    info: (message, details) => logs.push(`info ${message} ${JSON.stringify(details ?? {})}`),
-    warn: (message, details) => logs.push(`warn ${message} ${JSON.stringify(details ?? {})}`),
-    error: (message, details) => logs.push(`error ${message} ${JSON.stringify(details ?? {})}`),
+    info: (details, message) => logs.push(`info ${message} ${JSON.stringify(details ?? {})}`),
+    warn: (details, message) => logs.push(`warn ${message} ${JSON.stringify(details ?? {})}`),
+    error: (details, message) => logs.push(`error ${message} ${JSON.stringify(details ?? {})}`),
   };
   const recent = [
     {

@@ -50,7 +50,9 @@ describe('createPrometheusMetrics', () => {
     const now = Date.UTC(2026, 10, 27, 10, 0, 0);
     const metrics = createPrometheusMetrics({ store, registry: new Registry(), now: () => now + 90_000 });
     const sending = webhookFixture();
-    const held = webhookFixture({ status: 'disconnected' });
+    // Deliveries go in while the webhook is active (an inactive webhook's are recorded as skipped); then it is
+    // disconnected and holds its delivery.
+    const held = webhookFixture();
     const attention = webhookFixture({ healthState: 'needs_attention', healthReason: 'x', healthSince: now });
     for (const webhook of [sending, held, attention]) await store.insertWebhook(webhook);
     await store.insertDeliveries([
@@ -59,6 +61,7 @@ describe('createPrometheusMetrics', () => {
       deliveryFixture(held, { createdAt: now - 60_000 }),
       deliveryFixture(attention, { createdAt: now - 60_000 }),
     ]);
+    await store.updateWebhook(held.accountId, held.id, { status: 'disconnected' });
     const text = await (await metrics.handler()).text();
     expect(text).toMatch(/^segment_webhook_queue_depth\{status="pending"\} 2$/m);
     expect(text).toMatch(/^segment_webhook_queue_depth\{status="held"\} 2$/m);

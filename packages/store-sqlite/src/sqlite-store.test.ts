@@ -49,6 +49,7 @@ describe('sqliteStore specifics', () => {
       { version: 4 },
       { version: 5 },
       { version: 6 },
+      { version: 7 },
     ]);
     raw.close();
   });

@@ -1,9 +1,9 @@
 /**
- * The delivery export's formats: CSV (csv-stringify: RFC 4180 quoting, and formula escaping so that a
- * spreadsheet never runs an id as a formula) and NDJSON (one JSON object per line, with the Segment message).
- * Browser-safe: csv-stringify's `sync` entry has no Node dependency.
+ * The delivery export's formats: CSV (RFC 4180 quoting, and formula escaping so that a spreadsheet never runs
+ * an id as a formula) and NDJSON (one JSON object per line, with the Segment message). Browser-safe: plain
+ * string work, no Node global (csv-stringify's ESM entry reached for `Buffer` at import and broke the
+ * in-browser backend of Storybook and the docs).
  */
-import { stringify } from 'csv-stringify/sync';
 import { EXPORT_COLUMNS, type ExportFormat } from '../contract/index';
 import type { DeliveryRecord, DeliveryWithMessage } from '../store/types';
 import { iso } from './mappers';
@@ -15,12 +15,26 @@ export const EXPORT_CONTENT_TYPES: Readonly<Record<ExportFormat, string>> = {
 };
 
 /**
- * The CSV options: a header row, CRLF line ends (RFC 4180), fields quoted when they hold a comma, a quote or
- * a line break (quotes doubled), and `escape_formulas`: a field starting with `=`, `+`, `-`, `@`, a tab or a
- * carriage return gets a leading `'` (OWASP's CSV-injection advice) — event, person and message ids come
- * from the host and its customers, and the file is meant to be opened in a spreadsheet.
+ * A field starting with `=`, `+`, `-`, `@`, a tab or a carriage return (or their full-width forms) gets a
+ * leading `'` (OWASP's CSV-injection advice): event, person and message ids come from the host and its
+ * customers, and the file is meant to be opened in a spreadsheet.
  */
-const CSV_OPTIONS = { record_delimiter: 'windows', escape_formulas: true } as const;
+const FORMULA_START = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
+
+/** One CSV cell: empty for null; quoted (quotes doubled) when it holds a comma, a quote or a line break. */
+function csvCell(value: string | number | null): string {
+  if (value === null) return '';
+  let text = String(value);
+  if (typeof value === 'string' && FORMULA_START.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** CSV records with CRLF line ends (RFC 4180), each ended by one. */
+function csvRecords(rows: readonly (readonly (string | number | null)[])[]): string {
+  let out = '';
+  for (const row of rows) out += `${row.map(csvCell).join(',')}\r\n`;
+  return out;
+}
 
 /** The columns of one delivery, in {@link EXPORT_COLUMNS} order. */
 function columnsOf(delivery: DeliveryRecord): (string | number | null)[] {
@@ -39,13 +53,13 @@ function columnsOf(delivery: DeliveryRecord): (string | number | null)[] {
 
 /** The CSV header line. */
 export function csvHeader(): string {
-  return stringify([[...EXPORT_COLUMNS]], CSV_OPTIONS);
+  return csvRecords([EXPORT_COLUMNS]);
 }
 
 /** CSV lines of a page of deliveries (empty cells for nulls). */
 export function csvLines(deliveries: readonly DeliveryRecord[]): string {
   if (deliveries.length === 0) return '';
-  return stringify(deliveries.map(columnsOf), CSV_OPTIONS);
+  return csvRecords(deliveries.map(columnsOf));
 }
 
 /**

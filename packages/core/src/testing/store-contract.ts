@@ -852,10 +852,11 @@ export function describeStoreContract(
         expect(await store.queueStats()).toEqual(EMPTY);
         const sending = await addWebhook();
         const other = await addWebhook({ writeKeyFingerprint: 'fp_2' });
-        const disconnected = await addWebhook({ status: 'disconnected' });
+        // Deliveries go in while their webhook is active (an inactive webhook's are recorded as skipped), then
+        // the webhook is disconnected or archived and holds them.
+        const disconnected = await addWebhook();
         const attention = await addWebhook({ healthState: 'needs_attention', healthReason: 'x', healthSince: T0 });
         const archivedAttention = await addWebhook({
-          status: 'archived',
           healthState: 'needs_attention',
           healthReason: 'x',
           healthSince: T0,
@@ -869,6 +870,8 @@ export function describeStoreContract(
         await addDeliveries(disconnected, [{ createdAt: T0 }, { createdAt: T0 + 1 }]);
         await addDeliveries(attention, [{ createdAt: T0 + 2 }]);
         await addDeliveries(archivedAttention, [{ createdAt: T0 + 3 }]);
+        await store.updateWebhook('acct_a', disconnected.id, { status: 'disconnected' });
+        await store.updateWebhook('acct_a', archivedAttention.id, { status: 'archived' });
         expect(await store.queueStats()).toEqual({
           pending: 4,
           retrying: 0,
