@@ -75,7 +75,7 @@ run(
 // Each example started with `pnpm start` and driven over HTTP to the local Segment sink (issue 12 §5).
 const examplesReport = path.join(reports, 'examples.json');
 run(
-  'examples smoke (express, fastify, hono, nextjs)',
+  'examples smoke (express, fastify, hono, nextjs × SQLite, PostgreSQL)',
   'pnpm',
   [
     'exec',
