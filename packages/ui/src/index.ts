@@ -5,6 +5,8 @@
 
 export {
   createSegmentWebhookApi,
+  type DeliveriesExport,
+  type DeliveriesExportQuery,
   type DeliveriesQuery,
   type DeliveryStreamHandlers,
   type DeliveryStreamOptions,
@@ -25,6 +27,7 @@ export {
   type LifecycleAction,
   lifecycleMutationOptions,
   overviewQueryOptions,
+  replayDeliveriesMutationOptions,
   retryDeliveryMutationOptions,
   retryFailedMutationOptions,
   segmentWebhookKeys,
