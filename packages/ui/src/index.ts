@@ -65,7 +65,14 @@ export {
   DeliveryLogs,
   type DeliveryLogsProps,
   type DeliverySearchField,
+  ExportMenu,
+  type ExportMenuProps,
   isOutsideDeduplicationWindow,
+  ReplayDialog,
+  type ReplayDialogProps,
+  TIME_RANGE_PRESETS,
+  type TimeRange,
+  type TimeRangePreset,
 } from './components/DeliveryLogs';
 export {
   type FieldRowErrors,
