@@ -147,6 +147,9 @@ export const ExportMenuOpen: Story = {
     await userEvent.click(canvas.getByRole('button', { name: 'Export' }));
     await expect(await screen.findByRole('menuitem', { name: 'Export CSV' })).toBeVisible();
     await expect(screen.getByRole('menuitem', { name: 'Export NDJSON' })).toBeVisible();
+    // Closed again for the a11y check (an open modal menu hides the rest of the page from assistive tech).
+    await userEvent.keyboard('{Escape}');
+    await waitFor(() => expect(canvas.getByRole('button', { name: 'Export' })).toHaveFocus());
   },
 };
 
@@ -181,7 +184,10 @@ export const ReplayDialogOpen: Story = {
   },
 };
 
-/** Replay queued: how many, and how many of them Segment will likely drop as duplicates. */
+/**
+ * Replay of failed and delivered deliveries queued: how many, and how many of them Segment first accepted
+ * less than 24 hours ago (it will likely drop those as duplicates).
+ */
 export const Replayed: Story = {
   args: { defaultRange: '7d' },
   play: async (context) => {
@@ -189,6 +195,7 @@ export const Replayed: Story = {
     await canvas.findByRole('listbox', { name: 'Deliveries' });
     await userEvent.click(canvas.getByRole('button', { name: 'Replay…' }));
     const dialog = await screen.findByRole('dialog', { name: 'Replay deliveries' });
+    await userEvent.click(within(dialog).getByRole('checkbox', { name: 'Delivered' }));
     await userEvent.click(within(dialog).getByRole('button', { name: 'Replay' }));
     await expect(
       await within(dialog).findByText(
