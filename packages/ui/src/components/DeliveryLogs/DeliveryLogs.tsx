@@ -534,7 +534,7 @@ export function DeliveryLogs({
             emptyMessage={
               filtered ? (
                 <span className="swk-logs__no-match" data-filtered="">
-                  {noMatch}{' '}
+                  <span>{noMatch}</span>
                   <Button size="sm" onClick={clearFilters}>
                     {m.logsClearFilters}
                   </Button>
