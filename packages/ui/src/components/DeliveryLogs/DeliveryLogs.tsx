@@ -125,8 +125,12 @@ export function applyDeliveryChange(
 
 /**
  * The **Logs** tab: a virtualized list of the webhook's deliveries (infinite scroll over the cursor
- * API), a status filter, search by person id or event id, a detail panel with **Retry**, **Retry all
- * failed** and a **Live** toggle that tails `GET /webhooks/:id/deliveries/stream`.
+ * API), a status filter, a time range (presets or custom), one search box (an exact event id, message
+ * id or person id: the list's `q`, applied on Enter), an **Export** menu (CSV or NDJSON of every
+ * delivery the filters match), **Replay…** of a time range, a detail panel with **Retry**, **Retry all
+ * failed** and a **Live** toggle that tails `GET /webhooks/:id/deliveries/stream`. With filters set, the
+ * live feed only adds deliveries that match them (core's `deliveryMatchesFilter`; the relative presets
+ * have no end, so new deliveries stay inside them).
  * State: `data-live`, `data-state` (`loading` | `error` | `empty` | `ready`).
  */
 export function DeliveryLogs({
