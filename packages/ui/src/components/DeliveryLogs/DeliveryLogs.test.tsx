@@ -197,6 +197,8 @@ describe('DeliveryLogs', () => {
     });
     await user.click(within(dialog).getByRole('button', { name: 'Replay' }));
     expect(within(dialog).getByText('From must be before To.')).toBeInTheDocument();
+    expect(within(dialog).getByLabelText('To')).toHaveAttribute('aria-invalid', 'true');
+    expect(within(dialog).getByLabelText('To')).toHaveAccessibleDescription('From must be before To.');
     expect(backend.requestsTo('POST /webhooks/:id/replay')).toHaveLength(0);
 
     fireEvent.change(within(dialog).getByLabelText('To'), {

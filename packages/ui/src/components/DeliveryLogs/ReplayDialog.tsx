@@ -2,7 +2,7 @@ import type { ReplayResponse } from '@segment-webhook/core/contract';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useId, useState } from 'react';
 import { replayDeliveriesMutationOptions } from '../../api/queries';
-import { Button, Callout, Dialog, Field, TextInput } from '../../primitives';
+import { Button, Callout, Dialog, TextInput } from '../../primitives';
 import { useMessages, useSegmentWebhookApi } from '../../provider';
 import { useFormatters } from '../../provider/SegmentWebhookProvider';
 import { ceilToMinute, fromLocalInput, isBackwards, toLocalInput } from './time-range';
@@ -58,6 +58,7 @@ export function ReplayDialog({ open, onOpenChange, webhookId, defaultFrom, defau
   const toIso = fromLocalInput(to);
   const rangeError = !fromIso || !toIso || isBackwards(fromIso, toIso, true) ? m.logsRangeInvalid : undefined;
   const statusError = !failed && !delivered ? m.replayNoStatus : undefined;
+  const showRangeError = submitted && rangeError !== undefined;
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -105,28 +106,27 @@ export function ReplayDialog({ open, onOpenChange, webhookId, defaultFrom, defau
       ) : (
         <form id={formId} className="swk-replay__form" noValidate onSubmit={submit}>
           <div className="swk-replay__range">
-            <Field label={m.logsRangeFrom} error={submitted ? rangeError : undefined}>
-              {(control) => (
+            {(['from', 'to'] as const).map((bound) => (
+              <div key={bound} className="swk-field" data-invalid={showRangeError ? '' : undefined}>
+                <label className="swk-field__label" htmlFor={`${ids}-${bound}`}>
+                  {bound === 'from' ? m.logsRangeFrom : m.logsRangeTo}
+                </label>
                 <TextInput
-                  {...control}
+                  id={`${ids}-${bound}`}
                   type="datetime-local"
-                  value={from}
-                  onChange={(event) => setFrom(event.target.value)}
+                  value={bound === 'from' ? from : to}
+                  aria-invalid={showRangeError || undefined}
+                  aria-describedby={showRangeError ? `${ids}-range-error` : undefined}
+                  onChange={(event) => (bound === 'from' ? setFrom : setTo)(event.target.value)}
                 />
-              )}
-            </Field>
-            <Field label={m.logsRangeTo}>
-              {(control) => (
-                <TextInput
-                  {...control}
-                  type="datetime-local"
-                  value={to}
-                  aria-invalid={submitted && rangeError ? true : undefined}
-                  onChange={(event) => setTo(event.target.value)}
-                />
-              )}
-            </Field>
+              </div>
+            ))}
           </div>
+          {showRangeError && (
+            <p className="swk-field__error" id={`${ids}-range-error`}>
+              {rangeError}
+            </p>
+          )}
           <fieldset
             className="swk-fieldset"
             aria-describedby={submitted && statusError ? `${ids}-status-error` : undefined}
