@@ -5,6 +5,8 @@
 
 export {
   createSegmentWebhookApi,
+  type DeliveriesExport,
+  type DeliveriesExportQuery,
   type DeliveriesQuery,
   type DeliveryStreamHandlers,
   type DeliveryStreamOptions,
@@ -25,6 +27,7 @@ export {
   type LifecycleAction,
   lifecycleMutationOptions,
   overviewQueryOptions,
+  replayDeliveriesMutationOptions,
   retryDeliveryMutationOptions,
   retryFailedMutationOptions,
   segmentWebhookKeys,
@@ -62,7 +65,14 @@ export {
   DeliveryLogs,
   type DeliveryLogsProps,
   type DeliverySearchField,
+  ExportMenu,
+  type ExportMenuProps,
   isOutsideDeduplicationWindow,
+  ReplayDialog,
+  type ReplayDialogProps,
+  TIME_RANGE_PRESETS,
+  type TimeRange,
+  type TimeRangePreset,
 } from './components/DeliveryLogs';
 export {
   type FieldRowErrors,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createKitBackend, type KitBackendParameters, LONG_HISTORY } from '../test/backend';
+import { createKitBackend, type KitBackendParameters, LONG_HISTORY, SAMPLE_NOW } from '../test/backend';
 import { createSegmentWebhookApi, readServerSentEvents } from './client';
 import { ApiError } from './errors';
 
@@ -15,6 +15,64 @@ async function setup(parameters?: KitBackendParameters) {
 }
 
 describe('createSegmentWebhookApi', () => {
+  it('finds deliveries by q (event id, message id or person id) and by time range', async () => {
+    const { api } = await setup();
+    const all = (await api.listDeliveries('wh_orders', { limit: 200 })).items;
+    const target = all[3]!;
+    expect((await api.listDeliveries('wh_orders', { q: target.eventId })).items.map((d) => d.id)).toEqual([target.id]);
+    expect((await api.listDeliveries('wh_orders', { q: target.messageId })).items.map((d) => d.id)).toEqual([
+      target.id,
+    ]);
+    const byPerson = (await api.listDeliveries('wh_orders', { q: target.personId })).items;
+    expect(byPerson.length).toBeGreaterThan(0);
+    for (const d of byPerson) expect(d.personId).toBe(target.personId);
+    const from = new Date(SAMPLE_NOW - 6 * 3_600_000).toISOString();
+    const to = new Date(SAMPLE_NOW - 3_600_000).toISOString();
+    const windowed = (await api.listDeliveries('wh_orders', { from, to, limit: 200 })).items;
+    expect(windowed.length).toBeGreaterThan(0);
+    expect(windowed.length).toBeLessThan(all.length);
+    for (const d of windowed) {
+      expect(Date.parse(d.createdAt)).toBeGreaterThanOrEqual(Date.parse(from));
+      expect(Date.parse(d.createdAt)).toBeLessThan(Date.parse(to));
+    }
+  });
+
+  it('exports the filtered deliveries as CSV or NDJSON with the server’s file name, through the configured fetch', async () => {
+    const { api, backend } = await setup();
+    const target = (await api.listDeliveries('wh_orders')).items[0]!;
+    expect(api.exportDeliveriesUrl('wh_orders', { q: target.eventId, status: 'failed' }, 'csv')).toBe(
+      `/api/segment-webhooks/webhooks/wh_orders/deliveries/export?q=${target.eventId}&status=failed&format=csv`,
+    );
+    const csv = await api.exportDeliveries('wh_orders', { q: target.eventId }, 'csv');
+    expect(csv.filename).toMatch(/\.csv$/);
+    const lines = (await csv.blob.text()).trim().split(/\r?\n/);
+    expect(lines[0]).toBe('id,status,eventId,personId,messageId,createdAt,deliveredAt,attempts,lastHttpStatus');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain(target.id);
+    const ndjson = await api.exportDeliveries('wh_orders', undefined, 'ndjson');
+    expect(ndjson.filename).toMatch(/\.ndjson$/);
+    const first = JSON.parse((await ndjson.blob.text()).split('\n')[0]!);
+    expect(first).toMatchObject({ id: target.id, message: { messageId: target.messageId } });
+    const [request] = backend.requestsTo('GET /webhooks/:id/deliveries/export');
+    expect(request).toBeDefined();
+    backend.fail('GET /webhooks/:id/deliveries/export', { code: 'internal_error' });
+    await expect(api.exportDeliveries('wh_orders', {}, 'csv')).rejects.toBeInstanceOf(ApiError);
+  });
+
+  it('replays a time range and says how many Segment may drop as duplicates; bad input is a validation error', async () => {
+    const { api } = await setup();
+    const from = new Date(SAMPLE_NOW - 7 * 86_400_000).toISOString();
+    const to = new Date(SAMPLE_NOW).toISOString();
+    const failed = (await api.listDeliveries('wh_orders', { status: 'failed', from, to, limit: 200 })).items;
+    const result = await api.replayDeliveries('wh_orders', { from, to });
+    expect(result.queued).toBe(failed.length);
+    expect(result.withinDedupWindow).toBeGreaterThanOrEqual(0);
+    await expect(api.replayDeliveries('wh_orders', { from: to, to: from })).rejects.toMatchObject({
+      code: 'validation_error',
+      status: 400,
+    });
+  });
+
   it('lists, creates and reads webhooks, parsed with the contract', async () => {
     const { api } = await setup();
     const before = await api.listWebhooks();

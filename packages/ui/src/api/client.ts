@@ -9,6 +9,7 @@ import {
   deliveryChangeSchema,
   deliveryDetailSchema,
   deliveryPageSchema,
+  type ExportFormat,
   type FieldCatalog,
   fieldCatalogSchema,
   type ListDeliveriesQuery,
@@ -16,7 +17,10 @@ import {
   type Overview,
   type OverviewRange,
   overviewSchema,
+  type ReplayRequest,
+  type ReplayResponse,
   type RetryFailedResponse,
+  replayResponseSchema,
   retryFailedResponseSchema,
   type SendToWebhookRequest,
   type SendToWebhookResponse,
@@ -57,6 +61,15 @@ export interface RequestOptions {
 
 /** Query of `GET /webhooks/:id/deliveries` (the contract's, with a numeric `limit`, 1–200, default 50). */
 export type DeliveriesQuery = Omit<ListDeliveriesQuery, 'limit'> & { limit?: number };
+
+/** Filters of an export: the list's, without paging (`GET /webhooks/:id/deliveries/export`). */
+export type DeliveriesExportQuery = Omit<DeliveriesQuery, 'cursor' | 'limit'>;
+
+/** A downloaded export: the file and the name the server gave it. */
+export interface DeliveriesExport {
+  blob: Blob;
+  filename: string;
+}
 
 /** Handlers of {@link SegmentWebhookApi.streamDeliveries}. */
 export interface DeliveryStreamHandlers {
@@ -127,6 +140,25 @@ export interface SegmentWebhookApi {
   retryDelivery(id: string, deliveryId: string, options?: RequestOptions): Promise<DeliveryDetail>;
   /** `POST /webhooks/:id/deliveries/retry-failed` */
   retryFailedDeliveries(id: string, options?: RequestOptions): Promise<RetryFailedResponse>;
+  /**
+   * The URL of `GET /webhooks/:id/deliveries/export?format=` with the list's filters. A plain link to it
+   * streams the file to disk, but carries neither the client's `headers` nor its `fetch`: use it only when
+   * the host authenticates with cookies. {@link exportDeliveries} works with any host.
+   */
+  exportDeliveriesUrl(id: string, query?: DeliveriesExportQuery, format?: ExportFormat): string;
+  /**
+   * `GET /webhooks/:id/deliveries/export` through the configured fetch and headers (so the host's auth
+   * applies), read into a Blob with the server's file name. The Logs tab downloads with it: a plain link
+   * cannot carry headers such as `Authorization`.
+   */
+  exportDeliveries(
+    id: string,
+    query: DeliveriesExportQuery | undefined,
+    format: ExportFormat,
+    options?: RequestOptions,
+  ): Promise<DeliveriesExport>;
+  /** `POST /webhooks/:id/replay` → how many were queued, and how many of those Segment may drop as duplicates. */
+  replayDeliveries(id: string, body: ReplayRequest, options?: RequestOptions): Promise<ReplayResponse>;
   /**
    * `GET /webhooks/:id/deliveries/stream` (Server-Sent Events) through the configured fetch, so the
    * host's auth applies. Returns a function that stops the stream.
@@ -253,6 +285,19 @@ export function createSegmentWebhookApi(options: SegmentWebhookApiOptions): Segm
       json(deliveryDetailSchema, 'POST', `${w(id)}/deliveries/${enc(deliveryId)}/retry`, { signal: o?.signal }),
     retryFailedDeliveries: (id, o) =>
       json(retryFailedResponseSchema, 'POST', `${w(id)}/deliveries/retry-failed`, { signal: o?.signal }),
+    exportDeliveriesUrl: (id, query, format = 'ndjson') => url(`${w(id)}/deliveries/export`, { ...query, format }),
+    exportDeliveries: async (id, query, format, o) => {
+      const response = await send('GET', `${w(id)}/deliveries/export`, {
+        query: { ...query, format },
+        signal: o?.signal,
+        headers: { accept: `${format === 'csv' ? 'text/csv' : 'application/x-ndjson'}, application/problem+json` },
+      });
+      const disposition = response.headers.get('content-disposition') ?? '';
+      const filename = /filename="([^"]+)"/.exec(disposition)?.[1] ?? `segment-deliveries-${id}.${format}`;
+      return { blob: await response.blob(), filename };
+    },
+    replayDeliveries: (id, body, o) =>
+      json(replayResponseSchema, 'POST', `${w(id)}/replay`, { body, signal: o?.signal }),
     streamDeliveries: (id, handlers, streamOptions) => {
       const controller = new AbortController();
       const lastEventId = streamOptions?.lastEventId;

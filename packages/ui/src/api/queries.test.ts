@@ -5,6 +5,7 @@ import { createSegmentWebhookApi } from './client';
 import {
   deliveriesInfiniteQueryOptions,
   lifecycleMutationOptions,
+  replayDeliveriesMutationOptions,
   segmentWebhookKeys,
   usageQueryOptions,
   webhookQueryOptions,
@@ -59,5 +60,26 @@ describe('queryOptions factories', () => {
     expect(queryClient.getQueryData(webhookQueryOptions(api, 'wh_orders').queryKey)?.status).toBe('disconnected');
     expect(queryClient.getQueryState(webhooksQueryOptions(api).queryKey)?.isInvalidated).toBe(true);
     expect(queryClient.getQueryState(usageQueryOptions(api).queryKey)?.isInvalidated).toBe(true);
+  });
+
+  it('a replay refreshes the webhook’s deliveries with their filters, and not other webhooks', async () => {
+    const { api, queryClient } = await setup();
+    const filtered = deliveriesInfiniteQueryOptions(api, 'wh_orders', {
+      q: 'person_1',
+      from: '2026-11-20T00:00:00.000Z',
+    });
+    const other = deliveriesInfiniteQueryOptions(api, 'wh_survey');
+    await queryClient.fetchInfiniteQuery(filtered);
+    await queryClient.fetchInfiniteQuery(other);
+    const mutation = replayDeliveriesMutationOptions(api, queryClient);
+    const variables = {
+      id: 'wh_orders',
+      body: { from: '2026-11-01T00:00:00.000Z', to: '2026-11-28T00:00:00.000Z' },
+    };
+    const result = await mutation.mutationFn!(variables, {} as never);
+    expect(result.queued).toBeGreaterThan(0);
+    await mutation.onSuccess!(result, variables, undefined, {} as never);
+    expect(queryClient.getQueryState(filtered.queryKey)?.isInvalidated).toBe(true);
+    expect(queryClient.getQueryState(other.queryKey)?.isInvalidated).toBe(false);
   });
 });

@@ -3,6 +3,7 @@ import type {
   DeliveryPage,
   ListWebhooksQuery,
   OverviewRange,
+  ReplayRequest,
   SendToWebhookRequest,
   TestWebhookRequest,
   UpdateWebhookRequest,
@@ -216,6 +217,14 @@ export function retryFailedMutationOptions(api: SegmentWebhookApi, queryClient: 
   return mutationOptions({
     mutationFn: (id: string) => api.retryFailedDeliveries(id),
     onSuccess: (_result, id) => queryClient.invalidateQueries({ queryKey: segmentWebhookKeys.webhook(id) }),
+  });
+}
+
+/** `POST /webhooks/:id/replay`: refreshes the webhook's deliveries (and its overview) once queued. */
+export function replayDeliveriesMutationOptions(api: SegmentWebhookApi, queryClient: QueryClient) {
+  return mutationOptions({
+    mutationFn: ({ id, body }: { id: string; body: ReplayRequest }) => api.replayDeliveries(id, body),
+    onSuccess: (_result, { id }) => queryClient.invalidateQueries({ queryKey: segmentWebhookKeys.webhook(id) }),
   });
 }
 

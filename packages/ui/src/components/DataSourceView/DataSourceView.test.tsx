@@ -29,21 +29,25 @@ async function startRename(user: ReturnType<typeof userEvent.setup>, name = 'Ord
   return screen.getByRole('textbox', { name: 'Webhook name' });
 }
 
+const SEARCH = 'Search by event ID, message ID or person ID';
+
 describe('DataSourceView tabs', () => {
   it('keeps the Logs filters when the user switches to another tab and back', async () => {
     const { backend, user } = await setup(<DataSourceView webhookId="wh_orders" />);
     await user.click(await screen.findByRole('tab', { name: 'Logs' }));
     await user.selectOptions(await screen.findByRole('combobox', { name: 'Status' }), 'failed');
-    await user.type(screen.getByRole('searchbox', { name: 'Person id' }), 'p_1');
-    // The first page, then one per filter (the search applies after its debounce).
-    await waitFor(() => expect(backend.requestsTo('GET /webhooks/:id/deliveries').length).toBeGreaterThanOrEqual(3));
+    await user.type(screen.getByRole('searchbox', { name: SEARCH }), 'p_1{Enter}');
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Time range' }), '24h');
+    // The first page, then one per filter.
+    await waitFor(() => expect(backend.requestsTo('GET /webhooks/:id/deliveries').length).toBeGreaterThanOrEqual(4));
     const listed = backend.requestsTo('GET /webhooks/:id/deliveries').length;
 
     await user.click(screen.getByRole('tab', { name: 'Overview' }));
-    expect(screen.queryByRole('searchbox', { name: 'Person id' })).toBeNull();
+    expect(screen.queryByRole('searchbox', { name: SEARCH })).toBeNull();
     await user.click(screen.getByRole('tab', { name: 'Logs' }));
     expect(screen.getByRole('combobox', { name: 'Status' })).toHaveValue('failed');
-    expect(screen.getByRole('searchbox', { name: 'Person id' })).toHaveValue('p_1');
+    expect(screen.getByRole('searchbox', { name: SEARCH })).toHaveValue('p_1');
+    expect(screen.getByRole('combobox', { name: 'Time range' })).toHaveValue('24h');
     // Nothing was fetched again for the same filters.
     expect(backend.requestsTo('GET /webhooks/:id/deliveries')).toHaveLength(listed);
   });

@@ -156,6 +156,9 @@ export function DeliveryDetailPanel({
                     <span>{attempt.httpStatus === null ? m.deliveryNoResponse : m.logsHttp(attempt.httpStatus)}</span>
                     <span>{format.duration(attempt.latencyMs)}</span>
                     <time dateTime={attempt.at}>{format.dateTime(attempt.at)}</time>
+                    {attempt.configVersion !== null && (
+                      <span className="swk-attempt__version">{m.deliverySettingsVersion(attempt.configVersion)}</span>
+                    )}
                   </div>
                   {attempt.error && <p className="swk-attempt__error">{attempt.error}</p>}
                   {attempt.responseBody !== null && (

@@ -16,7 +16,7 @@ const meta = {
     },
   },
   component: DeliveryLogs,
-  args: { webhookId: 'wh_orders', now: SAMPLE_NOW, searchDelayMs: 50 },
+  args: { webhookId: 'wh_orders', now: SAMPLE_NOW },
 } satisfies Meta<typeof DeliveryLogs>;
 export default meta;
 type Story = StoryObj<typeof meta>;
@@ -93,16 +93,149 @@ export const FailedOnly: Story = {
   },
 };
 
-/** Search by person id. */
+const SEARCH = 'Search by event ID, message ID or person ID';
+
+/** Search by person id (one box for an event id, message id or person id, applied on Enter). */
 export const SearchByPerson: Story = {
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     await waitFor(() => expect(rows(canvasElement).length).toBeGreaterThan(0));
     const person = rows(canvasElement)[0]!.querySelector('.swk-logs__person')!.textContent!;
-    await userEvent.type(canvas.getByRole('searchbox', { name: 'Person id' }), person);
+    await userEvent.type(canvas.getByRole('searchbox', { name: SEARCH }), `${person}{Enter}`);
     await waitFor(() => {
       for (const row of rows(canvasElement)) expect(row.querySelector('.swk-logs__person')).toHaveTextContent(person);
     });
+    await expect(canvas.getByRole('button', { name: 'Clear search' })).toBeVisible();
+  },
+};
+
+/** Find one event by its id in the last 24 hours. */
+export const FindEventLast24Hours: Story = {
+  args: { defaultRange: '24h' },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await waitFor(() => expect(rows(canvasElement).length).toBeGreaterThan(0));
+    await expect(canvas.getByLabelText('Time range')).toHaveValue('24h');
+    const eventId = rows(canvasElement)[2]!.querySelector('.swk-logs__event')!.textContent!;
+    await userEvent.type(canvas.getByRole('searchbox', { name: SEARCH }), `${eventId}{Enter}`);
+    await waitFor(() => expect(rows(canvasElement)).toHaveLength(1));
+    await expect(rows(canvasElement)[0]).toHaveTextContent(eventId);
+  },
+};
+
+/** A custom time range: two labelled date-time fields; a range that ends before it starts is refused. */
+export const CustomRange: Story = {
+  args: { defaultRange: 'custom' },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await waitFor(() => expect(rows(canvasElement).length).toBeGreaterThan(0));
+    const from = canvas.getByLabelText('From') as HTMLInputElement;
+    const to = canvas.getByLabelText('To');
+    await expect(from.value).not.toBe('');
+    await userEvent.clear(to);
+    await userEvent.type(to, '2020-01-01T00:00');
+    await expect(await canvas.findByRole('alert')).toHaveTextContent('From must be before To.');
+    await expect(to).toHaveAttribute('aria-invalid', 'true');
+  },
+};
+
+/** The Export menu: CSV or NDJSON of every delivery matching the filters. */
+export const ExportMenuOpen: Story = {
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await canvas.findByRole('listbox', { name: 'Deliveries' });
+    await userEvent.click(canvas.getByRole('button', { name: 'Export' }));
+    await expect(await screen.findByRole('menuitem', { name: 'Export CSV' })).toBeVisible();
+    await expect(screen.getByRole('menuitem', { name: 'Export NDJSON' })).toBeVisible();
+    // Closed again for the a11y check (an open modal menu hides the rest of the page from assistive tech).
+    await userEvent.keyboard('{Escape}');
+    await waitFor(() => expect(canvas.getByRole('button', { name: 'Export' })).toHaveFocus());
+  },
+};
+
+/** The export failed: the logs say so. */
+export const ExportError: Story = {
+  parameters: {
+    backend: {
+      setup: (backend) => backend.fail('GET /webhooks/:id/deliveries/export', { code: 'internal_error' }),
+    } satisfies KitBackendParameters,
+  },
+  play: async (context) => {
+    const canvas = within(context.canvasElement);
+    await canvas.findByRole('listbox', { name: 'Deliveries' });
+    await userEvent.click(canvas.getByRole('button', { name: 'Export' }));
+    await userEvent.click(await screen.findByRole('menuitem', { name: 'Export CSV' }));
+    await expect(await canvas.findByRole('alert')).toHaveTextContent('The export could not be downloaded.');
+    await expect(backendOf(context).requestsTo('GET /webhooks/:id/deliveries/export')).toHaveLength(1);
+  },
+};
+
+/** Replay…: the dialog explains Segment's 24-hour duplicate window before anything is sent. */
+export const ReplayDialogOpen: Story = {
+  args: { defaultRange: '7d' },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await canvas.findByRole('listbox', { name: 'Deliveries' });
+    await userEvent.click(canvas.getByRole('button', { name: 'Replay…' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Replay deliveries' });
+    await expect(dialog).toHaveTextContent('Segment silently drops a message id it has seen in the last 24 hours.');
+    await expect(within(dialog).getByRole('checkbox', { name: 'Failed' })).toBeChecked();
+    await expect(within(dialog).getByRole('checkbox', { name: 'Delivered' })).not.toBeChecked();
+  },
+};
+
+/**
+ * Replay of failed and delivered deliveries queued: how many, and how many of them Segment first accepted
+ * less than 24 hours ago (it will likely drop those as duplicates).
+ */
+export const Replayed: Story = {
+  args: { defaultRange: '7d' },
+  play: async (context) => {
+    const canvas = within(context.canvasElement);
+    await canvas.findByRole('listbox', { name: 'Deliveries' });
+    await userEvent.click(canvas.getByRole('button', { name: 'Replay…' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Replay deliveries' });
+    await userEvent.click(within(dialog).getByRole('checkbox', { name: 'Delivered' }));
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Replay' }));
+    await expect(
+      await within(dialog).findByText(
+        /^Queued \d+ deliveries; [1-9]\d* of them within Segment’s 24-hour duplicate window\.$/,
+      ),
+    ).toBeVisible();
+    await expect(backendOf(context).requestsTo('POST /webhooks/:id/replay')).toHaveLength(1);
+  },
+};
+
+/** Replay with a range that ends before it starts: refused inline, nothing sent. */
+export const ReplayInvalidRange: Story = {
+  play: async (context) => {
+    const canvas = within(context.canvasElement);
+    await canvas.findByRole('listbox', { name: 'Deliveries' });
+    await userEvent.click(canvas.getByRole('button', { name: 'Replay…' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Replay deliveries' });
+    const to = within(dialog).getByLabelText('To');
+    await userEvent.clear(to);
+    await userEvent.type(to, '2020-01-01T00:00');
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Replay' }));
+    await expect(within(dialog).getByText('From must be before To.')).toBeVisible();
+    await expect(backendOf(context).requestsTo('POST /webhooks/:id/replay')).toHaveLength(0);
+  },
+};
+
+/** The server refused the replay: its message, inline. */
+export const ReplayError: Story = {
+  parameters: {
+    backend: {
+      setup: (backend) => backend.fail('POST /webhooks/:id/replay', { code: 'internal_error' }),
+    } satisfies KitBackendParameters,
+  },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await canvas.findByRole('listbox', { name: 'Deliveries' });
+    await userEvent.click(canvas.getByRole('button', { name: 'Replay…' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Replay deliveries' });
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Replay' }));
+    await expect(await within(dialog).findByRole('alert')).toHaveTextContent('The deliveries could not be replayed.');
   },
 };
 
@@ -133,6 +266,7 @@ export const FailedDeliveryDetail: Story = {
     await expect(await within(detail).findByRole('button', { name: 'Retry' })).toBeEnabled();
     await expect(detail).toHaveAttribute('data-status', 'failed');
     await expect(within(detail).getByText('Attempts (3)')).toBeVisible();
+    await expect(within(detail).getAllByText(/^Settings version \d+$/)).toHaveLength(3);
     await expect(within(detail).queryByText(/de-duplication window/)).not.toBeInTheDocument();
   },
 };
@@ -225,12 +359,17 @@ export const Empty: Story = {
   },
 };
 
-/** No deliveries match the filters. */
+/** No deliveries match the filters: the empty state names them and offers to clear them. */
 export const NoMatches: Story = {
+  args: { defaultRange: '24h' },
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
-    await userEvent.type(await canvas.findByRole('searchbox', { name: 'Person id' }), 'nobody');
-    await expect(await canvas.findByText('No deliveries match these filters.')).toBeVisible();
+    await userEvent.type(await canvas.findByRole('searchbox', { name: SEARCH }), 'nobody{Enter}');
+    await expect(
+      await canvas.findByText(/No deliveries match the search “nobody”, the time range Last 24 hours\./),
+    ).toBeVisible();
+    await userEvent.click(canvas.getByRole('button', { name: 'Clear filters' }));
+    await waitFor(() => expect(rows(canvasElement).length).toBeGreaterThan(0));
   },
 };
 

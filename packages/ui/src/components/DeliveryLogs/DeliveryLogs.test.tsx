@@ -11,6 +11,7 @@ import { createTestQueryClient } from '../../test/query-client';
 import { isOutsideDeduplicationWindow } from './DeliveryDetailPanel';
 import { DELIVERY_ROW_HEIGHT, deliveryStatusLabel } from './DeliveryList';
 import { applyDeliveryChange, DeliveryLogs, liveRetryDelay } from './DeliveryLogs';
+import { toLocalInput } from './time-range';
 
 async function setup(ui: ReactNode, parameters: KitBackendParameters = {}) {
   const backend = await createKitBackend(parameters);
@@ -55,32 +56,179 @@ describe('DeliveryLogs', () => {
     });
   });
 
-  it('searches by person id and by event id', async () => {
-    const { user } = await setup(<DeliveryLogs webhookId="wh_orders" now={SAMPLE_NOW} searchDelayMs={0} />);
+  it('searches one box by event id, message id or person id, applied on Enter, and clears it', async () => {
+    const { backend, user } = await setup(<DeliveryLogs webhookId="wh_orders" now={SAMPLE_NOW} />);
     await list();
     await waitFor(() => expect(rows().length).toBeGreaterThan(0));
+    const total = rows().length;
     const first = rows()[0]!;
     const personId = first.querySelector('.swk-logs__person')!.textContent!;
     const eventId = first.querySelector('.swk-logs__event')!.textContent!;
+    const box = screen.getByRole('searchbox', { name: 'Search by event ID, message ID or person ID' });
 
-    await user.type(screen.getByRole('searchbox', { name: 'Person id' }), personId);
+    // Typing alone does not search (an exact match of a partial id would show nothing).
+    const before = backend.requestsTo('GET /webhooks/:id/deliveries').length;
+    await user.type(box, eventId);
+    expect(backend.requestsTo('GET /webhooks/:id/deliveries')).toHaveLength(before);
+    await user.keyboard('{Enter}');
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    expect(rows()[0]).toHaveTextContent(eventId);
+    expect(backend.requestsTo('GET /webhooks/:id/deliveries').at(-1)!.query.q).toBe(eventId);
+
+    await user.clear(box);
+    await user.type(box, `  ${personId} `);
+    await user.click(screen.getByRole('button', { name: 'Search' }));
     await waitFor(() => {
+      expect(rows().length).toBeGreaterThan(0);
       for (const row of rows()) expect(row.querySelector('.swk-logs__person')).toHaveTextContent(personId);
     });
 
-    await user.selectOptions(screen.getByLabelText('Search by'), 'eventId');
-    const search = screen.getByRole('searchbox', { name: 'Event id' });
-    await user.clear(search);
-    await user.type(search, eventId);
-    await waitFor(() => expect(rows()).toHaveLength(1));
-    expect(rows()[0]).toHaveTextContent(eventId);
+    await user.click(screen.getByRole('button', { name: 'Clear search' }));
+    expect(box).toHaveValue('');
+    await waitFor(() => expect(rows()).toHaveLength(total));
   });
 
-  it('says when nothing matches the filters', async () => {
-    const { user } = await setup(<DeliveryLogs webhookId="wh_orders" now={SAMPLE_NOW} searchDelayMs={0} />);
+  it('filters by a time range preset and by a custom range; a backwards custom range is refused inline', async () => {
+    const { backend, user } = await setup(<DeliveryLogs webhookId="wh_orders" now={SAMPLE_NOW} />);
     await list();
-    await user.type(screen.getByRole('searchbox', { name: 'Person id' }), 'nobody');
-    expect(await screen.findByText('No deliveries match these filters.')).toBeInTheDocument();
+    await waitFor(() => expect(rows().length).toBeGreaterThan(0));
+    const lastQuery = () => backend.requestsTo('GET /webhooks/:id/deliveries').at(-1)!.query;
+
+    await user.selectOptions(screen.getByLabelText('Time range'), 'Last hour');
+    await waitFor(() => expect(lastQuery().from).toBe(new Date(SAMPLE_NOW - 3_600_000).toISOString()));
+    expect(lastQuery().to).toBeUndefined();
+    await waitFor(() => {
+      for (const row of rows()) {
+        const time = row.querySelector('time')!.getAttribute('datetime')!;
+        expect(Date.parse(time)).toBeGreaterThanOrEqual(SAMPLE_NOW - 3_600_000);
+      }
+    });
+
+    await user.selectOptions(screen.getByLabelText('Time range'), 'Custom');
+    const from = screen.getByLabelText('From');
+    const to = screen.getByLabelText('To');
+    // Custom starts from the range shown.
+    expect(from).toHaveValue(toLocalInput(new Date(SAMPLE_NOW - 3_600_000).toISOString()));
+    const requests = backend.requestsTo('GET /webhooks/:id/deliveries').length;
+    fireEvent.change(to, { target: { value: toLocalInput(new Date(SAMPLE_NOW - 2 * 3_600_000).toISOString()) } });
+    expect(await screen.findByRole('alert')).toHaveTextContent('From must be before To.');
+    expect(to).toHaveAttribute('aria-invalid', 'true');
+    expect(backend.requestsTo('GET /webhooks/:id/deliveries')).toHaveLength(requests);
+    fireEvent.change(from, { target: { value: toLocalInput(new Date(SAMPLE_NOW - 6 * 3_600_000).toISOString()) } });
+    await waitFor(() => expect(lastQuery().to).toBe(new Date(SAMPLE_NOW - 2 * 3_600_000).toISOString()));
+    expect(lastQuery().from).toBe(new Date(SAMPLE_NOW - 6 * 3_600_000).toISOString());
+    expect(screen.queryByText('From must be before To.')).not.toBeInTheDocument();
+  });
+
+  it('names the filters when nothing matches and offers to clear them', async () => {
+    const { user } = await setup(<DeliveryLogs webhookId="wh_orders" now={SAMPLE_NOW} defaultRange="24h" />);
+    await list();
+    await user.type(
+      screen.getByRole('searchbox', { name: 'Search by event ID, message ID or person ID' }),
+      'nobody{Enter}',
+    );
+    expect(
+      await screen.findByText('No deliveries match the search “nobody”, the time range Last 24 hours.', {
+        exact: false,
+      }),
+    ).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Clear filters' }));
+    await waitFor(() => expect(rows().length).toBeGreaterThan(0));
+    expect(screen.getByLabelText('Time range')).toHaveValue('all');
+    expect(screen.getByRole('searchbox', { name: 'Search by event ID, message ID or person ID' })).toHaveValue('');
+  });
+
+  it('exports the filtered deliveries from the Export menu through the client', async () => {
+    const { backend, user } = await setup(
+      <DeliveryLogs webhookId="wh_orders" now={SAMPLE_NOW} defaultStatus="failed" />,
+    );
+    await list();
+    const saved: string[] = [];
+    const createObjectURL = URL.createObjectURL;
+    const revokeObjectURL = URL.revokeObjectURL;
+    URL.createObjectURL = () => 'blob:export';
+    URL.revokeObjectURL = () => {};
+    const click = HTMLAnchorElement.prototype.click;
+    HTMLAnchorElement.prototype.click = function (this: HTMLAnchorElement) {
+      saved.push(`${this.download} ${this.href}`);
+    };
+    try {
+      await user.click(screen.getByRole('button', { name: 'Export' }));
+      await user.click(await screen.findByRole('menuitem', { name: 'Export CSV' }));
+      await waitFor(() => expect(saved).toHaveLength(1));
+      expect(saved[0]).toMatch(/^segment-deliveries-.+\.csv blob:export$/);
+      const request = backend.requestsTo('GET /webhooks/:id/deliveries/export').at(-1)!;
+      expect(request.query).toEqual({ format: 'csv', status: 'failed' });
+      expect(await screen.findByText(/Downloaded segment-deliveries-.+\.csv\./)).toBeInTheDocument();
+
+      backend.fail('GET /webhooks/:id/deliveries/export', { code: 'internal_error' });
+      await user.click(screen.getByRole('button', { name: 'Export' }));
+      await user.click(await screen.findByRole('menuitem', { name: 'Export NDJSON' }));
+      expect(await screen.findByRole('alert')).toHaveTextContent('The export could not be downloaded.');
+      expect(saved).toHaveLength(1);
+    } finally {
+      URL.createObjectURL = createObjectURL;
+      URL.revokeObjectURL = revokeObjectURL;
+      HTMLAnchorElement.prototype.click = click;
+    }
+  });
+
+  it('replays a time range after explaining Segment’s duplicate window, and refreshes the list', async () => {
+    const { backend, user } = await setup(<DeliveryLogs webhookId="wh_orders" now={SAMPLE_NOW} defaultRange="7d" />);
+    await list();
+    await user.click(screen.getByRole('button', { name: 'Replay…' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Replay deliveries' });
+    expect(dialog).toHaveTextContent('Segment silently drops a message id it has seen in the last 24 hours.');
+    // The dialog opens on the range of the logs (7 days up to now, rounded up to the minute).
+    expect(within(dialog).getByLabelText('From')).toHaveValue(
+      toLocalInput(new Date(SAMPLE_NOW - 7 * 86_400_000).toISOString()),
+    );
+    expect(within(dialog).getByLabelText('To')).toHaveValue(toLocalInput(new Date(SAMPLE_NOW).toISOString()));
+    expect(within(dialog).getByRole('checkbox', { name: 'Failed' })).toBeChecked();
+    expect(within(dialog).getByRole('checkbox', { name: 'Delivered' })).not.toBeChecked();
+
+    // Bad input: nothing is sent.
+    await user.click(within(dialog).getByRole('checkbox', { name: 'Failed' }));
+    await user.click(within(dialog).getByRole('button', { name: 'Replay' }));
+    expect(within(dialog).getByText('Choose at least one status.')).toBeInTheDocument();
+    await user.click(within(dialog).getByRole('checkbox', { name: 'Failed' }));
+    fireEvent.change(within(dialog).getByLabelText('To'), {
+      target: { value: toLocalInput(new Date(SAMPLE_NOW - 8 * 86_400_000).toISOString()) },
+    });
+    await user.click(within(dialog).getByRole('button', { name: 'Replay' }));
+    expect(within(dialog).getByText('From must be before To.')).toBeInTheDocument();
+    expect(within(dialog).getByLabelText('To')).toHaveAttribute('aria-invalid', 'true');
+    expect(within(dialog).getByLabelText('To')).toHaveAccessibleDescription('From must be before To.');
+    expect(backend.requestsTo('POST /webhooks/:id/replay')).toHaveLength(0);
+
+    fireEvent.change(within(dialog).getByLabelText('To'), {
+      target: { value: toLocalInput(new Date(SAMPLE_NOW).toISOString()) },
+    });
+    const lists = backend.requestsTo('GET /webhooks/:id/deliveries').length;
+    await user.click(within(dialog).getByRole('button', { name: 'Replay' }));
+    expect(
+      await within(dialog).findByText(
+        /^Queued \d+ deliveries; \d+ of them within Segment’s 24-hour duplicate window\.$/,
+      ),
+    ).toBeInTheDocument();
+    const [replay] = backend.requestsTo('POST /webhooks/:id/replay');
+    expect(replay!.body).toEqual({
+      from: new Date(SAMPLE_NOW - 7 * 86_400_000).toISOString(),
+      to: new Date(SAMPLE_NOW).toISOString(),
+      statuses: ['failed'],
+    });
+    await waitFor(() => expect(backend.requestsTo('GET /webhooks/:id/deliveries').length).toBeGreaterThan(lists));
+  });
+
+  it('shows the server’s error when a replay fails', async () => {
+    const { user } = await setup(<DeliveryLogs webhookId="wh_orders" now={SAMPLE_NOW} />, {
+      setup: (backend) => backend.fail('POST /webhooks/:id/replay', { code: 'internal_error' }),
+    });
+    await list();
+    await user.click(screen.getByRole('button', { name: 'Replay…' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Replay deliveries' });
+    await user.click(within(dialog).getByRole('button', { name: 'Replay' }));
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent('The deliveries could not be replayed.');
   });
 
   it('opens a failed delivery with its attempts and payload, and retries it', async () => {
@@ -94,6 +242,8 @@ describe('DeliveryLogs', () => {
     expect(await within(detail).findByRole('region', { name: 'Segment payload' })).toHaveTextContent('"type": "track"');
     expect(within(detail).getByRole('heading', { name: /Attempts \(\d+\)/ })).toBeInTheDocument();
     expect(within(detail).getAllByRole('listitem').length).toBeGreaterThanOrEqual(3);
+    // Each attempt names the settings version it was sent with.
+    expect(within(detail).getAllByText(/^Settings version \d+$/).length).toBeGreaterThanOrEqual(3);
 
     await user.click(within(detail).getByRole('button', { name: 'Retry' }));
     expect(await within(detail).findByText('Scheduled again with the same message id.')).toBeInTheDocument();
@@ -273,6 +423,18 @@ describe('applyDeliveryChange', () => {
         { status: 'failed' },
       )?.pages[0]?.items.map((d) => d.id),
     ).toEqual(['a']);
+  });
+
+  it('puts a new delivery on top only when it matches the search and the time range', () => {
+    const start = data([[base('a')]]);
+    const ids = (filters: Parameters<typeof applyDeliveryChange>[2], delivery = base('n')) =>
+      applyDeliveryChange(start, { webhookId: 'wh', delivery }, filters)?.pages[0]?.items.map((d) => d.id);
+    expect(ids({ q: 'evt_n' })).toEqual(['n', 'a']);
+    expect(ids({ q: 'wh:evt_n' })).toEqual(['n', 'a']);
+    expect(ids({ q: 'evt_other' })).toEqual(['a']);
+    // A relative preset has no end: what arrives later still matches.
+    expect(ids({ from: '2026-11-27T09:00:00.000Z' })).toEqual(['n', 'a']);
+    expect(ids({ from: '2026-11-27T09:00:00.000Z', to: '2026-11-27T10:00:00.000Z' })).toEqual(['a']);
   });
 
   it('drops a loaded delivery that no longer matches the filters', () => {

@@ -16,7 +16,7 @@ import {
   useQuery,
   useQueryClient,
 } from '@tanstack/react-query';
-import { type ComponentPropsWithoutRef, useEffect, useId, useMemo, useRef, useState } from 'react';
+import { type ComponentPropsWithoutRef, type FormEvent, useEffect, useId, useMemo, useRef, useState } from 'react';
 import {
   type DeliveryFilters,
   deliveriesInfiniteQueryOptions,
@@ -31,8 +31,22 @@ import { useFormatters } from '../../provider/SegmentWebhookProvider';
 import { ConfirmDialog } from '../LifecycleDialogs/LifecycleDialogs';
 import { DeliveryDetailPanel } from './DeliveryDetailPanel';
 import { DeliveryList } from './DeliveryList';
+import { ExportMenu } from './ExportMenu';
+import { ReplayDialog } from './ReplayDialog';
+import {
+  fromLocalInput,
+  isBackwards,
+  presetRange,
+  TIME_RANGE_PRESETS,
+  type TimeRange,
+  type TimeRangePreset,
+  toLocalInput,
+} from './time-range';
 
-/** What the search box searches. */
+/**
+ * What the search box searched before it matched all three ids at once.
+ * @deprecated The search box now matches an event id, message id or person id (the list's `q`).
+ */
 export type DeliverySearchField = 'personId' | 'eventId';
 
 /** Props of {@link DeliveryLogs}. */
@@ -47,8 +61,10 @@ export interface DeliveryLogsProps extends Omit<ComponentPropsWithoutRef<'sectio
   defaultSelectedId?: string | null;
   /** Start with the live feed on. Default: false. */
   defaultLive?: boolean;
-  /** Delay before a typed search is applied, in ms. Default: 300. */
-  searchDelayMs?: number;
+  /** Initial time range preset (`custom` starts as the last 24 hours). Default: `all`. */
+  defaultRange?: TimeRangePreset;
+  /** Initial search (an exact event id, message id or person id). Default: none. */
+  defaultSearch?: string;
   /**
    * Delay before a dropped live feed first reconnects, in ms, before jitter; each failure in a row doubles
    * it (drawn between 1× and 2×, so many tabs do not come back at once) up to `liveRetryMaxMs`. Default: the
@@ -109,8 +125,12 @@ export function applyDeliveryChange(
 
 /**
  * The **Logs** tab: a virtualized list of the webhook's deliveries (infinite scroll over the cursor
- * API), a status filter, search by person id or event id, a detail panel with **Retry**, **Retry all
- * failed** and a **Live** toggle that tails `GET /webhooks/:id/deliveries/stream`.
+ * API), a status filter, a time range (presets or custom), one search box (an exact event id, message
+ * id or person id: the list's `q`, applied on Enter), an **Export** menu (CSV or NDJSON of every
+ * delivery the filters match), **Replay…** of a time range, a detail panel with **Retry**, **Retry all
+ * failed** and a **Live** toggle that tails `GET /webhooks/:id/deliveries/stream`. With filters set, the
+ * live feed only adds deliveries that match them (core's `deliveryMatchesFilter`; the relative presets
+ * have no end, so new deliveries stay inside them).
  * State: `data-live`, `data-state` (`loading` | `error` | `empty` | `ready`).
  */
 export function DeliveryLogs({
@@ -119,7 +139,8 @@ export function DeliveryLogs({
   defaultStatus = null,
   defaultSelectedId = null,
   defaultLive = false,
-  searchDelayMs = 300,
+  defaultRange = 'all',
+  defaultSearch = '',
   liveRetryMs,
   liveRetryMaxMs = 30_000,
   now,
@@ -132,26 +153,67 @@ export function DeliveryLogs({
   const queryClient = useQueryClient();
   const ids = useId();
   const [status, setStatus] = useState<DeliveryStatus | ''>(defaultStatus ?? '');
-  const [searchField, setSearchField] = useState<DeliverySearchField>('personId');
-  const [searchText, setSearchText] = useState('');
-  const [search, setSearch] = useState('');
+  // The search is applied on Enter (exact match: partial input would match nothing).
+  const [searchText, setSearchText] = useState(defaultSearch);
+  const [search, setSearch] = useState(defaultSearch.trim());
+  const [range, setRange] = useState<TimeRange>(() => presetRange(defaultRange, now ?? Date.now()));
+  // The custom range as typed (datetime-local values); applied while it is in order.
+  const [customFrom, setCustomFrom] = useState(() => toLocalInput(range.from));
+  const [customTo, setCustomTo] = useState(() => toLocalInput(range.to));
+  const [replayOpen, setReplayOpen] = useState(false);
+  const [exportError, setExportError] = useState<string | null>(null);
   const [selectedId, setSelectedId] = useState<string | null>(defaultSelectedId);
   const [live, setLive] = useState(defaultLive);
   const [liveState, setLiveState] = useState<'connecting' | 'open' | 'error'>('connecting');
   const [retryAllOpen, setRetryAllOpen] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
 
-  useEffect(() => {
-    const timer = setTimeout(() => setSearch(searchText.trim()), searchDelayMs);
-    return () => clearTimeout(timer);
-  }, [searchText, searchDelayMs]);
-
   const filters = useMemo<DeliveryFilters>(() => {
     const next: DeliveryFilters = { limit: pageSize };
     if (status) next.status = status;
-    if (search) next[searchField] = search;
+    if (search) next.q = search;
+    if (range.from) next.from = range.from;
+    if (range.to) next.to = range.to;
     return next;
-  }, [pageSize, status, search, searchField]);
+  }, [pageSize, status, search, range]);
+  const { limit: _limit, ...exportQuery } = filters;
+
+  function chooseRange(preset: TimeRangePreset) {
+    const next = presetRange(preset, now ?? Date.now());
+    if (preset === 'custom') {
+      // Custom starts from the range shown (or the last 24 hours when it was All time).
+      const from = range.from ?? next.from;
+      const to = range.to ?? next.to;
+      setCustomFrom(toLocalInput(from));
+      setCustomTo(toLocalInput(to));
+      setRange({ preset, ...(from ? { from } : {}), ...(to ? { to } : {}) });
+    } else {
+      setRange(next);
+    }
+  }
+
+  function editCustom(bound: 'from' | 'to', value: string) {
+    const typed = { from: bound === 'from' ? value : customFrom, to: bound === 'to' ? value : customTo };
+    if (bound === 'from') setCustomFrom(value);
+    else setCustomTo(value);
+    const from = fromLocalInput(typed.from);
+    const to = fromLocalInput(typed.to);
+    // A backwards range is not applied (the list keeps the last one in order); the fields say why.
+    if (isBackwards(from, to)) return;
+    setRange({ preset: 'custom', ...(from ? { from } : {}), ...(to ? { to } : {}) });
+  }
+
+  function submitSearch(event: FormEvent) {
+    event.preventDefault();
+    setSearch(searchText.trim());
+  }
+
+  function clearFilters() {
+    setStatus('');
+    setSearchText('');
+    setSearch('');
+    setRange({ preset: 'all' });
+  }
 
   // Live changes received while a page is being fetched are re-applied to the page when it arrives:
   // the server may have read the deliveries before those changes, and its answer must not undo them
@@ -264,7 +326,28 @@ export function DeliveryLogs({
   }, [live, api, webhookId, filters, queryClient, liveRetryMs, liveRetryMaxMs]);
 
   const state = list.isPending ? 'loading' : list.isError ? 'error' : items.length === 0 ? 'empty' : 'ready';
-  const filtered = Boolean(status || search);
+  const filtered = Boolean(status || search || range.from || range.to);
+  const customBackwards =
+    range.preset === 'custom' && isBackwards(fromLocalInput(customFrom), fromLocalInput(customTo));
+  const rangeLabel =
+    range.preset !== 'custom'
+      ? m.logsRangePreset[range.preset]
+      : range.from && range.to
+        ? m.logsRangeBetween(format.dateTime(range.from), format.dateTime(range.to))
+        : range.from
+          ? m.logsRangeSince(format.dateTime(range.from))
+          : range.to
+            ? m.logsRangeUntil(format.dateTime(range.to))
+            : m.logsRangePreset.all;
+  const noMatch = m.logsNoMatch(
+    [
+      search ? m.logsNoMatchSearch(search) : null,
+      status ? m.logsNoMatchStatus(m.deliveryStatus[status]) : null,
+      range.from || range.to ? m.logsNoMatchRange(rangeLabel) : null,
+    ]
+      .filter(Boolean)
+      .join(', '),
+  );
 
   return (
     <section
@@ -297,32 +380,88 @@ export function DeliveryLogs({
             </select>
           </div>
           <div className="swk-field" data-inline="">
-            <label htmlFor={`${ids}-by`} className="swk-field__label">
-              {m.logsSearchBy}
+            <label htmlFor={`${ids}-range`} className="swk-field__label">
+              {m.logsRange}
             </label>
             <select
-              id={`${ids}-by`}
+              id={`${ids}-range`}
               className="swk-select"
-              value={searchField}
-              onChange={(event) => setSearchField(event.target.value as DeliverySearchField)}
+              value={range.preset}
+              onChange={(event) => chooseRange(event.target.value as TimeRangePreset)}
             >
-              <option value="personId">{m.logsPersonId}</option>
-              <option value="eventId">{m.logsEventId}</option>
+              {TIME_RANGE_PRESETS.map((preset) => (
+                <option key={preset} value={preset}>
+                  {m.logsRangePreset[preset]}
+                </option>
+              ))}
             </select>
           </div>
-          <div className="swk-field" data-inline="">
+          {range.preset === 'custom' && (
+            <>
+              <div className="swk-field" data-inline="">
+                <label htmlFor={`${ids}-from`} className="swk-field__label">
+                  {m.logsRangeFrom}
+                </label>
+                <input
+                  id={`${ids}-from`}
+                  type="datetime-local"
+                  className="swk-input"
+                  value={customFrom}
+                  aria-invalid={customBackwards || undefined}
+                  aria-describedby={customBackwards ? `${ids}-range-error` : undefined}
+                  onChange={(event) => editCustom('from', event.target.value)}
+                />
+              </div>
+              <div className="swk-field" data-inline="">
+                <label htmlFor={`${ids}-to`} className="swk-field__label">
+                  {m.logsRangeTo}
+                </label>
+                <input
+                  id={`${ids}-to`}
+                  type="datetime-local"
+                  className="swk-input"
+                  value={customTo}
+                  aria-invalid={customBackwards || undefined}
+                  aria-describedby={customBackwards ? `${ids}-range-error` : undefined}
+                  onChange={(event) => editCustom('to', event.target.value)}
+                />
+              </div>
+            </>
+          )}
+          <form className="swk-field swk-logs__search" data-inline="" onSubmit={submitSearch}>
             <label htmlFor={`${ids}-search`} className="swk-field__label">
-              {searchField === 'personId' ? m.logsPersonId : m.logsEventId}
+              {m.logsSearchLabel}
             </label>
-            <input
-              id={`${ids}-search`}
-              type="search"
-              className="swk-input"
-              value={searchText}
-              placeholder={searchField === 'personId' ? m.logsPersonPlaceholder : m.logsEventPlaceholder}
-              onChange={(event) => setSearchText(event.target.value)}
-            />
-          </div>
+            <div className="swk-input-group">
+              <input
+                id={`${ids}-search`}
+                type="search"
+                className="swk-input"
+                value={searchText}
+                placeholder={m.logsSearchPlaceholder}
+                spellCheck={false}
+                autoComplete="off"
+                onChange={(event) => setSearchText(event.target.value)}
+              />
+              <Button type="submit">{m.logsSearchSubmit}</Button>
+              {(searchText || search) && (
+                <Button
+                  variant="ghost"
+                  onClick={() => {
+                    setSearchText('');
+                    setSearch('');
+                  }}
+                >
+                  {m.logsSearchClear}
+                </Button>
+              )}
+            </div>
+          </form>
+          {customBackwards && (
+            <p className="swk-field__error swk-logs__range-error" id={`${ids}-range-error`} role="alert">
+              {m.logsRangeInvalid}
+            </p>
+          )}
         </search>
         <div className="swk-logs__actions">
           <button
@@ -336,6 +475,22 @@ export function DeliveryLogs({
             <span className="swk-switch__track" aria-hidden="true" />
             {m.logsLive}
           </button>
+          <ExportMenu
+            webhookId={webhookId}
+            query={exportQuery}
+            onStatus={(message, tone) => {
+              setExportError(tone === 'error' ? message : null);
+              setNotice(tone === 'error' ? null : message);
+            }}
+          />
+          <Button
+            onClick={() => {
+              setNotice(null);
+              setReplayOpen(true);
+            }}
+          >
+            {m.logsReplay}
+          </Button>
           <Button
             onClick={() => {
               setNotice(null);
@@ -356,6 +511,11 @@ export function DeliveryLogs({
           : ''}
         {notice ? ` ${notice}` : ''}
       </p>
+      {exportError && (
+        <Callout tone="danger" role="alert">
+          {exportError}
+        </Callout>
+      )}
       <div className="swk-logs__body" data-detail={selectedId ? 'open' : 'closed'}>
         {state === 'loading' ? (
           <p className="swk-logs__empty" role="status">
@@ -375,7 +535,18 @@ export function DeliveryLogs({
             isLoadingMore={list.isFetchingNextPage}
             // Never cancel a page already on its way (fetchNextPage cancels by default).
             onLoadMore={() => void list.fetchNextPage({ cancelRefetch: false })}
-            emptyMessage={filtered ? m.logsEmptyFiltered : m.logsEmpty}
+            emptyMessage={
+              filtered ? (
+                <span className="swk-logs__no-match" data-filtered="">
+                  <span>{noMatch}</span>
+                  <Button size="sm" onClick={clearFilters}>
+                    {m.logsClearFilters}
+                  </Button>
+                </span>
+              ) : (
+                m.logsEmpty
+              )
+            }
           />
         )}
         {selectedId && (
@@ -389,6 +560,14 @@ export function DeliveryLogs({
           />
         )}
       </div>
+      <ReplayDialog
+        open={replayOpen}
+        onOpenChange={setReplayOpen}
+        webhookId={webhookId}
+        defaultFrom={range.from}
+        defaultTo={range.to}
+        now={now}
+      />
       <ConfirmDialog
         open={retryAllOpen}
         onOpenChange={setRetryAllOpen}
