@@ -9,7 +9,7 @@ import type {
   Webhook,
 } from '@segment-webhook/core/contract';
 import { infiniteQueryOptions, mutationOptions, type QueryClient, queryOptions } from '@tanstack/react-query';
-import type { DeliveriesQuery, SegmentWebhookApi } from './client';
+import type { DeliveriesQuery, SegmentWebhookApi, WebhookHistoryQuery } from './client';
 
 /** Filters of the deliveries list (the query of `GET /webhooks/:id/deliveries` without the cursor). */
 export type DeliveryFilters = Omit<DeliveriesQuery, 'cursor'>;
@@ -132,10 +132,19 @@ export function testConfigurationMutationOptions(api: SegmentWebhookApi) {
   });
 }
 
-/** `POST /webhooks/:id/test` (saved configuration). */
+/**
+ * `POST /webhooks/:id/test` (saved configuration): the webhook's id, or the id and the recent activity event
+ * to send instead of the sample.
+ */
 export function testWebhookMutationOptions(api: SegmentWebhookApi) {
   return mutationOptions({
-    mutationFn: (id: string) => api.testWebhook(id),
+    mutationFn: (variables: string | { id: string; activityEventId?: string | undefined }) =>
+      typeof variables === 'string'
+        ? api.testWebhook(variables)
+        : api.testWebhook(
+            variables.id,
+            variables.activityEventId !== undefined ? { activityEventId: variables.activityEventId } : undefined,
+          ),
   });
 }
 
@@ -156,12 +165,21 @@ export type LifecycleAction = 'disconnect' | 'reconnect' | 'archive' | 'unarchiv
  */
 export function lifecycleMutationOptions(api: SegmentWebhookApi, queryClient: QueryClient) {
   return mutationOptions({
-    mutationFn: ({ id, action }: { id: string; action: LifecycleAction }) => {
+    mutationFn: ({
+      id,
+      action,
+      backfill,
+    }: {
+      id: string;
+      action: LifecycleAction;
+      /** Reconnect only: also queue the deliveries skipped while it was disconnected. */
+      backfill?: boolean;
+    }): Promise<Webhook & { backfilled?: number }> => {
       switch (action) {
         case 'disconnect':
           return api.disconnectWebhook(id);
         case 'reconnect':
-          return api.reconnectWebhook(id);
+          return api.reconnectWebhook(id, backfill !== undefined ? { backfill } : undefined);
         case 'archive':
           return api.archiveWebhook(id);
         case 'unarchive':
@@ -174,7 +192,7 @@ export function lifecycleMutationOptions(api: SegmentWebhookApi, queryClient: Qu
         }
       }
     },
-    onSuccess: async (webhook) => {
+    onSuccess: async ({ backfilled: _backfilled, ...webhook }) => {
       await Promise.all([
         storeWebhook(queryClient, webhook),
         queryClient.invalidateQueries({ queryKey: segmentWebhookKeys.usage() }),
@@ -245,5 +263,36 @@ export function setDestinationMutationOptions(api: SegmentWebhookApi, queryClien
         queryClient.invalidateQueries({ queryKey: segmentWebhookKeys.activities() }),
         queryClient.invalidateQueries({ queryKey: segmentWebhookKeys.usage() }),
       ]),
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Support tools (issue 15): settings history, recent activity events for Test
+// ---------------------------------------------------------------------------------------------
+
+/** Key of a webhook's settings history (under the webhook's key: refreshed whenever the webhook is). */
+export const webhookHistoryKey = (id: string) => [...segmentWebhookKeys.webhook(id), 'history'] as const;
+
+/** Key of the account's recent activity events. */
+export const recentActivityEventsKey = () => [...segmentWebhookKeys.all, 'recent-activity-events'] as const;
+
+/** `GET /webhooks/:id/history`: the first page of the settings history (newest version first). */
+export function webhookHistoryQueryOptions(api: SegmentWebhookApi, id: string, query: WebhookHistoryQuery = {}) {
+  return queryOptions({
+    queryKey: [...webhookHistoryKey(id), query] as const,
+    queryFn: ({ signal }) => api.getWebhookHistory(id, query, { signal }),
+  });
+}
+
+/**
+ * `GET /activities/recent-events`: what **Test** can send instead of the sample. A host that provides none
+ * answers an empty list (an older server a 404); the kit then offers the sample only, so it does not retry.
+ */
+export function recentActivityEventsQueryOptions(api: SegmentWebhookApi) {
+  return queryOptions({
+    queryKey: recentActivityEventsKey(),
+    queryFn: ({ signal }) => api.listRecentActivityEvents({ signal }),
+    staleTime: 30_000,
+    retry: false,
   });
 }
