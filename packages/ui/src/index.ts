@@ -12,6 +12,7 @@ export {
   type RequestOptions,
   type SegmentWebhookApi,
   type SegmentWebhookApiOptions,
+  type WebhookHistoryQuery,
 } from './api/client';
 export { ApiError, type ApiErrorCode, isApiError } from './api/errors';
 export {
@@ -25,6 +26,8 @@ export {
   type LifecycleAction,
   lifecycleMutationOptions,
   overviewQueryOptions,
+  recentActivityEventsKey,
+  recentActivityEventsQueryOptions,
   retryDeliveryMutationOptions,
   retryFailedMutationOptions,
   segmentWebhookKeys,
@@ -34,6 +37,8 @@ export {
   testWebhookMutationOptions,
   updateWebhookMutationOptions,
   usageQueryOptions,
+  webhookHistoryKey,
+  webhookHistoryQueryOptions,
   webhookQueryOptions,
   webhooksQueryOptions,
 } from './api/queries';
@@ -77,6 +82,7 @@ export {
   type ConfirmDialogProps,
   LifecycleDialog,
   type LifecycleDialogAction,
+  type LifecycleDialogChoice,
   type LifecycleDialogProps,
 } from './components/LifecycleDialogs';
 export {
