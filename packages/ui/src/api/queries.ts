@@ -7,6 +7,7 @@ import type {
   TestWebhookRequest,
   UpdateWebhookRequest,
   Webhook,
+  WebhookHistory,
 } from '@segment-webhook/core/contract';
 import { infiniteQueryOptions, mutationOptions, type QueryClient, queryOptions } from '@tanstack/react-query';
 import type { DeliveriesQuery, SegmentWebhookApi, WebhookHistoryQuery } from './client';
@@ -276,11 +277,26 @@ export const webhookHistoryKey = (id: string) => [...segmentWebhookKeys.webhook(
 /** Key of the account's recent activity events. */
 export const recentActivityEventsKey = () => [...segmentWebhookKeys.all, 'recent-activity-events'] as const;
 
-/** `GET /webhooks/:id/history`: the first page of the settings history (newest version first). */
+/** `GET /webhooks/:id/history`: one page of the settings history (newest version first). */
 export function webhookHistoryQueryOptions(api: SegmentWebhookApi, id: string, query: WebhookHistoryQuery = {}) {
   return queryOptions({
-    queryKey: [...webhookHistoryKey(id), query] as const,
+    queryKey: [...webhookHistoryKey(id), 'page', query] as const,
     queryFn: ({ signal }) => api.getWebhookHistory(id, query, { signal }),
+  });
+}
+
+/** `GET /webhooks/:id/history`, page by page over the cursor (newest version first), `limit` per page. */
+export function webhookHistoryInfiniteQueryOptions(api: SegmentWebhookApi, id: string, limit?: number) {
+  return infiniteQueryOptions({
+    queryKey: [...webhookHistoryKey(id), 'pages', limit ?? null] as const,
+    queryFn: ({ pageParam, signal }): Promise<WebhookHistory> =>
+      api.getWebhookHistory(
+        id,
+        { ...(pageParam ? { cursor: pageParam } : {}), ...(limit !== undefined ? { limit } : {}) },
+        { signal },
+      ),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
   });
 }
 

@@ -32,6 +32,7 @@ import {
   type LifecycleDialogAction,
 } from '../LifecycleDialogs/LifecycleDialogs';
 import { WebhookOverview } from '../Overview/Overview';
+import { WebhookHistory } from './WebhookHistory';
 import { WebhookName } from './WebhookName';
 import { WebhookSettings } from './WebhookSettings';
 
@@ -262,6 +263,7 @@ export function DataSourceView({
         </TabsContent>
         <TabsContent value="settings">
           <WebhookSettings webhook={webhook} />
+          <WebhookHistory webhookId={webhook.id} />
         </TabsContent>
       </Tabs>
       <LifecycleDialog

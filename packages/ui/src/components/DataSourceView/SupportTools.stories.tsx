@@ -38,3 +38,54 @@ export const ReconnectWithBackfill: Story = {
     });
   },
 };
+
+/** The Settings tab with its version and the History section: who changed which setting, newest first. */
+export const SettingsHistory: Story = {
+  args: { defaultTab: 'settings' },
+  parameters: { backend: { history: true } satisfies KitBackendParameters },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    const history = await canvas.findByRole('region', { name: 'History' });
+    await waitFor(() => expect(history).toHaveAttribute('data-state', 'ready'));
+    await expect(canvas.getByText('Settings version 4')).toBeVisible();
+    await expect(history.querySelector('[data-version="3"]')).toHaveTextContent(/Grace Hopper\s*Write key changed/);
+    await expect(within(history).getByText("Track event name: 'Order completed' → 'Order placed'")).toBeVisible();
+  },
+};
+
+/** A webhook never changed since it was created: one version, by nobody the host named. */
+export const SettingsHistoryFirstVersion: Story = {
+  args: { defaultTab: 'settings' },
+  play: async ({ canvasElement }) => {
+    const history = await within(canvasElement).findByRole('region', { name: 'History' });
+    await waitFor(() => expect(history).toHaveAttribute('data-state', 'ready'));
+    await expect(history.querySelector('[data-version="1"]')).toHaveTextContent(/Version 1 · .+ · Unknown · Created/);
+  },
+};
+
+/** The history is loading. */
+export const SettingsHistoryLoading: Story = {
+  args: { defaultTab: 'settings' },
+  parameters: {
+    backend: { setup: (backend) => backend.hang('GET /webhooks/:id/history') } satisfies KitBackendParameters,
+  },
+  play: async ({ canvasElement }) => {
+    const history = await within(canvasElement).findByRole('region', { name: 'History' });
+    await expect(within(history).getByRole('status')).toHaveTextContent('Loading the history…');
+  },
+};
+
+/** The history could not be loaded: the error and Try again. */
+export const SettingsHistoryError: Story = {
+  args: { defaultTab: 'settings' },
+  parameters: {
+    backend: {
+      setup: (backend) => backend.fail('GET /webhooks/:id/history', { code: 'internal_error' }),
+    } satisfies KitBackendParameters,
+  },
+  play: async ({ canvasElement }) => {
+    const history = await within(canvasElement).findByRole('region', { name: 'History' });
+    await expect(await within(history).findByRole('alert')).toHaveTextContent('The history could not be loaded.');
+    await expect(within(history).getByRole('button', { name: 'Try again' })).toBeVisible();
+  },
+};

@@ -135,6 +135,9 @@ export function WebhookSettings({ webhook, onSaved, className, ...rest }: Webhoo
       <h2 id={`${ids}-title`} className="swk-settings__title">
         {m.settingsTitle}
       </h2>
+      <p className="swk-field__hint swk-settings__version" data-version={webhook.version}>
+        {m.settingsVersion(webhook.version)}
+      </p>
       <Field label={m.trackEventNameLabel} hint={m.trackEventNameHint} error={errors.trackEventName?.message}>
         {(controlProps) => <TextInput {...controlProps} {...register('trackEventName')} />}
       </Field>
