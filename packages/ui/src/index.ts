@@ -91,6 +91,10 @@ export {
   type LifecycleDialogProps,
 } from './components/LifecycleDialogs';
 export {
+  DEFAULT_COVERAGE_THRESHOLD,
+  FieldCoveragePanel,
+  type FieldCoveragePanelProps,
+  lowCoverage,
   OverviewChart,
   type OverviewChartProps,
   OverviewPanel,

@@ -44,6 +44,8 @@ export const supportMessages = {
   historyShowMore: 'Show older changes',
   settingsVersion: (version: number) => `Settings version ${version}`,
 
+  overviewSkipped: 'Skipped while disconnected',
+
   // Field coverage ----------------------------------------------------------------------------
   coverageTitle: 'Field coverage',
   coverageIntro: 'How often each field had a value in the events of this range.',
