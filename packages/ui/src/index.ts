@@ -111,6 +111,9 @@ export {
   type TestPanelState,
   TestResultPanel,
   type TestResultPanelProps,
+  TestWithSelect,
+  type TestWithSelectProps,
+  useRecentActivityEvents,
 } from './components/SegmentWebhookSetup';
 export { SendToWebhookAction, type SendToWebhookActionProps } from './components/SendToWebhookAction';
 export { defaultMessages, type SegmentWebhookMessages } from './messages';

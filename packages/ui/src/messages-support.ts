@@ -61,5 +61,6 @@ export const supportMessages = {
   testWithSample: 'Sample activity',
   testWithHint:
     'Send one of your recent activity events instead of the sample. Segment does not forward test events to your destinations.',
+  previewIntroEvent: 'The track event sent to Segment for the chosen activity event.',
   testWithEvent: (activity: string, person: string, time: string) => `${activity} · ${person} · ${time}`,
 };

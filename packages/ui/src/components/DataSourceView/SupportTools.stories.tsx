@@ -89,3 +89,21 @@ export const SettingsHistoryError: Story = {
     await expect(within(history).getByRole('button', { name: 'Try again' })).toBeVisible();
   },
 };
+
+/** Test again in Settings with one of the account's recent activity events instead of the sample. */
+export const TestAgainWithRecentActivity: Story = {
+  args: { defaultTab: 'settings' },
+  parameters: { backend: { recentActivities: true } satisfies KitBackendParameters },
+  play: async (context) => {
+    const { canvasElement } = context;
+    const canvas = within(canvasElement);
+    await userEvent.click(await canvas.findByRole('combobox', { name: 'Test with' }));
+    await userEvent.click(await screen.findByRole('option', { name: /^Email opened · person_0107/ }));
+    await userEvent.click(canvas.getByRole('button', { name: 'Test again' }));
+    await expect(await canvas.findByText('Segment accepted the test event')).toBeVisible();
+    await expect(canvasElement.querySelector('.swk-test-result')).toHaveTextContent('"userId": "person_0107"');
+    await expect(backendOf(context).requestsTo('POST /webhooks/:id/test').at(-1)?.body).toEqual({
+      activityEventId: 'evt_recent_2',
+    });
+  },
+};
