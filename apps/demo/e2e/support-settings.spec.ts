@@ -3,7 +3,20 @@
  * history with who changed what, Test with a recent activity event, and reconnect with backfill. Each test
  * uses an account of its own, so it sees only its own webhooks and recent events.
  */
+import { createRequire } from 'node:module';
 import { type APIRequestContext, expect, type Page, test } from '@playwright/test';
+
+/** axe-core's WCAG 2 A and AA violations (rule ids) inside the element matching `selector`. */
+async function axeViolations(page: Page, selector: string): Promise<string[]> {
+  await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') });
+  return page.evaluate(async (within) => {
+    const axe = (window as unknown as { axe: { run: (context: unknown, options: unknown) => Promise<unknown> } }).axe;
+    const result = (await axe.run(document.querySelector(within), {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] },
+    })) as { violations: { id: string }[] };
+    return result.violations.map((violation) => violation.id);
+  }, selector);
+}
 
 /** A suffix that keeps accounts unique when the tests run again against the same server. */
 const run = Date.now().toString(36);
@@ -93,6 +106,7 @@ test('field coverage, settings history and Test with a recent activity event', a
     '100% (10 of 10 events)',
   );
   await expect(coverage.getByText(/email was empty in 60% of events/)).toBeVisible();
+  expect(await axeViolations(page, '.swk-coverage')).toEqual([]);
 
   // Settings: the version and the history, newest first, the write key only as changed.
   await page.getByRole('tab', { name: 'Settings' }).click();
@@ -127,6 +141,7 @@ test('field coverage, settings history and Test with a recent activity event', a
   await expect(result.getByText('Segment accepted the test event')).toBeVisible();
   await expect(result).toContainText(`"userId": "sup_${run}_person_9"`);
   await expect(result).toContainText('"event": "Order shipped"');
+  expect(await axeViolations(page, '.swk-view')).toEqual([]);
 
   // The setup page offers the same choice next to Test, and the preview shows the chosen event's message.
   await page.goto('/data-sources/new/segment-webhook');
@@ -164,6 +179,7 @@ test('reconnect with backfill sends the events recorded while disconnected, with
   const choice = dialog.getByRole('group', { name: '3 events were recorded while disconnected' });
   await expect(choice.getByRole('radio', { name: 'Send them now' })).toBeChecked();
   await expect(choice.getByRole('radio', { name: 'Reconnect without them' })).not.toBeChecked();
+  expect(await axeViolations(page, '[role="alertdialog"]')).toEqual([]);
   await dialog.getByRole('button', { name: 'Reconnect' }).click();
   await expect(dialog).toBeHidden();
   await expect(page.getByText(/3 skipped events were queued to send/)).toBeVisible();
