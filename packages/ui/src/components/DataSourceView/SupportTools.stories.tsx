@@ -1,6 +1,7 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { expect, fn, screen, userEvent, waitFor, within } from 'storybook/test';
 import { backendOf, type KitBackendParameters, SAMPLE_NOW } from '../../test/backend';
+import { expectFitsNarrowPanel, narrowPanel } from '../../test/narrow';
 import { DataSourceView } from './DataSourceView';
 
 const meta = {
@@ -105,5 +106,24 @@ export const TestAgainWithRecentActivity: Story = {
     await expect(backendOf(context).requestsTo('POST /webhooks/:id/test').at(-1)?.body).toEqual({
       activityEventId: 'evt_recent_2',
     });
+  },
+};
+
+/**
+ * The Settings tab in a 360 px side panel with a recent activity event chosen for Test with: the select, the
+ * version and the history wrap instead of sticking out.
+ */
+export const SettingsNarrow: Story = {
+  args: { defaultTab: 'settings', webhookId: 'wh_survey' },
+  decorators: [narrowPanel],
+  parameters: { backend: { recentActivities: true } satisfies KitBackendParameters },
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await userEvent.click(await canvas.findByRole('combobox', { name: 'Test with' }));
+    await userEvent.click(await screen.findByRole('option', { name: /^Order placed · person_0042/ }));
+    await expect(canvas.getByRole('combobox', { name: 'Test with' })).toHaveTextContent(/person_0042/);
+    const history = canvas.getByRole('region', { name: 'History' });
+    await waitFor(() => expect(history).toHaveAttribute('data-state', 'ready'));
+    await expectFitsNarrowPanel(canvasElement);
   },
 };
