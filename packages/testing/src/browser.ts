@@ -31,6 +31,7 @@ export {
   type SampleWebhookId,
   sampleCatalog,
   samplePerson,
+  sampleRecentActivities,
 } from './sample-account';
 export {
   EXCEED_PAYLOAD_LIMIT,

@@ -60,6 +60,13 @@ export interface InMemoryBackendOptions {
    * deliver) before the promise of {@link createInMemoryBackend} resolves.
    */
   seed?: (backend: InMemoryBackend) => void | Promise<void>;
+  /**
+   * The host's recent activity events of the account, newest first (the service's `recentActivities`): what
+   * **Test** can send instead of the sample. Default: none (`GET /activities/recent-events` answers `[]`).
+   */
+  recentActivities?: (accountId: string) => readonly ActivityEventInput[] | Promise<readonly ActivityEventInput[]>;
+  /** Who makes each settings change (the handler's `resolveActor`), as the history shows it. Default: nobody (null). */
+  resolveActor?: (request: Request) => string | null | Promise<string | null>;
 }
 
 /** A request the backend received, as the log of {@link InMemoryBackend.requests} keeps it. */
@@ -203,12 +210,14 @@ export async function createInMemoryBackend(options: InMemoryBackendOptions = {}
     plan: () => includedStreams,
     now: clock.now,
     generateId,
+    ...(options.recentActivities ? { recentActivities: options.recentActivities } : {}),
   });
   const handler = createSegmentWebhookHandler({
     service,
     catalog: options.catalog ?? { activities: [], fields: { person: [], activity: [] } },
     basePath: options.basePath ?? '/api/segment-webhooks',
     resolveAccount: () => accountId,
+    ...(options.resolveActor ? { resolveActor: options.resolveActor } : {}),
   });
 
   const requests: BackendRequest[] = [];

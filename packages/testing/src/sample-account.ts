@@ -5,7 +5,7 @@
  * send, advance the clock, deliver with the Segment stand-in answering as told), never by writing rows, and
  * comes out the same on every run. Browser-safe.
  */
-import type { Person } from '@segment-webhook/core/contract';
+import type { ActivityEventInput, Person } from '@segment-webhook/core/contract';
 import type { Catalog, CatalogActivity } from '@segment-webhook/server/browser';
 import { createInMemoryBackend, type InMemoryBackend, type InMemoryBackendOptions } from './memory-backend';
 import { EXCEED_PAYLOAD_LIMIT } from './sink-core';
@@ -79,6 +79,51 @@ export interface SampleAccountOptions {
    * them in the last 24 hours; all of them for `days: 1`). Default 48 events over 3 days; `events: 0` for none.
    */
   orders?: { events?: number; days?: number };
+  /**
+   * Offer {@link sampleRecentActivities} as the account's recent activity events (what **Test** can send
+   * instead of the sample). Default false: the host provides none.
+   */
+  recentActivities?: boolean;
+  /**
+   * Give `wh_orders` a settings history: created as "Order completed" without the `source` field, renamed to
+   * "Order placed" by Ada Lovelace, its write key replaced by Grace Hopper, `source` added by nobody named
+   * (version 4). Default false: version 1.
+   */
+  history?: boolean;
+  /** Who makes the settings changes of requests (the handler's `resolveActor`). Default: nobody (null). */
+  actor?: string;
+  /**
+   * Events of `survey-completed` reported after `wh_survey` was disconnected, recorded as skipped (what a
+   * reconnect with backfill sends). Default 0.
+   */
+  surveySkipped?: number;
+}
+
+/** The sample's recent activity events (see {@link SampleAccountOptions.recentActivities}), newest first. */
+export function sampleRecentActivities(): ActivityEventInput[] {
+  return [
+    {
+      id: 'evt_recent_1',
+      activityId: 'order-placed',
+      occurredAt: new Date(SAMPLE_NOW - 5 * MINUTE).toISOString(),
+      person: { ...samplePerson(), id: 'person_0042', email: 'person_0042@example.com' },
+      attributes: { order_id: 'ord_20417', total: 129.5, currency: 'USD', campaign: 'Black Friday' },
+    },
+    {
+      id: 'evt_recent_2',
+      activityId: 'email-opened',
+      occurredAt: new Date(SAMPLE_NOW - 18 * MINUTE).toISOString(),
+      person: { id: 'person_0107', email: 'person_0107@example.com', first_name: 'Grace' },
+      attributes: { campaign: 'Black Friday', link_url: 'https://example.com/deals' },
+    },
+    {
+      id: 'evt_recent_3',
+      activityId: 'order-placed',
+      occurredAt: new Date(SAMPLE_NOW - 47 * MINUTE).toISOString(),
+      person: { id: 'person_0311', first_name: 'Alan' },
+      attributes: { order_id: 'ord_20402', total: 64, currency: 'USD' },
+    },
+  ];
 }
 
 /** Deliveries of the sample worth pointing at. */
@@ -133,6 +178,8 @@ export async function createSampleBackend(
     includedStreams: options.includedStreams ?? 5,
     ...(options.accountId !== undefined ? { accountId: options.accountId } : {}),
     ...(options.basePath !== undefined ? { basePath: options.basePath } : {}),
+    ...(options.recentActivities ? { recentActivities: () => sampleRecentActivities() } : {}),
+    ...(options.actor !== undefined ? { resolveActor: () => options.actor ?? null } : {}),
   });
   const { sink, service, accountId } = backend;
 
@@ -210,16 +257,17 @@ export async function createSampleBackend(
       // One minute apart: lists show them oldest first, in this order.
       backend.clock.advance(MINUTE);
     };
+    const ordersFields = [
+      { key: 'email', from: 'person.email' },
+      { key: 'order_total', from: 'activity.total' },
+      { key: 'source', value: 'ortto' },
+    ] as const;
     await create('wh_orders', {
       name: 'Orders to Segment',
-      trackEventName: 'Order placed',
-      writeKey: 'wk_sample_orders_a1b2',
+      trackEventName: options.history ? 'Order completed' : 'Order placed',
+      writeKey: options.history ? 'wk_sample_orders_old_9z9z' : 'wk_sample_orders_a1b2',
       region: 'us',
-      fields: [
-        { key: 'email', from: 'person.email' },
-        { key: 'order_total', from: 'activity.total' },
-        { key: 'source', value: 'ortto' },
-      ],
+      fields: options.history ? ordersFields.slice(0, 2) : [...ordersFields],
     });
     await create('wh_email', {
       name: 'Email engagement',
@@ -248,6 +296,29 @@ export async function createSampleBackend(
       if (wanted.has(webhookId) && routable.has(activityId)) await backend.route(activityId, webhookId);
     }
   });
+  if (options.history && wanted.has('wh_orders')) {
+    const change = (
+      time: number,
+      patch: Parameters<InMemoryBackend['service']['updateWebhook']>[2],
+      actor: string | null,
+    ) =>
+      at(time, async () => {
+        await service.updateWebhook(accountId, 'wh_orders', patch, { actor });
+      });
+    change(start + 2 * DAY, { trackEventName: 'Order placed' }, 'Ada Lovelace');
+    change(start + 9 * DAY, { writeKey: 'wk_sample_orders_a1b2' }, 'Grace Hopper');
+    change(
+      start + 12 * DAY,
+      {
+        fields: [
+          { key: 'email', from: 'person.email' },
+          { key: 'order_total', from: 'activity.total' },
+          { key: 'source', value: 'ortto' },
+        ],
+      },
+      null,
+    );
+  }
   if (wanted.has('wh_legacy')) {
     at(SAMPLE_NOW - 30 * DAY, async () => {
       await service.disconnect(accountId, 'wh_legacy');
@@ -309,6 +380,15 @@ export async function createSampleBackend(
         backend.clock.advance(1_000);
       }
       await service.disconnect(accountId, 'wh_survey');
+    });
+    // Reported while disconnected: recorded as skipped, not sent.
+    const skipped = Array.from({ length: options.surveySkipped ?? 0 }, () => (seq += 1));
+    skipped.forEach((n, index) => {
+      at(SAMPLE_NOW - 50 * MINUTE + index * MINUTE, async () => {
+        const id = `evt_${n.toString(36).padStart(5, '0')}`;
+        const occurredAt = new Date(backend.clock.now()).toISOString();
+        await backend.ingest({ id, activityId: 'survey-completed', occurredAt, person: person(n), attributes: survey });
+      });
     });
   }
 

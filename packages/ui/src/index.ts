@@ -14,6 +14,7 @@ export {
   type RequestOptions,
   type SegmentWebhookApi,
   type SegmentWebhookApiOptions,
+  type WebhookHistoryQuery,
 } from './api/client';
 export { ApiError, type ApiErrorCode, isApiError } from './api/errors';
 export {
@@ -27,6 +28,8 @@ export {
   type LifecycleAction,
   lifecycleMutationOptions,
   overviewQueryOptions,
+  recentActivityEventsKey,
+  recentActivityEventsQueryOptions,
   replayDeliveriesMutationOptions,
   retryDeliveryMutationOptions,
   retryFailedMutationOptions,
@@ -37,6 +40,9 @@ export {
   testWebhookMutationOptions,
   updateWebhookMutationOptions,
   usageQueryOptions,
+  webhookHistoryInfiniteQueryOptions,
+  webhookHistoryKey,
+  webhookHistoryQueryOptions,
   webhookQueryOptions,
   webhooksQueryOptions,
 } from './api/queries';
@@ -49,6 +55,10 @@ export {
   DataSourceView,
   type DataSourceViewProps,
   type DataSourceViewTab,
+  describeHistoryChange,
+  describeHistoryValue,
+  WebhookHistory,
+  type WebhookHistoryProps,
   WebhookName,
   type WebhookNameProps,
   WebhookSettings,
@@ -87,9 +97,14 @@ export {
   type ConfirmDialogProps,
   LifecycleDialog,
   type LifecycleDialogAction,
+  type LifecycleDialogChoice,
   type LifecycleDialogProps,
 } from './components/LifecycleDialogs';
 export {
+  DEFAULT_COVERAGE_THRESHOLD,
+  FieldCoveragePanel,
+  type FieldCoveragePanelProps,
+  lowCoverage,
   OverviewChart,
   type OverviewChartProps,
   OverviewPanel,
@@ -106,6 +121,9 @@ export {
   type TestPanelState,
   TestResultPanel,
   type TestResultPanelProps,
+  TestWithSelect,
+  type TestWithSelectProps,
+  useRecentActivityEvents,
 } from './components/SegmentWebhookSetup';
 export { SendToWebhookAction, type SendToWebhookActionProps } from './components/SendToWebhookAction';
 export { defaultMessages, type SegmentWebhookMessages } from './messages';

@@ -1,4 +1,5 @@
 import type { DeliveryStatus, WebhookStatus } from '@segment-webhook/core/contract';
+import { supportMessages } from './messages-support';
 import { viewMessages } from './messages-view';
 
 /**
@@ -141,6 +142,8 @@ export const defaultMessages = {
     `${name} is ${status.toLowerCase()}: nothing is sent until it is active again. Choose another webhook or reconnect it.`,
 
   ...viewMessages,
+
+  ...supportMessages,
 };
 
 /** Every overridable message. */

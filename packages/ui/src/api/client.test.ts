@@ -270,3 +270,47 @@ describe('streamDeliveries', () => {
     expect(retries).toEqual([4000]);
   });
 });
+
+describe('support tools (issue 15)', () => {
+  it('reconnects with or without the skipped deliveries, and says how many were queued', async () => {
+    const { api, backend } = await setup({ surveySkipped: 4 });
+    expect((await api.getWebhook('wh_survey')).skippedSinceDisconnect).toBe(4);
+    const reconnected = await api.reconnectWebhook('wh_survey', { backfill: true });
+    expect(reconnected).toMatchObject({ status: 'active', backfilled: 4, skippedSinceDisconnect: 0 });
+    expect(backend.requestsTo('POST /webhooks/:id/reconnect').at(-1)?.body).toEqual({ backfill: true });
+
+    const other = await setup({ surveySkipped: 2 });
+    const plain = await other.api.reconnectWebhook('wh_survey');
+    expect(plain).toMatchObject({ status: 'active', backfilled: 0 });
+    expect(other.backend.requestsTo('POST /webhooks/:id/reconnect').at(-1)?.body).toBeUndefined();
+  });
+
+  it('reads the settings history, newest first, with the write key only as changed', async () => {
+    const { api } = await setup({ history: true });
+    const history = await api.getWebhookHistory('wh_orders');
+    expect(history.items.map((entry) => [entry.version, entry.actor])).toEqual([
+      [4, null],
+      [3, 'Grace Hopper'],
+      [2, 'Ada Lovelace'],
+      [1, null],
+    ]);
+    expect(history.items[1]!.changes).toEqual([{ field: 'writeKey', changed: true }]);
+    expect(JSON.stringify(history)).not.toMatch(/wk_sample/);
+    expect((await api.getWebhookHistory('wh_orders', { limit: 1 })).nextCursor).not.toBeNull();
+    await expect(api.getWebhookHistory('nope')).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('lists recent activity events and tests with one of them', async () => {
+    const none = await setup();
+    expect(await none.api.listRecentActivityEvents()).toEqual([]);
+    const { api, backend } = await setup({ recentActivities: true });
+    const events = await api.listRecentActivityEvents();
+    expect(events.map((event) => event.id)).toEqual(['evt_recent_1', 'evt_recent_2', 'evt_recent_3']);
+    const result = await api.testWebhook('wh_orders', { activityEventId: 'evt_recent_3' });
+    expect(result.payload.userId).toBe('person_0311');
+    expect(result.payload.integrations).toEqual({ All: false });
+    expect(backend.requestsTo('POST /webhooks/:id/test').at(-1)?.body).toEqual({ activityEventId: 'evt_recent_3' });
+    const sample = await api.testWebhook('wh_orders');
+    expect(sample.payload.userId).not.toBe('person_0311');
+  });
+});

@@ -1,5 +1,6 @@
 import {
   type Activity,
+  type ActivityEvent,
   activityListSchema,
   activitySchema,
   type CreateWebhookRequest,
@@ -17,21 +18,28 @@ import {
   type Overview,
   type OverviewRange,
   overviewSchema,
+  type ReconnectRequest,
+  type ReconnectResponse,
   type ReplayRequest,
   type ReplayResponse,
   type RetryFailedResponse,
+  recentActivityEventsSchema,
+  reconnectResponseSchema,
   replayResponseSchema,
   retryFailedResponseSchema,
   type SendToWebhookRequest,
   type SendToWebhookResponse,
   sendToWebhookResponseSchema,
   type TestResult,
+  type TestSavedWebhookRequest,
   type TestWebhookRequest,
   testResultSchema,
   type UpdateWebhookRequest,
   type Usage,
   usageSchema,
   type Webhook,
+  type WebhookHistory,
+  webhookHistorySchema,
   webhookListSchema,
   webhookSchema,
 } from '@segment-webhook/core/contract';
@@ -69,6 +77,12 @@ export type DeliveriesExportQuery = Omit<DeliveriesQuery, 'cursor' | 'limit'>;
 export interface DeliveriesExport {
   blob: Blob;
   filename: string;
+}
+
+/** Query of `GET /webhooks/:id/history`: a page after `cursor`, `limit` entries (1–200, default 50). */
+export interface WebhookHistoryQuery {
+  cursor?: string;
+  limit?: number;
 }
 
 /** Handlers of {@link SegmentWebhookApi.streamDeliveries}. */
@@ -116,12 +130,18 @@ export interface SegmentWebhookApi {
   getWebhook(id: string, options?: RequestOptions): Promise<Webhook>;
   /** `PATCH /webhooks/:id` */
   updateWebhook(id: string, patch: UpdateWebhookRequest, options?: RequestOptions): Promise<Webhook>;
-  /** `POST /webhooks/:id/test`: tests the saved configuration. */
-  testWebhook(id: string, options?: RequestOptions): Promise<TestResult>;
+  /**
+   * `POST /webhooks/:id/test`: tests the saved configuration with the sample, or with the recent activity event
+   * `body.activityEventId` (see {@link SegmentWebhookApi.listRecentActivityEvents}).
+   */
+  testWebhook(id: string, body?: TestSavedWebhookRequest, options?: RequestOptions): Promise<TestResult>;
   /** `POST /webhooks/:id/disconnect` */
   disconnectWebhook(id: string, options?: RequestOptions): Promise<Webhook>;
-  /** `POST /webhooks/:id/reconnect` */
-  reconnectWebhook(id: string, options?: RequestOptions): Promise<Webhook>;
+  /**
+   * `POST /webhooks/:id/reconnect`; with `{ backfill: true }` the deliveries skipped while it was disconnected
+   * are queued too (original messageIds and timestamps). Answers the webhook and `backfilled`, how many were.
+   */
+  reconnectWebhook(id: string, body?: ReconnectRequest, options?: RequestOptions): Promise<ReconnectResponse>;
   /** `POST /webhooks/:id/archive` */
   archiveWebhook(id: string, options?: RequestOptions): Promise<Webhook>;
   /** `POST /webhooks/:id/unarchive` */
@@ -174,6 +194,13 @@ export interface SegmentWebhookApi {
   getFieldCatalog(options?: RequestOptions): Promise<FieldCatalog>;
   /** `GET /usage`: outbound activity streams used / included. */
   getUsage(options?: RequestOptions): Promise<Usage>;
+  /** `GET /webhooks/:id/history?cursor=&limit=`: the settings history, newest version first. */
+  getWebhookHistory(id: string, query?: WebhookHistoryQuery, options?: RequestOptions): Promise<WebhookHistory>;
+  /**
+   * `GET /activities/recent-events`: the account's recent activity events (newest first), which **Test** can
+   * send instead of the sample. Empty when the host provides none.
+   */
+  listRecentActivityEvents(options?: RequestOptions): Promise<ActivityEvent[]>;
 }
 
 const enc = encodeURIComponent;
@@ -266,9 +293,17 @@ export function createSegmentWebhookApi(options: SegmentWebhookApiOptions): Segm
     testConfiguration: (body, o) => json(testResultSchema, 'POST', '/webhooks/test', { body, signal: o?.signal }),
     getWebhook: (id, o) => json(webhookSchema, 'GET', w(id), { signal: o?.signal }),
     updateWebhook: (id, patch, o) => json(webhookSchema, 'PATCH', w(id), { body: patch, signal: o?.signal }),
-    testWebhook: (id, o) => json(testResultSchema, 'POST', `${w(id)}/test`, { signal: o?.signal }),
+    testWebhook: (id, body, o) =>
+      json(testResultSchema, 'POST', `${w(id)}/test`, {
+        ...(body?.activityEventId !== undefined ? { body: { activityEventId: body.activityEventId } } : {}),
+        signal: o?.signal,
+      }),
     disconnectWebhook: (id, o) => json(webhookSchema, 'POST', `${w(id)}/disconnect`, { signal: o?.signal }),
-    reconnectWebhook: (id, o) => json(webhookSchema, 'POST', `${w(id)}/reconnect`, { signal: o?.signal }),
+    reconnectWebhook: (id, body, o) =>
+      json(reconnectResponseSchema, 'POST', `${w(id)}/reconnect`, {
+        ...(body?.backfill !== undefined ? { body: { backfill: body.backfill } } : {}),
+        signal: o?.signal,
+      }),
     archiveWebhook: (id, o) => json(webhookSchema, 'POST', `${w(id)}/archive`, { signal: o?.signal }),
     unarchiveWebhook: (id, o) => json(webhookSchema, 'POST', `${w(id)}/unarchive`, { signal: o?.signal }),
     deleteWebhook: async (id, o) => {
@@ -343,6 +378,13 @@ export function createSegmentWebhookApi(options: SegmentWebhookApiOptions): Segm
     },
     getFieldCatalog: (o) => json(fieldCatalogSchema, 'GET', '/fields', { signal: o?.signal }),
     getUsage: (o) => json(usageSchema, 'GET', '/usage', { signal: o?.signal }),
+    getWebhookHistory: (id, query, o) =>
+      json(webhookHistorySchema, 'GET', `${w(id)}/history`, {
+        query: { cursor: query?.cursor, limit: query?.limit },
+        signal: o?.signal,
+      }),
+    listRecentActivityEvents: async (o) =>
+      (await json(recentActivityEventsSchema, 'GET', '/activities/recent-events', { signal: o?.signal })).items,
   };
 }
 

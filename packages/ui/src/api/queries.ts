@@ -8,9 +8,10 @@ import type {
   TestWebhookRequest,
   UpdateWebhookRequest,
   Webhook,
+  WebhookHistory,
 } from '@segment-webhook/core/contract';
 import { infiniteQueryOptions, mutationOptions, type QueryClient, queryOptions } from '@tanstack/react-query';
-import type { DeliveriesQuery, SegmentWebhookApi } from './client';
+import type { DeliveriesQuery, SegmentWebhookApi, WebhookHistoryQuery } from './client';
 
 /** Filters of the deliveries list (the query of `GET /webhooks/:id/deliveries` without the cursor). */
 export type DeliveryFilters = Omit<DeliveriesQuery, 'cursor'>;
@@ -133,10 +134,19 @@ export function testConfigurationMutationOptions(api: SegmentWebhookApi) {
   });
 }
 
-/** `POST /webhooks/:id/test` (saved configuration). */
+/**
+ * `POST /webhooks/:id/test` (saved configuration): the webhook's id, or the id and the recent activity event
+ * to send instead of the sample.
+ */
 export function testWebhookMutationOptions(api: SegmentWebhookApi) {
   return mutationOptions({
-    mutationFn: (id: string) => api.testWebhook(id),
+    mutationFn: (variables: string | { id: string; activityEventId?: string | undefined }) =>
+      typeof variables === 'string'
+        ? api.testWebhook(variables)
+        : api.testWebhook(
+            variables.id,
+            variables.activityEventId !== undefined ? { activityEventId: variables.activityEventId } : undefined,
+          ),
   });
 }
 
@@ -157,12 +167,21 @@ export type LifecycleAction = 'disconnect' | 'reconnect' | 'archive' | 'unarchiv
  */
 export function lifecycleMutationOptions(api: SegmentWebhookApi, queryClient: QueryClient) {
   return mutationOptions({
-    mutationFn: ({ id, action }: { id: string; action: LifecycleAction }) => {
+    mutationFn: ({
+      id,
+      action,
+      backfill,
+    }: {
+      id: string;
+      action: LifecycleAction;
+      /** Reconnect only: also queue the deliveries skipped while it was disconnected. */
+      backfill?: boolean;
+    }): Promise<Webhook & { backfilled?: number }> => {
       switch (action) {
         case 'disconnect':
           return api.disconnectWebhook(id);
         case 'reconnect':
-          return api.reconnectWebhook(id);
+          return api.reconnectWebhook(id, backfill !== undefined ? { backfill } : undefined);
         case 'archive':
           return api.archiveWebhook(id);
         case 'unarchive':
@@ -175,7 +194,7 @@ export function lifecycleMutationOptions(api: SegmentWebhookApi, queryClient: Qu
         }
       }
     },
-    onSuccess: async (webhook) => {
+    onSuccess: async ({ backfilled: _backfilled, ...webhook }) => {
       await Promise.all([
         storeWebhook(queryClient, webhook),
         queryClient.invalidateQueries({ queryKey: segmentWebhookKeys.usage() }),
@@ -254,5 +273,51 @@ export function setDestinationMutationOptions(api: SegmentWebhookApi, queryClien
         queryClient.invalidateQueries({ queryKey: segmentWebhookKeys.activities() }),
         queryClient.invalidateQueries({ queryKey: segmentWebhookKeys.usage() }),
       ]),
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Support tools (issue 15): settings history, recent activity events for Test
+// ---------------------------------------------------------------------------------------------
+
+/** Key of a webhook's settings history (under the webhook's key: refreshed whenever the webhook is). */
+export const webhookHistoryKey = (id: string) => [...segmentWebhookKeys.webhook(id), 'history'] as const;
+
+/** Key of the account's recent activity events. */
+export const recentActivityEventsKey = () => [...segmentWebhookKeys.all, 'recent-activity-events'] as const;
+
+/** `GET /webhooks/:id/history`: one page of the settings history (newest version first). */
+export function webhookHistoryQueryOptions(api: SegmentWebhookApi, id: string, query: WebhookHistoryQuery = {}) {
+  return queryOptions({
+    queryKey: [...webhookHistoryKey(id), 'page', query] as const,
+    queryFn: ({ signal }) => api.getWebhookHistory(id, query, { signal }),
+  });
+}
+
+/** `GET /webhooks/:id/history`, page by page over the cursor (newest version first), `limit` per page. */
+export function webhookHistoryInfiniteQueryOptions(api: SegmentWebhookApi, id: string, limit?: number) {
+  return infiniteQueryOptions({
+    queryKey: [...webhookHistoryKey(id), 'pages', limit ?? null] as const,
+    queryFn: ({ pageParam, signal }): Promise<WebhookHistory> =>
+      api.getWebhookHistory(
+        id,
+        { ...(pageParam ? { cursor: pageParam } : {}), ...(limit !== undefined ? { limit } : {}) },
+        { signal },
+      ),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
+  });
+}
+
+/**
+ * `GET /activities/recent-events`: what **Test** can send instead of the sample. A host that provides none
+ * answers an empty list (an older server a 404); the kit then offers the sample only, so it does not retry.
+ */
+export function recentActivityEventsQueryOptions(api: SegmentWebhookApi) {
+  return queryOptions({
+    queryKey: recentActivityEventsKey(),
+    queryFn: ({ signal }) => api.listRecentActivityEvents({ signal }),
+    staleTime: 30_000,
+    retry: false,
   });
 }

@@ -32,6 +32,7 @@ import {
   type LifecycleDialogAction,
 } from '../LifecycleDialogs/LifecycleDialogs';
 import { WebhookOverview } from '../Overview/Overview';
+import { WebhookHistory } from './WebhookHistory';
 import { WebhookName } from './WebhookName';
 import { WebhookSettings } from './WebhookSettings';
 
@@ -82,6 +83,8 @@ export function DataSourceView({
   const [dialog, setDialog] = useState<LifecycleDialogAction | null>(null);
   const [dialogOpen, setDialogOpen] = useState(false);
   const [deleted, setDeleted] = useState<Webhook | null>(null);
+  /** After a reconnect: whether it backfilled, and how many skipped deliveries it queued. */
+  const [reconnected, setReconnected] = useState<{ backfill: boolean; backfilled: number } | null>(null);
   const actionsRef = useRef<HTMLButtonElement>(null);
   const query = useQuery({ ...webhookQueryOptions(api, webhookId), enabled: deleted === null });
   const rename = useMutation(updateWebhookMutationOptions(api, queryClient));
@@ -137,16 +140,20 @@ export function DataSourceView({
     // Open after the menu has closed and returned focus to its trigger, so the dialog's focus scope
     // starts from there (and gives focus back to Actions when it closes).
     setTimeout(() => {
+      setReconnected(null);
       setDialog(action);
       setDialogOpen(true);
     }, 0);
   }
 
-  async function confirm(action: LifecycleDialogAction) {
+  async function confirm(action: LifecycleDialogAction, backfill: boolean) {
     if (action === 'delete') {
       await remove.mutateAsync(webhook.id);
       setDeleted(webhook);
       onDeleted?.(webhook);
+    } else if (action === 'reconnect') {
+      const result = await lifecycle.mutateAsync({ id: webhook.id, action, ...(backfill ? { backfill } : {}) });
+      setReconnected({ backfill, backfilled: result.backfilled ?? 0 });
     } else {
       await lifecycle.mutateAsync({ id: webhook.id, action });
     }
@@ -208,6 +215,13 @@ export function DataSourceView({
           </MenuContent>
         </Menu>
       </header>
+      {reconnected && webhook.status === 'active' && (
+        <Callout tone="success" role="status" className="swk-view__reconnected">
+          {reconnected.backfill
+            ? m.reconnectBackfilled(format.count(reconnected.backfilled), reconnected.backfilled === 1)
+            : m.reconnectDone}
+        </Callout>
+      )}
       {needsAttention && (
         <Callout tone="danger" className="swk-view__attention" title={m.healthNeedsAttention}>
           {webhook.health.reason && <p>{webhook.health.reason}</p>}
@@ -249,11 +263,13 @@ export function DataSourceView({
         </TabsContent>
         <TabsContent value="settings">
           <WebhookSettings webhook={webhook} />
+          <WebhookHistory webhookId={webhook.id} />
         </TabsContent>
       </Tabs>
       <LifecycleDialog
         action={dialog}
         webhookName={webhook.name}
+        skippedSinceDisconnect={webhook.skippedSinceDisconnect}
         open={dialogOpen}
         onOpenChange={setDialogOpen}
         onCloseAutoFocus={(event) => {
@@ -261,7 +277,7 @@ export function DataSourceView({
           event.preventDefault();
           actionsRef.current?.focus();
         }}
-        onConfirm={() => confirm(dialog!)}
+        onConfirm={({ backfill }) => confirm(dialog!, backfill)}
       />
     </article>
   );

@@ -16,6 +16,7 @@ import { Button, Callout, CodeBlock, EyeIcon, EyeOffIcon, Field, TextInput } fro
 import { useMessages, useSegmentWebhookApi } from '../../provider';
 import { RegionFieldset, SendActivityPayloadField } from '../DeliveryOptions';
 import { FieldsEditor } from '../FieldsEditor';
+import { TestWithSelect } from '../SegmentWebhookSetup/TestWithSelect';
 
 /** The values of the settings form. `writeKey` blank means "keep the current key". */
 export interface WebhookSettingsValues {
@@ -75,6 +76,8 @@ export function WebhookSettings({ webhook, onSaved, className, ...rest }: Webhoo
   const ids = useId();
   const [showKey, setShowKey] = useState(false);
   const [saved, setSaved] = useState(false);
+  /** Test with: the recent activity event Test again sends instead of the sample, if chosen. */
+  const [testEventId, setTestEventId] = useState<string | null>(null);
   const update = useMutation(updateWebhookMutationOptions(api, queryClient));
   const test = useMutation(testWebhookMutationOptions(api));
   const form = useForm<WebhookSettingsValues>({
@@ -135,6 +138,9 @@ export function WebhookSettings({ webhook, onSaved, className, ...rest }: Webhoo
       <h2 id={`${ids}-title`} className="swk-settings__title">
         {m.settingsTitle}
       </h2>
+      <p className="swk-field__hint swk-settings__version" data-version={webhook.version}>
+        {m.settingsVersion(webhook.version)}
+      </p>
       <Field label={m.trackEventNameLabel} hint={m.trackEventNameHint} error={errors.trackEventName?.message}>
         {(controlProps) => <TextInput {...controlProps} {...register('trackEventName')} />}
       </Field>
@@ -186,6 +192,7 @@ export function WebhookSettings({ webhook, onSaved, className, ...rest }: Webhoo
           {m.settingsSaved}
         </Callout>
       )}
+      <TestWithSelect value={testEventId} onChange={(id) => setTestEventId(id)} disabled={test.isPending} />
       <div className="swk-settings__actions">
         <Button type="submit" variant="primary" disabled={formState.isSubmitting} loading={formState.isSubmitting}>
           {formState.isSubmitting ? m.settingsSaving : m.settingsSave}
@@ -193,7 +200,9 @@ export function WebhookSettings({ webhook, onSaved, className, ...rest }: Webhoo
         <Button
           disabled={test.isPending}
           loading={test.isPending}
-          onClick={() => test.mutate(webhook.id)}
+          onClick={() =>
+            test.mutate(testEventId === null ? webhook.id : { id: webhook.id, activityEventId: testEventId })
+          }
           aria-describedby={formState.isDirty ? `${ids}-test-note` : undefined}
         >
           {test.isPending ? m.testing : m.settingsTestAgain}

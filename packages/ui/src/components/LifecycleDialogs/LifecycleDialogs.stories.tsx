@@ -105,3 +105,30 @@ export const ServerError: Story = {
     await expect(within(dialog).getByRole('button', { name: 'Delete' })).toBeEnabled();
   },
 };
+
+/**
+ * Reconnect after events were recorded while disconnected: the dialog shows how many and offers to send them
+ * now (with their original times and message ids) or to reconnect without them.
+ */
+export const ReconnectWithSkippedEvents: Story = {
+  args: { action: 'reconnect', skippedSinceDisconnect: 42 },
+  play: async ({ args }) => {
+    const dialog = await screen.findByRole('alertdialog', { name: 'Reconnect Orders to Segment?' });
+    const group = within(dialog).getByRole('group', { name: '42 events were recorded while disconnected' });
+    await expect(within(group).getByRole('radio', { name: 'Send them now' })).toBeChecked();
+    await userEvent.click(within(group).getByRole('radio', { name: 'Reconnect without them' }));
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Reconnect' }));
+    await expect(args.onConfirm).toHaveBeenCalledWith({ backfill: false });
+  },
+};
+
+/** Reconnect with one skipped event, sent now (the default choice). */
+export const ReconnectSendingSkippedEvent: Story = {
+  args: { action: 'reconnect', skippedSinceDisconnect: 1 },
+  play: async ({ args }) => {
+    const dialog = await screen.findByRole('alertdialog');
+    await expect(within(dialog).getByRole('group')).toHaveAccessibleName('1 event was recorded while disconnected');
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Reconnect' }));
+    await expect(args.onConfirm).toHaveBeenCalledWith({ backfill: true });
+  },
+};

@@ -5,13 +5,28 @@ import { describe, expect, it, vi } from 'vitest';
 import { SegmentWebhookProvider } from '../../provider';
 import { allowedLifecycleActions, LifecycleDialog, type LifecycleDialogAction } from './LifecycleDialogs';
 
-function Harness({ action, onConfirm }: { action: LifecycleDialogAction; onConfirm: () => Promise<unknown> }) {
+function Harness({
+  action,
+  onConfirm,
+  skipped,
+}: {
+  action: LifecycleDialogAction;
+  onConfirm: (choice: { backfill: boolean }) => Promise<unknown>;
+  skipped?: number;
+}) {
   const [open, setOpen] = useState(true);
   return (
     // The dialog makes no request: its onConfirm does.
     <SegmentWebhookProvider baseUrl="/api/segment-webhooks">
       <p>Outside</p>
-      <LifecycleDialog action={action} webhookName="Orders" open={open} onOpenChange={setOpen} onConfirm={onConfirm} />
+      <LifecycleDialog
+        action={action}
+        webhookName="Orders"
+        open={open}
+        onOpenChange={setOpen}
+        onConfirm={onConfirm}
+        {...(skipped !== undefined ? { skippedSinceDisconnect: skipped } : {})}
+      />
     </SegmentWebhookProvider>
   );
 }
@@ -70,6 +85,47 @@ describe('LifecycleDialog', () => {
     expect(within(dialog).getByRole('button', { name: 'Delete' })).toBeDisabled();
     await user.type(input, 's{Enter}');
     expect(onConfirm).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('LifecycleDialog reconnect with skipped events', () => {
+  it('shows how many were skipped and sends them by default', async () => {
+    const user = userEvent.setup();
+    const onConfirm = vi.fn(async () => {});
+    render(<Harness action="reconnect" skipped={1234} onConfirm={onConfirm} />);
+    const dialog = await screen.findByRole('alertdialog', { name: 'Reconnect Orders?' });
+    const group = within(dialog).getByRole('group', { name: '1,234 events were recorded while disconnected' });
+    expect(within(group).getByRole('radio', { name: 'Send them now' })).toBeChecked();
+    expect(within(group).getByRole('radio', { name: 'Send them now' })).toHaveAccessibleDescription(
+      /original times and message ids/,
+    );
+    await user.click(within(dialog).getByRole('button', { name: 'Reconnect' }));
+    expect(onConfirm).toHaveBeenCalledWith({ backfill: true });
+  });
+
+  it('reconnects without them when asked', async () => {
+    const user = userEvent.setup();
+    const onConfirm = vi.fn(async () => {});
+    render(<Harness action="reconnect" skipped={1} onConfirm={onConfirm} />);
+    const dialog = await screen.findByRole('alertdialog');
+    expect(within(dialog).getByRole('group')).toHaveAccessibleName('1 event was recorded while disconnected');
+    await user.click(within(dialog).getByRole('radio', { name: 'Reconnect without them' }));
+    expect(within(dialog).getByRole('radio', { name: 'Send them now' })).not.toBeChecked();
+    await user.click(within(dialog).getByRole('button', { name: 'Reconnect' }));
+    expect(onConfirm).toHaveBeenCalledWith({ backfill: false });
+  });
+
+  it('offers no choice when nothing was skipped, nor for other actions', async () => {
+    const user = userEvent.setup();
+    const onConfirm = vi.fn(async () => {});
+    const { unmount } = render(<Harness action="reconnect" skipped={0} onConfirm={onConfirm} />);
+    const dialog = await screen.findByRole('alertdialog');
+    expect(within(dialog).queryByRole('radio')).not.toBeInTheDocument();
+    await user.click(within(dialog).getByRole('button', { name: 'Reconnect' }));
+    expect(onConfirm).toHaveBeenCalledWith({ backfill: false });
+    unmount();
+    render(<Harness action="archive" skipped={5} onConfirm={onConfirm} />);
+    expect(within(await screen.findByRole('alertdialog')).queryByRole('radio')).not.toBeInTheDocument();
   });
 });
 

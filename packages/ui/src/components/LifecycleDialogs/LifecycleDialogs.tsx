@@ -2,6 +2,7 @@ import { allowedLifecycleActions, type LifecycleAction } from '@segment-webhook/
 import { type ReactNode, useEffect, useId, useState } from 'react';
 import { AlertDialog, Field, TextInput } from '../../primitives';
 import { useMessages } from '../../provider';
+import { useFormatters } from '../../provider/SegmentWebhookProvider';
 
 /** A lifecycle transition the user confirms in a {@link LifecycleDialog} (core's `LifecycleAction`). */
 export type LifecycleDialogAction = LifecycleAction;
@@ -188,16 +189,29 @@ export function ConfirmDialog({
   );
 }
 
+/** What the user chose in a {@link LifecycleDialog} (only a reconnect has a choice). */
+export interface LifecycleDialogChoice {
+  /** Reconnect: also send the events recorded as skipped while it was disconnected. */
+  backfill: boolean;
+}
+
 /** Props of {@link LifecycleDialog}. */
 export interface LifecycleDialogProps
   extends Omit<
     ConfirmDialogProps,
-    'title' | 'description' | 'children' | 'confirmLabel' | 'destructive' | 'confirmText'
+    'title' | 'description' | 'children' | 'confirmLabel' | 'destructive' | 'confirmText' | 'onConfirm'
   > {
   /** The transition to confirm; `null` renders nothing. */
   action: LifecycleDialogAction | null;
   /** The webhook's name (shown, and typed to confirm a delete). */
   webhookName: string;
+  /**
+   * Reconnect: the events recorded while disconnected (the webhook's `skippedSinceDisconnect`). Above 0 the
+   * dialog shows the count and asks whether to send them now (backfill) or reconnect without them. Default 0.
+   */
+  skippedSinceDisconnect?: number;
+  /** Performs the action with the user's choice (see {@link ConfirmDialogProps.onConfirm}). */
+  onConfirm: (choice: LifecycleDialogChoice) => Promise<unknown>;
 }
 
 /**
@@ -205,10 +219,23 @@ export interface LifecycleDialogProps
  * archive releases activity streams, delete is permanent and asks for the webhook's name to be
  * typed).
  */
-export function LifecycleDialog({ action, webhookName, className, ...rest }: LifecycleDialogProps) {
+export function LifecycleDialog({
+  action,
+  webhookName,
+  skippedSinceDisconnect = 0,
+  onConfirm,
+  className,
+  ...rest
+}: LifecycleDialogProps) {
   const m = useMessages();
+  const [backfill, setBackfill] = useState(true);
+  // Each opening starts from "Send them now".
+  useEffect(() => {
+    if (rest.open) setBackfill(true);
+  }, [rest.open]);
   if (!action) return null;
   const copy = copyOf(action, m);
+  const choice = action === 'reconnect' && skippedSinceDisconnect > 0;
   return (
     <ConfirmDialog
       title={copy.title(webhookName)}
@@ -217,7 +244,56 @@ export function LifecycleDialog({ action, webhookName, className, ...rest }: Lif
       destructive={copy.destructive}
       confirmText={action === 'delete' ? webhookName : undefined}
       className={['swk-lifecycle-dialog', className].filter(Boolean).join(' ')}
+      onConfirm={() => onConfirm({ backfill: choice && backfill })}
       {...rest}
-    />
+    >
+      {choice && <BackfillChoice count={skippedSinceDisconnect} backfill={backfill} onChange={setBackfill} />}
+    </ConfirmDialog>
+  );
+}
+
+/** Reconnect's choice: send the events skipped while disconnected now, or reconnect without them. */
+function BackfillChoice({
+  count,
+  backfill,
+  onChange,
+}: {
+  count: number;
+  backfill: boolean;
+  onChange: (backfill: boolean) => void;
+}) {
+  const m = useMessages();
+  const format = useFormatters();
+  const ids = useId();
+  return (
+    <fieldset className="swk-fieldset swk-backfill" aria-describedby={`${ids}-hint`} data-skipped={count}>
+      <legend className="swk-legend">{m.reconnectSkipped(format.count(count), count === 1)}</legend>
+      <p className="swk-field__hint" id={`${ids}-hint`}>
+        {m.reconnectSkippedHint}
+      </p>
+      {(
+        [
+          [true, m.reconnectBackfill, m.reconnectBackfillHint],
+          [false, m.reconnectWithout, m.reconnectWithoutHint],
+        ] as const
+      ).map(([value, label, hint]) => (
+        <div key={label} className="swk-backfill__option">
+          <label className="swk-choice">
+            <input
+              type="radio"
+              className="swk-radio"
+              name={`${ids}-backfill`}
+              checked={backfill === value}
+              onChange={() => onChange(value)}
+              aria-describedby={`${ids}-${value ? 'send' : 'skip'}`}
+            />
+            {label}
+          </label>
+          <p className="swk-field__hint" id={`${ids}-${value ? 'send' : 'skip'}`}>
+            {hint}
+          </p>
+        </div>
+      ))}
+    </fieldset>
   );
 }

@@ -4,5 +4,6 @@ export {
   type ConfirmDialogProps,
   LifecycleDialog,
   type LifecycleDialogAction,
+  type LifecycleDialogChoice,
   type LifecycleDialogProps,
 } from './LifecycleDialogs';

@@ -111,3 +111,41 @@ export const Narrow: Story = {
     await expectFitsNarrowPanel(canvasElement);
   },
 };
+
+/** Field coverage of a webhook whose fields are always filled: a meter per field, no warning. */
+export const FieldCoverageComplete: Story = {
+  play: async ({ canvasElement }) => {
+    const section = await within(canvasElement).findByRole('region', { name: 'Field coverage' });
+    await expect(within(section).getByRole('meter', { name: 'Coverage of email' })).toHaveAttribute(
+      'aria-valuetext',
+      expect.stringMatching(/^100%/),
+    );
+    await expect(section.querySelector('.swk-coverage__warning')).toBeNull();
+  },
+};
+
+const lowCoverage: Overview = {
+  ...sample,
+  counts: { ...sample.counts, skipped: 14 },
+  fieldCoverage: [
+    { key: 'email', present: 4_916, total: 12_936 },
+    { key: 'order_total', present: 12_936, total: 12_936 },
+    { key: 'phone', present: 10_090, total: 12_936 },
+  ],
+  fieldCoverageSampled: true,
+};
+
+/**
+ * A field often empty: `email` had a value in 38% of the events, so the overview warns; the figures come from a
+ * sample of the range's latest events, and events skipped while disconnected are counted.
+ */
+export const FieldCoverageWarning: StoryObj<typeof OverviewPanel> = {
+  render: () => <OverviewPanel overview={lowCoverage} range="7d" onRangeChange={() => {}} />,
+  play: async ({ canvasElement }) => {
+    const section = within(canvasElement).getByRole('region', { name: 'Field coverage' });
+    await expect(within(section).getByText(/email was empty in 62% of events/)).toBeVisible();
+    await expect(within(section).getByText(/phone was empty in 22% of events/)).toBeVisible();
+    await expect(within(section).getByText(/Based on a sample/)).toBeVisible();
+    await expect(within(canvasElement).getByText('Skipped while disconnected')).toBeVisible();
+  },
+};

@@ -6,6 +6,7 @@ import { overviewQueryOptions } from '../../api/queries';
 import { Button, Callout } from '../../primitives';
 import { useMessages, useSegmentWebhookApi } from '../../provider';
 import { useFormatters } from '../../provider/SegmentWebhookProvider';
+import { DEFAULT_COVERAGE_THRESHOLD, FieldCoveragePanel } from './FieldCoverage';
 import { OverviewChart } from './OverviewChart';
 
 const RANGES: OverviewRange[] = ['24h', '7d', '30d'];
@@ -24,6 +25,8 @@ export interface OverviewPanelProps extends Omit<ComponentPropsWithoutRef<'secti
   error?: Error | null;
   /** Shown with the error as a **Try again** button when given. */
   onRetry?: () => void;
+  /** Field coverage: warn about a field with a value in less than this share of events. Default 0.8. */
+  coverageThreshold?: number;
 }
 
 /**
@@ -38,6 +41,7 @@ export function OverviewPanel({
   isLoading = false,
   error = null,
   onRetry,
+  coverageThreshold = DEFAULT_COVERAGE_THRESHOLD,
   className,
   ...rest
 }: OverviewPanelProps) {
@@ -101,12 +105,20 @@ export function OverviewPanel({
               value={format.count(overview.counts.held)}
               tone={overview.counts.held > 0 ? 'warning' : undefined}
             />
+            {overview.counts.skipped > 0 && (
+              <Stat label={m.overviewSkipped} value={format.count(overview.counts.skipped)} tone="warning" />
+            )}
             <Stat label={m.overviewSuccessRate} value={format.percent(overview.successRate)} />
             <Stat label={m.overviewLagP50} value={format.duration(overview.lagMs.p50)} />
             <Stat label={m.overviewLagP95} value={format.duration(overview.lagMs.p95)} />
             <Stat label={m.overviewLastDelivery} value={format.dateTime(overview.lastDeliveredAt)} wide />
           </dl>
           <OverviewChart series={overview.series} range={overview.range} />
+          <FieldCoveragePanel
+            coverage={overview.fieldCoverage}
+            sampled={overview.fieldCoverageSampled}
+            threshold={coverageThreshold}
+          />
         </>
       )}
     </section>

@@ -33,6 +33,11 @@ export interface PayloadPreviewProps extends Omit<HTMLAttributes<HTMLElement>, '
   title?: string;
   /** Intro line under the heading. Default: the "previewIntro" message; `null` hides it. */
   intro?: string | null;
+  /**
+   * Give mapped fields the event lacks a sample value, so every property shows. Default true; false for a real
+   * event (a recent activity event), whose message is shown exactly as it would be sent.
+   */
+  fillSampleValues?: boolean;
 }
 
 /** Human size: bytes under 1 KB, else KB with one decimal. */
@@ -76,6 +81,7 @@ export function PayloadPreview({
   catalog,
   title,
   intro,
+  fillSampleValues = true,
   className,
   ...rest
 }: PayloadPreviewProps) {
@@ -91,13 +97,13 @@ export function PayloadPreview({
       const message = buildTrackMessage({
         webhookId,
         config: { trackEventName, sendActivityPayload, fields: complete },
-        event: withSampleValues(sample, complete, catalog),
+        event: fillSampleValues ? withSampleValues(sample, complete, catalog) : sample,
       });
       return { ok: true, message, bytes: messageBytes(message) };
     } catch (error) {
       return { ok: false, error: error instanceof Error ? error.message : String(error) };
     }
-  }, [webhookId, trackEventName, sendActivityPayload, fields, sample, catalog]);
+  }, [webhookId, trackEventName, sendActivityPayload, fields, sample, catalog, fillSampleValues]);
   const bytes = preview.ok ? preview.bytes : MAX_MESSAGE_BYTES + 1;
   const tooLarge = bytes > MAX_MESSAGE_BYTES;
   return (

@@ -223,3 +223,31 @@ export const Narrow: Story = {
     await expectFitsNarrowPanel(canvasElement, 'idle');
   },
 };
+
+/**
+ * The host provides recent activity events: **Test with** offers them beside the sample. The preview and the
+ * test result show the message built from the chosen event (Segment forwards no test: `integrations.All` is
+ * false).
+ */
+export const TestWithRecentActivity: Story = {
+  parameters: { backend: { recentActivities: true } satisfies KitBackendParameters },
+  play: async (context) => {
+    const { canvasElement } = context;
+    const canvas = within(canvasElement);
+    const body = within(canvasElement.ownerDocument.body);
+    await fillForm(context);
+    const select = await canvas.findByRole('combobox', { name: 'Test with' });
+    await expect(select).toHaveTextContent('Sample activity');
+    await userEvent.click(select);
+    await userEvent.click(await body.findByRole('option', { name: /^Order placed · person_0311/ }));
+    const preview = canvas.getByRole('region', { name: 'Payload preview' });
+    await waitFor(() => expect(preview).toHaveTextContent('"userId": "person_0311"'));
+    await clickTest(context);
+    const result = await canvas.findByRole('region', { name: 'Test result' });
+    await expect(await within(result).findByText('Segment accepted the test event')).toBeVisible();
+    await expect(result).toHaveTextContent('"userId": "person_0311"');
+    await expect(backendOf(context).requestsTo('POST /webhooks/test').at(-1)?.body).toMatchObject({
+      activityEventId: 'evt_recent_3',
+    });
+  },
+};

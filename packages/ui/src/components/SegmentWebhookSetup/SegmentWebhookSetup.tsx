@@ -1,5 +1,6 @@
 import { zodResolver } from '@hookform/resolvers/zod';
 import {
+  type ActivityEvent,
   type FieldCatalog,
   type TestWebhookRequest,
   type Webhook,
@@ -21,6 +22,7 @@ import { RegionFieldset, SendActivityPayloadField } from '../DeliveryOptions';
 import { FieldsEditor } from '../FieldsEditor';
 import { PayloadPreview } from './PayloadPreview';
 import { type TestPanelState, TestResultPanel } from './TestResultPanel';
+import { TestWithSelect } from './TestWithSelect';
 
 /** Props of {@link SegmentWebhookSetup}. */
 export interface SegmentWebhookSetupProps
@@ -81,6 +83,8 @@ export function SegmentWebhookSetup({
   const [showKey, setShowKey] = useState(false);
   const [testState, setTestState] = useState<TestPanelState>({ status: 'idle' });
   const [formError, setFormError] = useState<string | null>(null);
+  /** The recent activity event Test sends instead of the sample (Test with), if the user chose one. */
+  const [testEvent, setTestEvent] = useState<ActivityEvent | null>(null);
   const catalog = useQuery(fieldCatalogQueryOptions(api)).data as FieldCatalog | undefined;
 
   const form = useForm<WebhookConfig>({
@@ -130,7 +134,10 @@ export function SegmentWebhookSetup({
       return;
     }
     const { name, ...config } = form.getValues();
-    const body: TestWebhookRequest = name.trim() ? { name, ...config } : config;
+    const body: TestWebhookRequest = {
+      ...(name.trim() ? { name, ...config } : config),
+      ...(testEvent ? { activityEventId: testEvent.id } : {}),
+    };
     setTestState({ status: 'pending' });
     try {
       const result = await test.mutateAsync(body);
@@ -225,6 +232,12 @@ export function SegmentWebhookSetup({
           </Callout>
         ) : null}
 
+        <TestWithSelect
+          value={testEvent?.id ?? null}
+          onChange={(_id, event) => setTestEvent(event)}
+          disabled={disabled || test.isPending}
+        />
+
         <div className="swk-row swk-setup__actions">
           <Button onClick={onTest} disabled={disabled || test.isPending} loading={test.isPending}>
             {m.testButton}
@@ -245,7 +258,11 @@ export function SegmentWebhookSetup({
 
       {hidePreview ? null : (
         <aside className="swk-setup__aside swk-card">
-          <PayloadPreview config={{ trackEventName, sendActivityPayload, fields }} catalog={catalog} />
+          <PayloadPreview
+            config={{ trackEventName, sendActivityPayload, fields }}
+            catalog={catalog}
+            {...(testEvent ? { event: testEvent, fillSampleValues: false, intro: m.previewIntroEvent } : {})}
+          />
         </aside>
       )}
     </form>
