@@ -12,7 +12,6 @@ import {
   type DeliveryWorker,
   type DeliveryWorkerOptions,
   generateEncryptionKey,
-  type Logger,
   type SegmentClient,
   type SegmentWebhookServiceInstance,
   type Store,
@@ -21,6 +20,7 @@ import {
 } from '@segment-webhook/core';
 import { type SegmentSink, startSegmentSink } from '@segment-webhook/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { recordLogs } from './logs';
 import { startWorkerProcess, type WorkerProcess, waitUntil } from './processes';
 import { type OpenedStore, STORE_KINDS, storeFixture } from './stores';
 
@@ -55,19 +55,14 @@ describe.each(STORE_KINDS)('alert hooks and logs on %s', (kind) => {
   const summaries: DeliveriesFailedSummary[] = [];
   const workers: DeliveryWorker[] = [];
   /** Every line logged by the service and the workers, as JSON. */
-  const lines: { level: string; message: string; details: Record<string, unknown> }[] = [];
-  const logger: Logger = {
-    info: (details, message) => lines.push({ level: 'info', message, details }),
-    warn: (details, message) => lines.push({ level: 'warn', message, details }),
-    error: (details, message) => lines.push({ level: 'error', message, details }),
-  };
+  const { logger, lines, clear: clearLogs } = recordLogs();
 
   beforeEach(async () => {
     sink.reset();
     sink.clear();
     changes.length = 0;
     summaries.length = 0;
-    lines.length = 0;
+    clearLogs();
     opened = await stores.open();
     store = opened.store;
     client = createSegmentClient({ endpoints: { us: sink.url, eu: sink.url }, timeoutMs: 2000 });

@@ -10,7 +10,6 @@ import {
   createSegmentWebhookService,
   type DeliveryWorker,
   generateEncryptionKey,
-  type Logger,
   messageIdFor,
   type SegmentClient,
   type SegmentWebhookServiceInstance,
@@ -20,6 +19,7 @@ import { type DeliveryDetail, exportedDeliverySchema, type TrackMessage } from '
 import { type SegmentSink, startSegmentSink } from '@segment-webhook/testing';
 import { parse } from 'csv-parse/sync';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { recordLogs } from './logs';
 import { STORE_KINDS, storeFixture } from './stores';
 
 const WRITE_KEY = 'wk_support_SECRET_7Hq2ZpLx';
@@ -45,12 +45,7 @@ describe.each(STORE_KINDS)('support tools on %s', (kind) => {
   let client: SegmentClient;
   let worker: DeliveryWorker;
   let clock: number;
-  const logs: string[] = [];
-  const logger: Logger = {
-    info: (details, message) => logs.push(`info ${message} ${JSON.stringify(details ?? {})}`),
-    warn: (details, message) => logs.push(`warn ${message} ${JSON.stringify(details ?? {})}`),
-    error: (details, message) => logs.push(`error ${message} ${JSON.stringify(details ?? {})}`),
-  };
+  const { logger, text: logs, clear: clearLogs } = recordLogs();
   const recent = [
     {
       id: 'evt_recent_1',
@@ -65,7 +60,7 @@ describe.each(STORE_KINDS)('support tools on %s', (kind) => {
   beforeEach(async () => {
     sink.reset();
     sink.clear();
-    logs.length = 0;
+    clearLogs();
     ({ store } = await stores.open());
     clock = Date.now();
     client = createSegmentClient({ endpoints: { us: sink.url, eu: sink.url }, timeoutMs: 2000 });

@@ -10,7 +10,6 @@ import {
   type DeliveryWorker,
   type DeliveryWorkerOptions,
   generateEncryptionKey,
-  type Logger,
   messageIdFor,
   type SegmentClient,
   type SegmentWebhookServiceInstance,
@@ -20,6 +19,7 @@ import {
 import type { DeliveryDetail } from '@segment-webhook/core/contract';
 import { type SegmentSink, startSegmentSink } from '@segment-webhook/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { recordLogs } from './logs';
 import { countingClaims, type OpenedStore, STORE_KINDS, storeFixture } from './stores';
 
 const WRITE_KEY = 'wk_worker_SECRET_0001';
@@ -44,17 +44,12 @@ describe.each(STORE_KINDS)('the worker on %s', (kind) => {
   let service: SegmentWebhookServiceInstance;
   let client: SegmentClient;
   const workers: DeliveryWorker[] = [];
-  const logs: string[] = [];
-  const logger: Logger = {
-    info: (details, message) => logs.push(`info ${message} ${JSON.stringify(details)}`),
-    warn: (details, message) => logs.push(`warn ${message} ${JSON.stringify(details)}`),
-    error: (details, message) => logs.push(`error ${message} ${JSON.stringify(details)}`),
-  };
+  const { logger, text: logs, clear: clearLogs } = recordLogs();
 
   beforeEach(async () => {
     sink.reset();
     sink.clear();
-    logs.length = 0;
+    clearLogs();
     opened = await stores.open();
     store = opened.store;
     client = createSegmentClient({ endpoints: { us: sink.url, eu: sink.url }, timeoutMs: 2000 });

@@ -11,6 +11,7 @@ import {
   type SinkEventName,
   type SinkHeaders,
   sinkAnswer,
+  sinkControlsOf,
 } from './sink-core';
 
 /** Options of {@link createMemorySegmentSink}. */
@@ -147,28 +148,13 @@ export function createMemorySegmentSink(options: MemorySegmentSinkOptions = {}):
     });
   };
 
-  return {
+  return Object.assign(sinkControlsOf(core), {
     url: base.href.replace(/\/$/, ''),
     fetch: sinkFetch,
     events,
-    get requests() {
-      return core.requests;
-    },
-    received: core.received,
-    messages: core.messages,
-    count: core.count,
-    waitFor: core.waitFor,
-    clear: core.clear,
-    failNext: core.failNext,
-    rateLimitNext: core.rateLimitNext,
-    dropNext: core.dropNext,
-    latency: core.latency,
-    setBehavior: core.setBehavior,
-    reset: core.reset,
-    onReceive: core.onReceive,
     async close() {
       closed = true;
       core.flushDelays();
     },
-  };
+  });
 }

@@ -214,6 +214,30 @@ export function sinkAnswer(status: number, body: string, headers: Record<string,
 }
 
 /**
+ * The {@link SinkControls} of a core, as a sink's own object: what the Node sink and the in-memory sink
+ * expose, each adding its transport (url, close, events) with `Object.assign`. `requests` stays a getter.
+ */
+export function sinkControlsOf<H extends SinkHeaders>(core: SinkCore<H>): SinkControls<H> {
+  return {
+    get requests() {
+      return core.requests;
+    },
+    received: core.received,
+    messages: core.messages,
+    count: core.count,
+    waitFor: core.waitFor,
+    clear: core.clear,
+    failNext: core.failNext,
+    rateLimitNext: core.rateLimitNext,
+    dropNext: core.dropNext,
+    latency: core.latency,
+    setBehavior: core.setBehavior,
+    reset: core.reset,
+    onReceive: core.onReceive,
+  };
+}
+
+/**
  * Creates the sink's logic. Rules, as Segment's tracking API (see `startSegmentSink` for the list): Basic
  * auth or a body `writeKey`, JSON only, 32 KB per message and 500 KB per request, `type` on every batch item,
  * over 2,500 messages answered 200 and dropped; otherwise 200 and every message recorded.

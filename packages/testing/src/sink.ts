@@ -18,6 +18,7 @@ import {
   type SinkControls,
   type SinkPath,
   sinkAnswer,
+  sinkControlsOf,
 } from './sink-core';
 
 export {
@@ -167,31 +168,16 @@ export async function startSegmentSink(options: SegmentSinkOptions = {}): Promis
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
 
-  const sink: SegmentSink = {
+  const sink: SegmentSink = Object.assign(sinkControlsOf(core), {
     url: `http://${urlHost}:${port}`,
     port,
     host,
-    get requests() {
-      return core.requests;
-    },
-    received: core.received,
-    messages: core.messages,
-    count: core.count,
-    waitFor: core.waitFor,
-    clear: core.clear,
-    failNext: core.failNext,
-    rateLimitNext: core.rateLimitNext,
-    dropNext: core.dropNext,
-    latency: core.latency,
-    setBehavior: core.setBehavior,
-    reset: core.reset,
-    onReceive: core.onReceive,
     events,
-    close() {
+    close(): Promise<void> {
       for (const socket of sockets) socket.destroy();
       core.flushDelays();
-      return new Promise((resolve) => server.close(() => resolve()));
+      return new Promise<void>((resolve) => server.close(() => resolve()));
     },
-  };
+  });
   return sink;
 }
