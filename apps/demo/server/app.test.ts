@@ -1,13 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createFreshDatabase, type FreshDatabase, STORE_KINDS, withClient } from '@segment-webhook/engine-tests';
+import { type FreshDatabase, STORE_KINDS, withClient } from '@segment-webhook/engine-tests';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Logger, type RunningDemo, startDemo } from './app';
-import { readConfig } from './config';
+import type { RunningDemo } from './app';
+import { type DemoUnderTest, startDemoOn } from './demo-under-test';
 import { KEY_FILE } from './secrets';
 
-const silent: Logger = { info() {}, warn() {}, error() {} };
 const WRITE_KEY = 'wk_app_test_0123456789';
 
 // The demo as `pnpm start` runs it: on SQLite in DATA_DIR, and with DATABASE_URL (a database of its own).
@@ -16,20 +14,14 @@ describe.each(STORE_KINDS)('the demo server on %s', (kind) => {
   let database: FreshDatabase | null = null;
   let demo: RunningDemo;
   let api: string;
+  let running: DemoUnderTest | undefined;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'demo-app-test-'));
-    if (kind === 'postgres') database = await createFreshDatabase('swk_demo');
-    const env = { PORT: '0', DATA_DIR: dataDir, SEGMENT_RETRY_BASE_MS: '50', DATABASE_URL: database?.url };
-    demo = await startDemo(readConfig(env), silent);
-    api = `${demo.url}/api/segment-webhooks`;
+    running = await startDemoOn(kind, 'demo-app-test');
+    ({ demo, api, dataDir, database } = running);
   });
 
-  afterAll(async () => {
-    await demo?.close();
-    await database?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => running?.stop());
 
   it('keeps a generated 32-byte key in DATA_DIR', async () => {
     expect(Buffer.from(readFileSync(path.join(dataDir, KEY_FILE), 'utf8').trim(), 'base64')).toHaveLength(32);

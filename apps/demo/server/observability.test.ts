@@ -1,21 +1,11 @@
-/**
- * Issue 14's checks on the demo, once per store: `GET /metrics` after N events delivered to the testing sink
- * (delivered = N, ingested = N, the queue gauges back at 0), then with Segment down (the oldest due delivery
- * ages, the retried counter rises) and back; `/healthz` and `/readyz`; the alert hooks in the notifications
- * feed (needs attention, deliveries failed, healthy again), once per change.
- */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { createFreshDatabase, type FreshDatabase, STORE_KINDS } from '@segment-webhook/engine-tests';
+import { STORE_KINDS } from '@segment-webhook/engine-tests';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Logger, type RunningDemo, startDemo } from './app';
-import { readConfig } from './config';
+import type { RunningDemo } from './app';
+import { type DemoUnderTest, startDemoOn } from './demo-under-test';
 
 /** Polls wait for the kit's asynchronous work (deliveries, retries with backoff, hooks), not a deadline. */
 const WAIT = { timeout: 30_000, interval: 50 };
 
-const silent: Logger = { info() {}, warn() {}, error() {} };
 const N = 25;
 
 /** The samples of a Prometheus text exposition: `name{labels}` → value. */
@@ -30,24 +20,16 @@ function parseMetrics(text: string): Map<string, number> {
 }
 
 describe.each(STORE_KINDS)('the demo’s health, metrics and alerts on %s', (kind) => {
-  let dataDir: string;
-  let database: FreshDatabase | null = null;
   let demo: RunningDemo;
   let api: string;
+  let running: DemoUnderTest | undefined;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'demo-observability-'));
-    if (kind === 'postgres') database = await createFreshDatabase('swk_demo_obs');
-    const env = { PORT: '0', DATA_DIR: dataDir, SEGMENT_RETRY_BASE_MS: '50', DATABASE_URL: database?.url };
-    demo = await startDemo(readConfig(env), silent);
-    api = `${demo.url}/api/segment-webhooks`;
+    running = await startDemoOn(kind, 'demo-observability');
+    ({ demo, api } = running);
   });
 
-  afterAll(async () => {
-    await demo?.close();
-    await database?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => running?.stop());
 
   const metrics = async () => parseMetrics(await (await fetch(`${demo.url}/metrics`)).text());
   const sample = async (name: string) => (await metrics()).get(name);
