@@ -1,11 +1,11 @@
 /**
  * Seeds a webhook's delivery rows straight into a SQLite store's file (1,000,000 rows take seconds this way,
- * minutes through the API), shaped as the kit writes them: messageIds derived from the event ids, the person
- * index's bucket, one message per row. Row i was created i seconds after the first; every tenth failed, the
+ * minutes through the API), shaped as the kit writes them: messageIds derived from the event ids, one message
+ * per row, and the person search's runs of SEARCH_RUN_ROWS rows as ingest would have cut them. Row i was created i seconds after the first; every tenth failed, the
  * others were delivered; person `p_<i mod 5000>`.
  */
 import Database from 'better-sqlite3';
-import { personBucket } from '../packages/store-sqlite/src/rows';
+import { SEARCH_RUN_ROWS } from '../packages/store-sqlite/src/person-search';
 
 export interface SeedOptions {
   filename: string;
@@ -21,16 +21,14 @@ export function seedDeliveries({ filename, accountId, webhookId, activityId, row
   const db = new Database(filename);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
-  db.function('swk_person_bucket', { deterministic: true }, (personId: unknown) => personBucket(String(personId)));
   const message = (eventId: string) =>
     `'{"type":"track","event":"Activity","userId":"p","messageId":"${webhookId}:' || ${eventId} || '","timestamp":"${new Date(now).toISOString()}","properties":{"activity":"${activityId}","amount":42.5,"email":"ada@example.com"},"context":{"library":{"name":"segment-webhook-kit","version":"0.1.0"}}}'`;
   db.prepare(
     `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < @rows)
-     INSERT INTO deliveries (id, account_id, webhook_id, source, event_id, person_id, person_bucket, activity_id, status,
+     INSERT INTO deliveries (id, account_id, webhook_id, source, event_id, person_id, activity_id, status,
        message_id, message, attempt_count, counted_attempts, occurred_at, created_at, updated_at, cycle_started_at,
        next_attempt_at, delivered_at, first_delivered_at, last_error, last_http_status, config_version)
-     SELECT @webhook || printf('_dlv_%08d', i), @account, @webhook, 'activity', printf('evt_%08d', i), printf('p_%d', i % 5000),
-       swk_person_bucket(printf('p_%d', i % 5000)), @activity, CASE WHEN i % 10 = 0 THEN 'failed' ELSE 'delivered' END,
+     SELECT @webhook || printf('_dlv_%08d', i), @account, @webhook, 'activity', printf('evt_%08d', i), printf('p_%d', i % 5000), @activity, CASE WHEN i % 10 = 0 THEN 'failed' ELSE 'delivered' END,
        @webhook || ':' || printf('evt_%08d', i), ${message("printf('evt_%08d', i)")}, 1, 1,
        @now - (@rows - i) * 1000, @now - (@rows - i) * 1000, @now - (@rows - i) * 1000, @now - (@rows - i) * 1000,
        NULL, CASE WHEN i % 10 = 0 THEN NULL ELSE @now - (@rows - i) * 1000 + 150 END,
@@ -43,6 +41,25 @@ export function seedDeliveries({ filename, accountId, webhookId, activityId, row
     `INSERT INTO delivery_counts (webhook_id, status, n) SELECT webhook_id, status, COUNT(*) FROM deliveries
      WHERE webhook_id = ? GROUP BY status ON CONFLICT (webhook_id, status) DO UPDATE SET n = excluded.n`,
   ).run(webhookId);
+  // The person search's runs: every SEARCH_RUN_ROWS rows (of all webhooks), one run numbered by its last seq.
+  const last = db.prepare('SELECT MAX(seq) FROM deliveries').pluck().get() as number;
+  const run = `MIN(((seq - 1) / ${SEARCH_RUN_ROWS} + 1) * ${SEARCH_RUN_ROWS}, ${last})`;
+  const from = db.prepare('SELECT indexed_seq FROM search_state').pluck().get() as number;
+  db.prepare(
+    `INSERT INTO person_runs (webhook_id, run, person_id, created_at, id, seq)
+     SELECT webhook_id, ${run}, person_id, created_at, id, seq FROM deliveries WHERE seq > ?
+     ORDER BY webhook_id, ${run}, person_id, created_at DESC, id DESC`,
+  ).run(from);
+  db.prepare(
+    `INSERT INTO search_runs (webhook_id, run, first_seq, min_created, max_created)
+     SELECT webhook_id, ${run}, MIN(seq), MIN(created_at), MAX(created_at) FROM deliveries WHERE seq > ?
+     GROUP BY webhook_id, ${run}`,
+  ).run(from);
+  db.prepare(
+    `INSERT OR IGNORE INTO search_persons (webhook_id, person_id, first_run)
+     SELECT webhook_id, person_id, MIN(${run}) FROM deliveries WHERE seq > ? GROUP BY webhook_id, person_id`,
+  ).run(from);
+  db.prepare('UPDATE search_state SET indexed_seq = ?').run(last);
   db.exec('ANALYZE');
   db.close();
 }

@@ -11,6 +11,7 @@ import { startSegmentSink } from '@segment-webhook/testing';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from './migrations';
+import { PERSON_SEARCH_SQL } from './person-search';
 import { MESSAGE_NOT_DERIVED } from './rows';
 import { sqliteStore } from './sqlite-store';
 import { CLAIM_SQL } from './statements';
@@ -21,7 +22,10 @@ let counter = 0;
 const nextFile = () => path.join(dir, `store-${++counter}.db`);
 
 describeStoreContract('sqliteStore (file)', () => sqliteStore({ filename: nextFile() }));
-describeStoreContract('sqliteStore (:memory:)', () => sqliteStore({ filename: ':memory:', synchronous: 'NORMAL' }));
+// Runs of 3 rows: the contract's searches cross run boundaries and read both runs and the newest rows.
+describeStoreContract('sqliteStore (:memory:, person search runs of 3 rows)', () =>
+  sqliteStore({ filename: ':memory:', synchronous: 'NORMAL', searchRunRows: 3 }),
+);
 describeFairShare('sqliteStore: fair share across write keys', () => sqliteStore({ filename: nextFile() }), {
   startSink: () => startSegmentSink(),
 });
@@ -50,6 +54,7 @@ describe('sqliteStore specifics', () => {
       { version: 5 },
       { version: 6 },
       { version: 7 },
+      { version: 8 },
     ]);
     raw.close();
   });
@@ -144,14 +149,28 @@ describe('sqliteStore specifics', () => {
     );
     expect(release).toContain('deliveries_due_webhook');
     expect(release).not.toMatch(/SCAN deliveries$/);
-    // The search box: each branch is an index search; the person reads one bucket newest first (no sort),
-    // the messageIds the kit does not derive from event ids come from the partial message index.
-    const person = plan(
-      `SELECT d.seq FROM deliveries d INDEXED BY deliveries_person WHERE d.webhook_id = 'x' AND d.person_bucket = 3
-       AND d.person_id = 'p' AND (d.created_at, d.id) < (1, 'a') ORDER BY d.created_at DESC, d.id DESC LIMIT 51`,
+    // The search box: each branch is an index search. A person reads a group of runs ranked by their newest
+    // row from the ranking index, in each one range of the run's key (the page's bounds included), each
+    // row by row id; the rows not yet in a run by row id range.
+    const inRuns = plan(
+      PERSON_SEARCH_SQL.inRuns(
+        "webhook_id = 'x' AND run >= 1 AND min_created <= 5",
+        "(p.created_at, p.id) < (1, 'a') AND d.webhook_id = 'x' AND d.status != 'pending'",
+      )
+        .replace('?', '4')
+        .replace('?', '0')
+        .replace('?', "'x'")
+        .replaceAll('?', '1'),
     );
-    expect(person).toMatch(/SEARCH d USING COVERING INDEX deliveries_person \(webhook_id=\? AND person_bucket=\?/);
-    expect(person).not.toContain('TEMP B-TREE');
+    expect(inRuns).toMatch(/SEARCH search_runs USING COVERING INDEX search_runs_newest \(webhook_id=\?\)/);
+    expect(inRuns).toMatch(
+      /SEARCH p USING PRIMARY KEY \(webhook_id=\? AND run=\? AND person_id=\? AND \(created_at,id\)<\(\?,\?\)\).*SEARCH d USING INTEGER PRIMARY KEY \(rowid=\?\)/,
+    );
+    const runAt = plan(PERSON_SEARCH_SQL.runAt("webhook_id = 'x' AND run >= 1").replace('?', '3'));
+    expect(runAt).toContain('SEARCH search_runs USING COVERING INDEX search_runs_newest (webhook_id=?)');
+    expect(runAt).not.toContain('TEMP B-TREE');
+    const tail = plan(PERSON_SEARCH_SQL.tail("d.webhook_id = 'x'").replaceAll('?', '1'));
+    expect(tail).toContain('SEARCH d USING INTEGER PRIMARY KEY (rowid>?)');
     const message = plan(
       `SELECT seq FROM deliveries INDEXED BY deliveries_message WHERE webhook_id = 'x' AND message_id = 'm'
        AND ${MESSAGE_NOT_DERIVED}`,
@@ -270,6 +289,115 @@ describe('sqliteStore specifics', () => {
       after.prepare("SELECT name FROM sqlite_master WHERE name IN ('attempts', 'deliveries_lease')").all(),
     ).toEqual([]);
     after.close();
+  });
+
+  it('finds a person through the search runs exactly as a scan would: across runs, after deletions, after a prune', async () => {
+    const filename = nextFile();
+    const store = sqliteStore({ filename, synchronous: 'NORMAL', searchRunRows: 4 });
+    await store.migrate();
+    // b is disconnected: what it gets is skipped (finished), so a prune can remove it.
+    const a = webhookFixture();
+    const b = webhookFixture({ status: 'disconnected' });
+    await store.insertWebhook(a);
+    await store.insertWebhook(b);
+    const T = 1_800_000_000_000;
+    type Row = { id: string; webhookId: string; personId: string; createdAt: number };
+    const rows: Row[] = [];
+    let n = 0;
+    const insert = async (count: number, webhooks: (typeof a)[], createdAt: (i: number) => number) => {
+      const batch = Array.from({ length: count }, () => {
+        const i = n++;
+        const webhook = webhooks[i % webhooks.length]!;
+        // Creation times out of insertion order (and ties), as commits of several processes give.
+        return deliveryFixture(webhook, {
+          id: `dlv_${String(i).padStart(4, '0')}`,
+          eventId: `e${i}`,
+          personId: ['ada', 'bob', 'cy'][(i * 7) % 3]!,
+          createdAt: createdAt(i),
+        });
+      });
+      // Several calls: several transactions, so runs are cut between and inside them.
+      for (let k = 0; k < batch.length; k += 3) await store.insertDeliveries(batch.slice(k, k + 3));
+      rows.push(
+        ...batch.map((d) => ({ id: d.id, webhookId: d.webhookId, personId: d.personId, createdAt: d.createdAt })),
+      );
+    };
+    const expectLikeScan = async (
+      webhookId: string,
+      personId: string,
+      limit: number,
+      extra: { from?: number; to?: number } = {},
+    ) => {
+      const expected = rows
+        .filter((r) => r.webhookId === webhookId && r.personId === personId)
+        .filter(
+          (r) =>
+            (extra.from === undefined || r.createdAt >= extra.from) &&
+            (extra.to === undefined || r.createdAt < extra.to),
+        )
+        .sort((x, y) => y.createdAt - x.createdAt || (x.id < y.id ? 1 : -1))
+        .map((r) => r.id);
+      for (const filter of [{ personId }, { q: personId }]) {
+        const seen: string[] = [];
+        let after: { createdAt: number; id: string } | null = null;
+        for (;;) {
+          const page = await store.listDeliveries(a.accountId, webhookId, { ...filter, ...extra }, after, limit);
+          seen.push(...page.map((d) => d.id));
+          if (page.length < limit) break;
+          const last = page.at(-1)!;
+          after = { createdAt: last.createdAt, id: last.id };
+        }
+        expect(seen, `${JSON.stringify(filter)} ${JSON.stringify(extra)} limit ${limit}`).toEqual(expected);
+      }
+    };
+    const expectAllLikeScan = async () => {
+      for (const webhook of [a, b]) {
+        for (const person of ['ada', 'bob', 'cy', 'nobody']) {
+          for (const limit of [1, 2, 5, 50]) await expectLikeScan(webhook.id, person, limit);
+          await expectLikeScan(webhook.id, person, 2, { from: T + 15, to: T + 45 });
+        }
+      }
+    };
+    const raw = new Database(filename, { readonly: true });
+    const runsOf = (webhookId: string) =>
+      raw.prepare('SELECT COUNT(*) FROM search_runs WHERE webhook_id = ?').pluck().get(webhookId) as number;
+    const watermark = () => raw.prepare('SELECT indexed_seq FROM search_state').pluck().get() as number;
+
+    // Creation times in a narrow window, scattered (a fixed pseudo-random sequence) and often tied.
+    let seed = 7;
+    const scattered = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return T + Math.floor((seed / 2 ** 31) * 60);
+    };
+    await insert(120, [a, b], scattered);
+    expect(watermark()).toBeGreaterThanOrEqual(117);
+    expect(runsOf(a.id)).toBeGreaterThan(3);
+    expect(runsOf(b.id)).toBeGreaterThan(3);
+    await expectAllLikeScan();
+
+    // b's rows hold the newest row ids: deleted, their ids are never given again, so rows inserted now
+    // are above the watermark and found.
+    expect(await store.deleteWebhook(b.accountId, b.id, ['disconnected'])).toBe(true);
+    rows.splice(0, rows.length, ...rows.filter((r) => r.webhookId !== b.id));
+    expect(runsOf(b.id)).toBe(0);
+    expect(raw.prepare('SELECT COUNT(*) FROM person_runs WHERE webhook_id = ?').pluck().get(b.id)).toBe(0);
+    const b2 = webhookFixture({ status: 'disconnected' });
+    await store.insertWebhook(b2);
+    await insert(2, [a], (i) => T + 200 + i);
+    await expectAllLikeScan();
+    await insert(13, [a, b2], (i) => T + 200 + i);
+    await expectAllLikeScan();
+    await expectLikeScan(b2.id, 'ada', 2);
+
+    // A prune removes b2's skipped rows: the runs holding only them go; a's runs stay.
+    const before = runsOf(a.id);
+    await store.pruneDeliveries(T + 10_000, 1_000);
+    rows.splice(0, rows.length, ...rows.filter((r) => r.webhookId !== b2.id));
+    expect(runsOf(b2.id)).toBe(0);
+    expect(runsOf(a.id)).toBe(before);
+    await expectAllLikeScan();
+    raw.close();
+    await store.close();
   });
 
   it('pages pending deliveries of a large held backlog newest first, skipping the delivered ones', async () => {

@@ -12,6 +12,7 @@ import { classify, throwingStoreFailures } from './failures';
 import { createGroupCommit } from './group-commit';
 import { applyMigrations, LATEST_SCHEMA_VERSION, schemaVersion } from './migrations';
 import { fileNotifications, groupByWebhook } from './notifications';
+import { SEARCH_RUN_ROWS } from './person-search';
 import { createRouteCache } from './route-cache';
 import { type ClaimOrder, createStatements } from './statements';
 
@@ -35,6 +36,12 @@ export interface SqliteStoreOptions {
    * then holds back every other key; kept as the baseline of the fairness benchmark.
    */
   claimOrder?: ClaimOrder;
+  /**
+   * Inserted rows between two runs of the person search (`personId` and `q`), default 2048: a search reads
+   * up to this many of the newest rows by row id, and one index range per run. A tuning knob; tests use a
+   * few rows to cross run boundaries.
+   */
+  searchRunRows?: number;
 }
 
 /**
@@ -78,7 +85,12 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
 
   const notifications = fileNotifications(fileKey);
   const routeCache = createRouteCache(db, fileKey);
-  const sql = createStatements(db, { invalidateRoutes: () => routeCache.invalidate() }, options.claimOrder ?? 'fair');
+  const sql = createStatements(
+    db,
+    { invalidateRoutes: () => routeCache.invalidate() },
+    options.claimOrder ?? 'fair',
+    Math.max(1, Math.floor(options.searchRunRows ?? SEARCH_RUN_ROWS)),
+  );
   // Accepted events are made durable by an fsync of the WAL off the event loop (see group-commit.ts).
   const syncsWal = wal && durableSync === 'FULL' && !memory;
   const inserts = createGroupCommit({

@@ -32,12 +32,12 @@ import {
 import type { DeliveryStatus, JsonValue, TrackMessage, WebhookStatus } from '@segment-webhook/core/contract';
 import type Database from 'better-sqlite3';
 import type { InsertCall, InsertCommit } from './group-commit';
+import { createPersonSearch, SEARCH_RUN_ROWS } from './person-search';
 import {
   DELIVERY_COLUMNS,
   type DeliveryColumnKeys,
   deliveryColumnIndexes,
   MESSAGE_NOT_DERIVED,
-  personBucket,
   type Row,
   toAttempt,
   toDelivery,
@@ -98,7 +98,12 @@ function sameOutcome(a: AttemptCompletion, b: AttemptCompletion): boolean {
  * The statements of one database connection. Writes of several statements are better-sqlite3 transactions
  * (synchronous), begun `IMMEDIATE`.
  */
-export function createStatements(db: Database.Database, hooks: StatementHooks, claimOrder: ClaimOrder = 'fair') {
+export function createStatements(
+  db: Database.Database,
+  hooks: StatementHooks,
+  claimOrder: ClaimOrder = 'fair',
+  searchRunRows: number = SEARCH_RUN_ROWS,
+) {
   // Prepared lazily (after the schema exists) and reused.
   const cache = new Map<string, Database.Statement>();
   function stmt(sql: string): Database.Statement {
@@ -128,6 +133,8 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
       }
     }
   }
+
+  const personSearch = createPersonSearch(stmt, searchRunRows);
 
   const getWebhookRow = (accountId: string, webhookId: string): Row | undefined =>
     stmt('SELECT * FROM webhooks WHERE id = ? AND account_id = ?').get(webhookId, accountId) as Row | undefined;
@@ -169,6 +176,14 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
     return (...args: A) => transaction.immediate(...args);
   }
 
+  /**
+   * `fn`'s reads in one snapshot (a deferred transaction: no write lock): a person search reads the runs,
+   * then the rows, and another connection's insert must not move rows into a run in between.
+   */
+  function readSnapshot<R>(fn: () => R): R {
+    return db.inTransaction ? fn() : db.transaction(fn).deferred();
+  }
+
   /** Positions of the delivery columns in each raw list statement, found by name once per statement. */
   const listColumns = new Map<Database.Statement, DeliveryColumnKeys>();
   function listColumnKeys(statement: Database.Statement): DeliveryColumnKeys {
@@ -203,8 +218,8 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
       else where.push("d.status IN ('pending', 'retrying')");
     }
     if (filter.personId) {
-      where.push('d.person_id = ?', 'd.person_bucket = ?');
-      params.push(filter.personId, personBucket(filter.personId));
+      where.push('d.person_id = ?');
+      params.push(filter.personId);
     }
     if (filter.eventId) {
       where.push('d.event_id = ?');
@@ -226,8 +241,23 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
     const rowLimit = Math.max(0, Math.floor(limit));
     const select = `SELECT ${DELIVERY_COLUMNS}${withMessages ? ', d.message' : ''} FROM deliveries d`;
     const order = 'ORDER BY d.created_at DESC, d.id DESC LIMIT ?';
-    if (filter.q !== undefined) {
-      const branches = searchBranches(webhookId, filter.q, where, params, rowLimit);
+    // The person's rows come from the search runs (person-search.ts), as candidate row ids.
+    const person = (personId: string): number[] =>
+      personSearch.search({
+        webhookId,
+        personId,
+        where,
+        whereParams: params,
+        from: filter.from,
+        to: filter.to,
+        after,
+        limit: rowLimit,
+      });
+    if (filter.q !== undefined || (filter.personId && !filter.eventId)) {
+      const branches =
+        filter.q !== undefined
+          ? searchBranches(webhookId, filter.q, person(filter.q))
+          : { sql: 'SELECT value FROM json_each(?)', params: [JSON.stringify(person(filter.personId!))] };
       // Raw arrays (this SQL text is only ever run here, so switching its cached statement to raw is safe).
       // NOT INDEXED: the candidates are read by row id and sorted (a few rows); walking the page index
       // instead, testing each entry against the candidates, would read every entry of the webhook.
@@ -239,13 +269,11 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
     // An event id matches at most one row per source: look it up directly instead of walking the page order.
     const index = filter.eventId
       ? 'INDEXED BY deliveries_event'
-      : filter.personId
-        ? 'INDEXED BY deliveries_person'
-        : filter.status === 'pending'
-          ? pendingIndex(webhookId)
-          : filter.status
-            ? 'INDEXED BY deliveries_status_page'
-            : 'INDEXED BY deliveries_page';
+      : filter.status === 'pending'
+        ? pendingIndex(webhookId)
+        : filter.status
+          ? 'INDEXED BY deliveries_status_page'
+          : 'INDEXED BY deliveries_page';
     const statement = stmt(`${select} ${index} WHERE ${where.join(' AND ')} ${order}`).raw(true);
     return { statement, params: [...params, rowLimit] };
   }
@@ -254,16 +282,14 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
    * The rows `q` can match, as a union of index lookups (row ids): the event id (at most one row per
    * source), the messageId — through the event index when `q` has the form the kit derives from an event id
    * (`webhookId:eventId`, `webhookId:send:eventId`), through the partial index of the other messageIds
-   * otherwise — and the person, in the one bucket of the person index it hashes to, newest first with the
-   * list's other conditions and limit (a person may have any number of deliveries; the other lookups find
-   * at most a few rows).
+   * otherwise — and the person: the row ids the search runs found, newest first with the list's other
+   * conditions and limit (a person may have any number of deliveries; the other lookups find at most a
+   * few rows).
    */
   function searchBranches(
     webhookId: string,
     q: string,
-    where: readonly string[],
-    whereParams: readonly unknown[],
-    limit: number,
+    personSeqs: readonly number[],
   ): { sql: string; params: unknown[] } {
     const parts = ['SELECT seq FROM deliveries INDEXED BY deliveries_event WHERE webhook_id = ? AND event_id = ?'];
     const params: unknown[] = [webhookId, q];
@@ -285,12 +311,8 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
       `SELECT seq FROM deliveries INDEXED BY deliveries_message WHERE webhook_id = ? AND message_id = ? AND ${MESSAGE_NOT_DERIVED}`,
     );
     params.push(webhookId, q);
-    parts.push(
-      `SELECT seq FROM (SELECT d.seq FROM deliveries d INDEXED BY deliveries_person
-         WHERE ${where.join(' AND ')} AND d.person_bucket = ? AND d.person_id = ?
-         ORDER BY d.created_at DESC, d.id DESC LIMIT ?)`,
-    );
-    params.push(...whereParams, personBucket(q), q, limit);
+    parts.push('SELECT value FROM json_each(?)');
+    params.push(JSON.stringify(personSeqs));
     return { sql: parts.join(' UNION '), params };
   }
 
@@ -408,6 +430,7 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
       const row = getWebhookRow(accountId, webhookId);
       if (!row || !ifStatus.includes(row.status as WebhookStatus)) return false;
       stmt('DELETE FROM deliveries WHERE webhook_id = ?').run(webhookId);
+      personSearch.dropWebhook(webhookId);
       stmt('DELETE FROM delivery_counts WHERE webhook_id = ?').run(webhookId);
       stmt('DELETE FROM webhook_history WHERE webhook_id = ?').run(webhookId);
       stmt('DELETE FROM routes WHERE webhook_id = ?').run(webhookId);
@@ -498,7 +521,7 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
      */
     insertDeliveries: immediate((calls: readonly InsertCall[]): InsertCommit => {
       const insert = stmt(
-        `INSERT INTO deliveries (id, account_id, webhook_id, source, event_id, person_id, person_bucket, activity_id,
+        `INSERT INTO deliveries (seq, id, account_id, webhook_id, source, event_id, person_id, activity_id,
            status, message_id, message, occurred_at, created_at, updated_at, cycle_started_at, next_attempt_at,
            lease_owner, config_version)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -532,6 +555,7 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
       const created: { webhookId: string; id: string }[] = [];
       let due = 0;
       const counts = new CountDeltas();
+      let seq = personSearch.firstFreeSeq();
       for (const call of calls) {
         const { lease } = call;
         let room = lease ? lease.max : 0;
@@ -542,14 +566,15 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
           const skipped = webhookRow.status !== 'active';
           const leased = !skipped && lease !== undefined && room > 0 && eligible(webhookRow, lease.now);
           const message = d.messageJson ?? JSON.stringify(d.message);
+          seq += 1;
           const info = insert.run(
+            seq,
             d.id,
             d.accountId,
             d.webhookId,
             d.source,
             d.eventId,
             d.personId,
-            personBucket(d.personId),
             d.activityId,
             skipped ? 'skipped' : 'pending',
             d.messageId,
@@ -588,6 +613,7 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
         perCall.push(results);
       }
       counts.apply();
+      personSearch.afterInsert(seq);
       return { perCall, created, due };
     }),
 
@@ -812,6 +838,7 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
         counts.add(row.webhook_id as string, row.status as string, -1);
       }
       counts.apply();
+      if (ids.length > 0) personSearch.collect(olderThan);
       return ids.length;
     }),
 
@@ -871,9 +898,11 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
       after: DeliveryCursor | null,
       limit: number,
     ): DeliveryRecord[] {
-      const { statement, params } = listStatement(webhookId, filter, after, limit, false);
-      const columns = listColumnKeys(statement);
-      return (statement.all(...params) as unknown[][]).map((row) => toDelivery(row, columns));
+      return readSnapshot(() => {
+        const { statement, params } = listStatement(webhookId, filter, after, limit, false);
+        const columns = listColumnKeys(statement);
+        return (statement.all(...params) as unknown[][]).map((row) => toDelivery(row, columns));
+      });
     },
 
     listDeliveriesWithMessages(
@@ -882,13 +911,15 @@ export function createStatements(db: Database.Database, hooks: StatementHooks, c
       after: DeliveryCursor | null,
       limit: number,
     ): DeliveryWithMessage[] {
-      const { statement, params } = listStatement(webhookId, filter, after, limit, true);
-      const columns = listColumnKeys(statement);
-      const message = statement.columns().findIndex((column) => column.name === 'message');
-      return (statement.all(...params) as unknown[][]).map((row) => ({
-        ...toDelivery(row, columns),
-        messageJson: row[message] as string,
-      }));
+      return readSnapshot(() => {
+        const { statement, params } = listStatement(webhookId, filter, after, limit, true);
+        const columns = listColumnKeys(statement);
+        const message = statement.columns().findIndex((column) => column.name === 'message');
+        return (statement.all(...params) as unknown[][]).map((row) => ({
+          ...toDelivery(row, columns),
+          messageJson: row[message] as string,
+        }));
+      });
     },
 
     getDelivery(accountId: string, webhookId: string, deliveryId: string): DeliveryDetailRecord | null {
