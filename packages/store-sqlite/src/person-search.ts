@@ -165,10 +165,10 @@ export function createPersonSearch(
       const filter = runFilter.join(' AND ');
       const inRuns = stmt(PERSON_SEARCH_SQL.inRuns(filter, conditions)).raw(true);
       const runAt = stmt(PERSON_SEARCH_SQL.runAt(filter)).pluck();
-      // Groups of 1, 4, 16, … runs (a statement has a fixed cost; a group reads all of the person's entries
+      // Groups of 1, 2, 4, … runs (a statement has a fixed cost; a group reads all of the person's entries
       // in its runs): a frequent person fills the page from the newest run, a rare one costs a few
       // statements whatever the number of runs.
-      for (let start = 0, size = 1; ; start += size, size *= 4) {
+      for (let start = 0, size = 1; ; start += size, size *= 2) {
         const newest = runAt.get(...runParams, start) as number | undefined;
         if (newest === undefined) break;
         // Ranked by their newest row: once a run's newest is older than the page's last, so are the rest.
