@@ -124,22 +124,6 @@ export function createPersonSearch(
 
     search({ webhookId, personId, where, whereParams, from, to, after, limit }) {
       if (limit <= 0) return [];
-      // The same bounds on the run's own key, so each run's range starts where the page can start.
-      const bounds: string[] = [];
-      const boundParams: unknown[] = [];
-      if (from !== undefined) {
-        bounds.push('p.created_at >= ?');
-        boundParams.push(from);
-      }
-      if (to !== undefined) {
-        bounds.push('p.created_at < ?');
-        boundParams.push(to);
-      }
-      if (after) {
-        bounds.push('(p.created_at, p.id) < (?, ?)');
-        boundParams.push(after.createdAt, after.id);
-      }
-      const conditions = [...bounds, ...where].join(' AND ');
       let hits = stmt(PERSON_SEARCH_SQL.tail(where.join(' AND ')))
         .raw(true)
         .all(watermark(), personId, ...whereParams, limit) as Hit[];
@@ -147,21 +131,23 @@ export function createPersonSearch(
         .pluck()
         .get(webhookId, personId) as number | undefined;
       if (firstRun === undefined) return hits.map((hit) => hit[2]);
-      // The runs that can hold a row of the page: from the person's first, meeting the page's bounds.
+      // The page's bounds, on the run entries' own key (each run's range starts where the page can start)
+      // and on the runs' time spans (the runs that can hold a row of the page, from the person's first).
+      const bounds: string[] = [];
+      const boundParams: unknown[] = [];
       const runFilter = ['webhook_id = ?', 'run >= ?'];
       const runParams: unknown[] = [webhookId, firstRun];
-      if (from !== undefined) {
-        runFilter.push('max_created >= ?');
-        runParams.push(from);
-      }
-      if (to !== undefined) {
-        runFilter.push('min_created < ?');
-        runParams.push(to);
-      }
-      if (after) {
-        runFilter.push('min_created <= ?');
-        runParams.push(after.createdAt);
-      }
+      const bound = (entry: string, entryParams: unknown[], run: string, runParam: number) => {
+        bounds.push(entry);
+        boundParams.push(...entryParams);
+        runFilter.push(run);
+        runParams.push(runParam);
+      };
+      if (from !== undefined) bound('p.created_at >= ?', [from], 'max_created >= ?', from);
+      if (to !== undefined) bound('p.created_at < ?', [to], 'min_created < ?', to);
+      if (after)
+        bound('(p.created_at, p.id) < (?, ?)', [after.createdAt, after.id], 'min_created <= ?', after.createdAt);
+      const conditions = [...bounds, ...where].join(' AND ');
       const filter = runFilter.join(' AND ');
       const inRuns = stmt(PERSON_SEARCH_SQL.inRuns(filter, conditions)).raw(true);
       const runAt = stmt(PERSON_SEARCH_SQL.runAt(filter)).pluck();
