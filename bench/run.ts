@@ -21,6 +21,7 @@ const BENCHMARKS: { file: string; browser?: boolean }[] = [
   { file: 'bench/rest-steady.ts' },
   { file: 'bench/metrics-scrape.ts' },
   { file: 'bench/gauge-index-cost.ts' },
+  { file: 'bench/person-search-cost.ts' },
   { file: 'bench/ui-bundle-size.ts' },
   // Browser runs are serialised on these shared machines (docs/team-notes.md).
   { file: 'bench/ui-logs-render.ts', browser: true },
