@@ -89,7 +89,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     db,
     { invalidateRoutes: () => routeCache.invalidate() },
     options.claimOrder ?? 'fair',
-    Math.max(1, Math.floor(options.searchRunRows ?? SEARCH_RUN_ROWS)),
+    Number.isFinite(options.searchRunRows) ? Math.max(1, Math.floor(options.searchRunRows!)) : SEARCH_RUN_ROWS,
   );
   // Accepted events are made durable by an fsync of the WAL off the event loop (see group-commit.ts).
   const syncsWal = wal && durableSync === 'FULL' && !memory;
