@@ -1694,6 +1694,87 @@ export function describeStoreContract(
         expect(seen).toEqual(many.map((x) => x.id).reverse());
       });
 
+      it('pages a person (personId and q) exactly as a scan would: scattered and tied times, after a delete and a prune', async () => {
+        // a's rows stay; b is disconnected, so what it gets is skipped (finished): a prune can remove it.
+        const a = await addWebhook();
+        const b = await addWebhook({ status: 'disconnected' });
+        type Row = { id: string; webhookId: string; personId: string; createdAt: number };
+        let rows: Row[] = [];
+        let n = 0;
+        // Creation times in a narrow window, scattered (a fixed pseudo-random sequence) and often tied, as
+        // commits of several processes give; in several calls, so stores that batch cut between and inside.
+        let seed = 7;
+        const scattered = () => {
+          seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+          return T0 + Math.floor((seed / 2 ** 31) * 40);
+        };
+        const insert = async (count: number, webhooks: WebhookRecord[], createdAt: () => number) => {
+          for (let k = 0; k < count; k += 3) {
+            const batch = Array.from({ length: Math.min(3, count - k) }, () => {
+              const i = n++;
+              return deliveryFixture(webhooks[i % webhooks.length]!, {
+                id: `dlv_${String(i).padStart(4, '0')}`,
+                eventId: `e${i}`,
+                personId: ['ada', 'bob', 'cy'][i % 3]!,
+                createdAt: createdAt(),
+              });
+            });
+            await store.insertDeliveries(batch);
+            rows.push(
+              ...batch.map((d) => ({ id: d.id, webhookId: d.webhookId, personId: d.personId, createdAt: d.createdAt })),
+            );
+          }
+        };
+        const expectLikeScan = async (
+          webhookId: string,
+          personId: string,
+          limit: number,
+          window: { from?: number; to?: number } = {},
+        ) => {
+          const expected = rows
+            .filter((r) => r.webhookId === webhookId && r.personId === personId)
+            .filter(
+              (r) =>
+                (window.from === undefined || r.createdAt >= window.from) &&
+                (window.to === undefined || r.createdAt < window.to),
+            )
+            .sort((x, y) => y.createdAt - x.createdAt || (x.id < y.id ? 1 : -1))
+            .map((r) => r.id);
+          for (const filter of [{ personId }, { q: personId }]) {
+            const seen: string[] = [];
+            let after: DeliveryCursor | null = null;
+            for (;;) {
+              const page = await store.listDeliveries('acct_a', webhookId, { ...filter, ...window }, after, limit);
+              seen.push(...page.map((d) => d.id));
+              if (page.length < limit) break;
+              after = { createdAt: page.at(-1)!.createdAt, id: page.at(-1)!.id };
+            }
+            expect(seen, `${JSON.stringify(filter)} ${JSON.stringify(window)} limit ${limit}`).toEqual(expected);
+          }
+        };
+        const expectAllLikeScan = async (webhooks: WebhookRecord[]) => {
+          for (const webhook of webhooks) {
+            for (const person of ['ada', 'bob', 'cy', 'nobody']) {
+              for (const limit of [1, 2, 50]) await expectLikeScan(webhook.id, person, limit);
+              await expectLikeScan(webhook.id, person, 2, { from: T0 + 10, to: T0 + 30 });
+            }
+          }
+        };
+
+        await insert(72, [a, b], scattered);
+        await expectAllLikeScan([a, b]);
+        // b's rows include the newest: rows inserted after it is deleted are found.
+        expect(await store.deleteWebhook('acct_a', b.id, ['disconnected'])).toBe(true);
+        rows = rows.filter((r) => r.webhookId !== b.id);
+        const c = await addWebhook({ status: 'disconnected' });
+        await insert(12, [a, c], () => T0 + 100 + n);
+        await expectAllLikeScan([a, c]);
+        // A prune removes c's skipped rows; a's are still found.
+        await store.pruneDeliveries(T0 + 10_000, 1_000);
+        rows = rows.filter((r) => r.webhookId !== c.id);
+        await expectAllLikeScan([a, c]);
+      });
+
       it('lists deliveries with their message as JSON text, in the list order and filters', async () => {
         const webhook = await addWebhook();
         const inputs = await addDeliveries(webhook, [
