@@ -18,7 +18,7 @@
  * the person, its runs from the person's first one, newest first, in growing groups, each group one
  * statement reading one index range per run, until no older run can hold a row newer than the page's
  * last. Deliveries keep their `seq` for life and a `seq` is never given twice (see
- * {@link PersonSearch.firstFreeSeq}), so a run entry whose row is gone just finds no row.
+ * {@link PersonSearch.beginInsert}), so a run entry whose row is gone just finds no row.
  */
 import type { DeliveryCursor } from '@segment-webhook/core';
 import type Database from 'better-sqlite3';
@@ -74,13 +74,17 @@ function newestFirst(a: Hit, b: Hit): number {
 
 export interface PersonSearch {
   /**
-   * The `seq` to give the next inserted row, minus one: above every row's and above the watermark, so a
-   * row inserted after the newest rows were deleted never gets a `seq` already copied into a run (or
-   * below the watermark, where no run would ever copy it). Call inside the inserting transaction.
+   * Called first in an inserting transaction. `seq`: the one to give the next inserted row, minus one —
+   * above every row's and above the watermark, so a row inserted after the newest rows were deleted never
+   * gets a `seq` already copied into a run (or below the watermark, where no run would ever copy it).
+   * `watermark`: the last `seq` in a run, for {@link PersonSearch.afterInsert}.
    */
-  firstFreeSeq(): number;
-  /** After an insert transaction's rows (up to `lastSeq`): copies them into a run once `runRows` wait. */
-  afterInsert(lastSeq: number): void;
+  beginInsert(): { seq: number; watermark: number };
+  /**
+   * Called last in the inserting transaction, with its last `seq` and what `beginInsert` answered: copies
+   * the rows above the watermark into a run once `runRows` wait.
+   */
+  afterInsert(lastSeq: number, watermark: number): void;
   /** The `seq`s of the `limit` newest rows of the person that match the query. */
   search(query: PersonSearchQuery): number[];
   /** A deleted webhook's runs. */
@@ -96,13 +100,13 @@ export function createPersonSearch(
   const watermark = (): number => stmt('SELECT indexed_seq FROM search_state WHERE id = 1').pluck().get() as number;
 
   return {
-    firstFreeSeq() {
+    beginInsert() {
       const max = (stmt('SELECT MAX(seq) FROM deliveries').pluck().get() as number | null) ?? 0;
-      return Math.max(max, watermark());
+      const indexed = watermark();
+      return { seq: Math.max(max, indexed), watermark: indexed };
     },
 
-    afterInsert(lastSeq) {
-      const from = watermark();
+    afterInsert(lastSeq, from) {
       if (lastSeq - from < runRows) return;
       // Sorted as the run's key, so the rows of each webhook append in order.
       stmt(

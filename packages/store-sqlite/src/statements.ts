@@ -555,7 +555,8 @@ export function createStatements(
       const created: { webhookId: string; id: string }[] = [];
       let due = 0;
       const counts = new CountDeltas();
-      let seq = personSearch.firstFreeSeq();
+      const begun = personSearch.beginInsert();
+      let { seq } = begun;
       for (const call of calls) {
         const { lease } = call;
         let room = lease ? lease.max : 0;
@@ -613,7 +614,7 @@ export function createStatements(
         perCall.push(results);
       }
       counts.apply();
-      personSearch.afterInsert(seq);
+      personSearch.afterInsert(seq, begun.watermark);
       return { perCall, created, due };
     }),
 
