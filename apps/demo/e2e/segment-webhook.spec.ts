@@ -1,17 +1,5 @@
-import { createRequire } from 'node:module';
 import { expect, type Page, test } from '@playwright/test';
-
-/** axe-core's WCAG 2 A and AA violations (rule ids) inside the element matching `selector`. */
-async function axeViolations(page: Page, selector: string): Promise<string[]> {
-  await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') });
-  return page.evaluate(async (within) => {
-    const axe = (window as unknown as { axe: { run: (context: unknown, options: unknown) => Promise<unknown> } }).axe;
-    const result = (await axe.run(document.querySelector(within), {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] },
-    })) as { violations: { id: string }[] };
-    return result.violations.map((violation) => violation.id);
-  }, selector);
-}
+import { axeViolations, createRoutedWebhook } from './helpers';
 
 /** The Segment debugger panel (opened from the header). */
 /** A suffix that keeps names unique when the tests run again against the same server. */
@@ -204,16 +192,12 @@ test('a disconnected webhook sends nothing new until Reconnect; Settings edit th
   baseURL,
 }) => {
   const headers = { 'x-account-id': 'initech' };
-  const created = await request.post('/api/segment-webhooks/webhooks', {
+  const webhookId = await createRoutedWebhook(
+    request,
     headers,
-    data: { name: `Form leads ${run}`, trackEventName: 'Lead captured', writeKey: 'wk_e2e_leads_24680' },
-  });
-  const webhook = (await created.json()) as { id: string };
-  const routed = await request.put('/api/segment-webhooks/activities/form-submitted/destination', {
-    headers,
-    data: { webhookId: webhook.id },
-  });
-  expect(routed.status()).toBe(200);
+    { name: `Form leads ${run}`, trackEventName: 'Lead captured', writeKey: 'wk_e2e_leads_24680' },
+    'form-submitted',
+  );
   const submitForms = async (batch: string) => {
     const events = [1, 2, 3].map((n) => ({
       id: `lead-${batch}-${n}-${run}`,
@@ -227,7 +211,7 @@ test('a disconnected webhook sends nothing new until Reconnect; Settings edit th
   };
 
   await page.context().addCookies([{ name: 'account', value: 'initech', url: baseURL }]);
-  await page.goto(`/data-sources/segment-webhook/${webhook.id}?tab=logs`);
+  await page.goto(`/data-sources/segment-webhook/${webhookId}?tab=logs`);
   await expect(page.getByRole('tab', { name: 'Logs', selected: true })).toBeVisible();
   await page.getByRole('switch', { name: 'Live' }).click();
   const rows = page.getByRole('listbox', { name: 'Deliveries' }).getByRole('option');
@@ -262,17 +246,11 @@ test('the notifications bell counts what the alert hooks reported and links to t
   // An account of its own: its notifications are only this test's.
   const account = `bell_${run}`;
   const headers = { 'x-account-id': account };
-  const created = await request.post('/api/segment-webhooks/webhooks', {
-    headers,
-    data: { name: `Refused ${run}`, trackEventName: 'Order placed', writeKey: 'wk_e2e_refused_1234' },
+  const webhookId = await createRoutedWebhook(request, headers, {
+    name: `Refused ${run}`,
+    trackEventName: 'Order placed',
+    writeKey: 'wk_e2e_refused_1234',
   });
-  expect(created.status()).toBe(201);
-  const webhook = (await created.json()) as { id: string };
-  const routed = await request.put('/api/segment-webhooks/activities/order-placed/destination', {
-    headers,
-    data: { webhookId: webhook.id },
-  });
-  expect(routed.status()).toBe(200);
 
   await page.context().addCookies([{ name: 'account', value: account, url: baseURL! }]);
   await page.goto('/');
@@ -294,7 +272,7 @@ test('the notifications bell counts what the alert hooks reported and links to t
     expect(ingested.status()).toBe(202);
     await expect
       .poll(async () => {
-        const page = await request.get(`/api/segment-webhooks/webhooks/${webhook.id}/deliveries`, { headers });
+        const page = await request.get(`/api/segment-webhooks/webhooks/${webhookId}/deliveries`, { headers });
         return ((await page.json()) as { items: { status: string }[] }).items.filter((d) => d.status === 'failed')
           .length;
       })
@@ -314,7 +292,7 @@ test('the notifications bell counts what the alert hooks reported and links to t
   expect(await axeViolations(page, 'header')).toEqual([]);
 
   await list.getByRole('link', { name: new RegExp(`Refused ${run} needs attention`) }).click();
-  await expect(page).toHaveURL(new RegExp(`/data-sources/segment-webhook/${webhook.id}$`));
+  await expect(page).toHaveURL(new RegExp(`/data-sources/segment-webhook/${webhookId}$`));
   await expect(page.getByRole('heading', { level: 1, name: `Refused ${run}` })).toBeVisible();
   await expect(list).toBeHidden();
 });

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { type APIRequestContext, expect, type Page, test } from '@playwright/test';
+import { createRoutedWebhook } from './helpers';
 
 /** A suffix that keeps ids unique when the tests run again against the same server. */
 const run = Date.now().toString(36);
@@ -18,17 +19,11 @@ interface Delivery {
 async function setup(request: APIRequestContext, page: Page, baseURL: string | undefined) {
   const account = `support_${run}`;
   const headers = { 'x-account-id': account };
-  const created = await request.post('/api/segment-webhooks/webhooks', {
-    headers,
-    data: { name: `Support ${run}`, trackEventName: 'Order placed', writeKey: 'wk_e2e_support_13579' },
+  const webhookId = await createRoutedWebhook(request, headers, {
+    name: `Support ${run}`,
+    trackEventName: 'Order placed',
+    writeKey: 'wk_e2e_support_13579',
   });
-  expect(created.status()).toBe(201);
-  const webhook = (await created.json()) as { id: string };
-  const routed = await request.put('/api/segment-webhooks/activities/order-placed/destination', {
-    headers,
-    data: { webhookId: webhook.id },
-  });
-  expect(routed.status()).toBe(200);
   const ingest = async (id: string, personId: string) => {
     const response = await request.post('/api/segment-webhooks/events', {
       headers,
@@ -43,11 +38,11 @@ async function setup(request: APIRequestContext, page: Page, baseURL: string | u
     expect(response.status()).toBe(202);
   };
   const deliveries = async () => {
-    const response = await request.get(`/api/segment-webhooks/webhooks/${webhook.id}/deliveries`, { headers });
+    const response = await request.get(`/api/segment-webhooks/webhooks/${webhookId}/deliveries`, { headers });
     return ((await response.json()) as { items: Delivery[] }).items;
   };
   await page.context().addCookies([{ name: 'account', value: account, url: baseURL! }]);
-  return { webhook, ingest, deliveries };
+  return { webhookId, ingest, deliveries };
 }
 
 test('Logs: find by id and time range, export CSV and NDJSON, replay a range, settings version per attempt', async ({
@@ -55,7 +50,7 @@ test('Logs: find by id and time range, export CSV and NDJSON, replay a range, se
   request,
   baseURL,
 }) => {
-  const { webhook, ingest, deliveries } = await setup(request, page, baseURL);
+  const { webhookId, ingest, deliveries } = await setup(request, page, baseURL);
 
   // Segment refuses the first event (400: not retried, so it fails); the next two are delivered.
   expect((await request.post('/api/demo/debugger/misbehave', { data: { count: 1, status: 400 } })).status()).toBe(204);
@@ -68,7 +63,7 @@ test('Logs: find by id and time range, export CSV and NDJSON, replay a range, se
     .toEqual(['delivered', 'delivered', 'failed']);
   const failed = (await deliveries()).find((d) => d.status === 'failed')!;
 
-  await page.goto(`/data-sources/segment-webhook/${webhook.id}?tab=logs`);
+  await page.goto(`/data-sources/segment-webhook/${webhookId}?tab=logs`);
   const rows = page.getByRole('listbox', { name: 'Deliveries' }).getByRole('option');
   await expect(rows).toHaveCount(3);
 

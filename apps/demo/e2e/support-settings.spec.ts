@@ -3,24 +3,11 @@
  * history with who changed what, Test with a recent activity event, and reconnect with backfill. Each test
  * uses an account of its own, so it sees only its own webhooks and recent events.
  */
-import { createRequire } from 'node:module';
 import { type APIRequestContext, expect, type Page, test } from '@playwright/test';
-
-/** axe-core's WCAG 2 A and AA violations (rule ids) inside the element matching `selector`. */
-async function axeViolations(page: Page, selector: string): Promise<string[]> {
-  await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') });
-  return page.evaluate(async (within) => {
-    const axe = (window as unknown as { axe: { run: (context: unknown, options: unknown) => Promise<unknown> } }).axe;
-    const result = (await axe.run(document.querySelector(within), {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] },
-    })) as { violations: { id: string }[] };
-    return result.violations.map((violation) => violation.id);
-  }, selector);
-}
+import { API, axeViolations, createRoutedWebhook as createWebhook } from './helpers';
 
 /** A suffix that keeps accounts unique when the tests run again against the same server. */
 const run = Date.now().toString(36);
-const API = '/api/segment-webhooks';
 
 async function chooseAction(page: Page, action: string) {
   await page.getByRole('button', { name: 'Actions' }).click();
@@ -29,10 +16,10 @@ async function chooseAction(page: Page, action: string) {
 
 /** Creates a webhook routed to by `order-placed` in `account`, as `user` (the settings history's actor). */
 async function createRoutedWebhook(request: APIRequestContext, account: string, user: string, name: string) {
-  const headers = { 'x-account-id': account, 'x-demo-user': user };
-  const created = await request.post(`${API}/webhooks`, {
-    headers,
-    data: {
+  return createWebhook(
+    request,
+    { 'x-account-id': account, 'x-demo-user': user },
+    {
       name,
       trackEventName: 'Order placed',
       writeKey: 'wk_e2e_support_first_1a2b',
@@ -41,15 +28,7 @@ async function createRoutedWebhook(request: APIRequestContext, account: string, 
         { key: 'order_id', from: 'activity.order_id' },
       ],
     },
-  });
-  expect(created.status()).toBe(201);
-  const webhook = (await created.json()) as { id: string };
-  const routed = await request.put(`${API}/activities/order-placed/destination`, {
-    headers,
-    data: { webhookId: webhook.id },
-  });
-  expect(routed.status()).toBe(200);
-  return webhook.id;
+  );
 }
 
 /** `count` order-placed events of people numbered from `from`; those in `withoutEmail` have no email. */

@@ -1,6 +1,6 @@
 import { render } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import type { ReactElement } from 'react';
+import type { ReactElement, ReactNode } from 'react';
 import { SegmentWebhookProvider, type SegmentWebhookProviderProps } from '../provider';
 import { createKitBackend, type KitBackendParameters } from './backend';
 import { createTestQueryClient } from './query-client';
@@ -22,4 +22,31 @@ export async function renderWithKit(
     </SegmentWebhookProvider>,
   );
   return { ...result, backend, queryClient, user };
+}
+
+/** A fetch that fails the test: for presentational components, which need the provider but make no request. */
+const noRequests = async (): Promise<Response> => {
+  throw new Error('The presentational panel made a request.');
+};
+
+/** The provider (messages, locale) of a presentational component, with a fetch that fails if it is called. */
+export function WithoutRequests({
+  children,
+  ...props
+}: { children: ReactNode } & Partial<SegmentWebhookProviderProps>) {
+  return (
+    <SegmentWebhookProvider
+      baseUrl="/api/segment-webhooks"
+      fetch={noRequests}
+      queryClient={createTestQueryClient()}
+      {...props}
+    >
+      {children}
+    </SegmentWebhookProvider>
+  );
+}
+
+/** Renders a presentational `ui` {@link WithoutRequests}. */
+export function renderWithoutRequests(ui: ReactElement, props: Partial<SegmentWebhookProviderProps> = {}) {
+  return render(<WithoutRequests {...props}>{ui}</WithoutRequests>);
 }

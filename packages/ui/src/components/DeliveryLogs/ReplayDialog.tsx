@@ -133,24 +133,22 @@ export function ReplayDialog({ open, onOpenChange, webhookId, defaultFrom, defau
           >
             <legend className="swk-legend">{m.replayStatuses}</legend>
             <div className="swk-choice-row">
-              <label className="swk-choice">
-                <input
-                  type="checkbox"
-                  className="swk-checkbox"
-                  checked={failed}
-                  onChange={(event) => setFailed(event.target.checked)}
-                />
-                {m.deliveryStatus.failed}
-              </label>
-              <label className="swk-choice">
-                <input
-                  type="checkbox"
-                  className="swk-checkbox"
-                  checked={delivered}
-                  onChange={(event) => setDelivered(event.target.checked)}
-                />
-                {m.deliveryStatus.delivered}
-              </label>
+              {(
+                [
+                  ['failed', failed, setFailed],
+                  ['delivered', delivered, setDelivered],
+                ] as const
+              ).map(([status, checked, setChecked]) => (
+                <label className="swk-choice" key={status}>
+                  <input
+                    type="checkbox"
+                    className="swk-checkbox"
+                    checked={checked}
+                    onChange={(event) => setChecked(event.target.checked)}
+                  />
+                  {m.deliveryStatus[status]}
+                </label>
+              ))}
             </div>
             {submitted && statusError && (
               <p className="swk-field__error" id={`${ids}-status-error`}>

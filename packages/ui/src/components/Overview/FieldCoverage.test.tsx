@@ -1,24 +1,11 @@
 import type { Overview } from '@segment-webhook/core/contract';
-import { render, screen, waitFor, within } from '@testing-library/react';
-import type { ReactNode } from 'react';
+import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import { SegmentWebhookProvider } from '../../provider';
-import { createTestQueryClient } from '../../test/query-client';
-import { renderWithKit } from '../../test/render';
+import { renderWithKit, renderWithoutRequests, WithoutRequests } from '../../test/render';
 import { FieldCoveragePanel, lowCoverage } from './FieldCoverage';
 import { OverviewPanel, WebhookOverview } from './Overview';
 
-const noRequests = async () => {
-  throw new Error('The presentational panel made a request.');
-};
-
-function wrap(ui: ReactNode) {
-  return render(
-    <SegmentWebhookProvider baseUrl="/api/segment-webhooks" fetch={noRequests} queryClient={createTestQueryClient()}>
-      {ui}
-    </SegmentWebhookProvider>,
-  );
-}
+const wrap = renderWithoutRequests;
 
 const coverage = [
   { key: 'email', present: 190, total: 500 },
@@ -81,9 +68,9 @@ describe('FieldCoveragePanel', () => {
     expect(screen.getByText(/phone was empty in 10% of events/)).toBeInTheDocument();
     expect(screen.getByText('Skipped while disconnected')).toBeInTheDocument();
     rerender(
-      <SegmentWebhookProvider baseUrl="/api/segment-webhooks" fetch={noRequests} queryClient={createTestQueryClient()}>
+      <WithoutRequests>
         <OverviewPanel overview={overview} range="24h" onRangeChange={() => {}} />
-      </SegmentWebhookProvider>,
+      </WithoutRequests>,
     );
     expect(screen.queryByText(/phone was empty/)).not.toBeInTheDocument();
   });

@@ -1,25 +1,11 @@
 import type { Overview } from '@segment-webhook/core/contract';
-import { cleanup, render, screen, waitFor } from '@testing-library/react';
+import { cleanup, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import type { ReactNode } from 'react';
 import { describe, expect, it, vi } from 'vitest';
-import { SegmentWebhookProvider } from '../../provider';
-import { createTestQueryClient } from '../../test/query-client';
-import { renderWithKit } from '../../test/render';
+import { renderWithKit, renderWithoutRequests } from '../../test/render';
 import { OverviewPanel, WebhookOverview } from './Overview';
 
-/** The presentational panel needs the provider (messages, locale) but makes no request. */
-const noRequests = async () => {
-  throw new Error('The presentational panel made a request.');
-};
-
-function wrap(ui: ReactNode) {
-  return render(
-    <SegmentWebhookProvider baseUrl="/api/segment-webhooks" fetch={noRequests} queryClient={createTestQueryClient()}>
-      {ui}
-    </SegmentWebhookProvider>,
-  );
-}
+const wrap = renderWithoutRequests;
 
 const overview: Overview = {
   range: '24h',
@@ -52,11 +38,10 @@ describe('OverviewPanel', () => {
       counts: { ...overview.counts, delivered: 12_345 },
       lagMs: { p50: 420, p95: 2_345 },
     };
-    render(
-      <SegmentWebhookProvider baseUrl="/x" fetch={noRequests} queryClient={createTestQueryClient()} locale="de-DE">
-        <OverviewPanel overview={big} range="24h" onRangeChange={() => {}} />
-      </SegmentWebhookProvider>,
-    );
+    renderWithoutRequests(<OverviewPanel overview={big} range="24h" onRangeChange={() => {}} />, {
+      baseUrl: '/x',
+      locale: 'de-DE',
+    });
     expect(screen.getByText('12.345')).toBeInTheDocument();
     expect(screen.getByText('2,3 s')).toBeInTheDocument();
     expect(
