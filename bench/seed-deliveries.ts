@@ -5,7 +5,7 @@
  * others were delivered; person `p_<i mod 5000>`.
  */
 import Database from 'better-sqlite3';
-import { SEARCH_RUN_ROWS } from '../packages/store-sqlite/src/person-search';
+import { createPersonSearch, SEARCH_RUN_ROWS } from '../packages/store-sqlite/src/person-search';
 
 export interface SeedOptions {
   filename: string;
@@ -41,25 +41,16 @@ export function seedDeliveries({ filename, accountId, webhookId, activityId, row
     `INSERT INTO delivery_counts (webhook_id, status, n) SELECT webhook_id, status, COUNT(*) FROM deliveries
      WHERE webhook_id = ? GROUP BY status ON CONFLICT (webhook_id, status) DO UPDATE SET n = excluded.n`,
   ).run(webhookId);
-  // The person search's runs: every SEARCH_RUN_ROWS rows (of all webhooks), one run numbered by its last seq.
+  // The person search's runs, cut by the store's own code every SEARCH_RUN_ROWS rows as ingest would (the
+  // last run may be shorter: nothing is left waiting).
   const last = db.prepare('SELECT MAX(seq) FROM deliveries').pluck().get() as number;
-  const run = `MIN(((seq - 1) / ${SEARCH_RUN_ROWS} + 1) * ${SEARCH_RUN_ROWS}, ${last})`;
-  const from = db.prepare('SELECT indexed_seq FROM search_state').pluck().get() as number;
-  db.prepare(
-    `INSERT INTO person_runs (webhook_id, run, person_id, created_at, id, seq)
-     SELECT webhook_id, ${run}, person_id, created_at, id, seq FROM deliveries WHERE seq > ?
-     ORDER BY webhook_id, ${run}, person_id, created_at DESC, id DESC`,
-  ).run(from);
-  db.prepare(
-    `INSERT INTO search_runs (webhook_id, run, first_seq, min_created, max_created)
-     SELECT webhook_id, ${run}, MIN(seq), MIN(created_at), MAX(created_at) FROM deliveries WHERE seq > ?
-     GROUP BY webhook_id, ${run}`,
-  ).run(from);
-  db.prepare(
-    `INSERT OR IGNORE INTO search_persons (webhook_id, person_id, first_run)
-     SELECT webhook_id, person_id, MIN(${run}) FROM deliveries WHERE seq > ? GROUP BY webhook_id, person_id`,
-  ).run(from);
-  db.prepare('UPDATE search_state SET indexed_seq = ?').run(last);
+  const runs = createPersonSearch((sql) => db.prepare(sql), 1);
+  const cut = db.transaction(() => {
+    for (let { watermark } = runs.beginInsert(); watermark < last; watermark += SEARCH_RUN_ROWS) {
+      runs.afterInsert(Math.min(watermark + SEARCH_RUN_ROWS, last), watermark);
+    }
+  });
+  cut();
   db.exec('ANALYZE');
   db.close();
 }
