@@ -398,34 +398,27 @@ export function DeliveryLogs({
           </div>
           {range.preset === 'custom' && (
             <>
-              <div className="swk-field" data-inline="">
-                <label htmlFor={`${ids}-from`} className="swk-field__label">
-                  {m.logsRangeFrom}
-                </label>
-                <input
-                  id={`${ids}-from`}
-                  type="datetime-local"
-                  className="swk-input"
-                  value={customFrom}
-                  aria-invalid={customBackwards || undefined}
-                  aria-describedby={customBackwards ? `${ids}-range-error` : undefined}
-                  onChange={(event) => editCustom('from', event.target.value)}
-                />
-              </div>
-              <div className="swk-field" data-inline="">
-                <label htmlFor={`${ids}-to`} className="swk-field__label">
-                  {m.logsRangeTo}
-                </label>
-                <input
-                  id={`${ids}-to`}
-                  type="datetime-local"
-                  className="swk-input"
-                  value={customTo}
-                  aria-invalid={customBackwards || undefined}
-                  aria-describedby={customBackwards ? `${ids}-range-error` : undefined}
-                  onChange={(event) => editCustom('to', event.target.value)}
-                />
-              </div>
+              {(
+                [
+                  ['from', m.logsRangeFrom, customFrom],
+                  ['to', m.logsRangeTo, customTo],
+                ] as const
+              ).map(([end, label, value]) => (
+                <div className="swk-field" data-inline="" key={end}>
+                  <label htmlFor={`${ids}-${end}`} className="swk-field__label">
+                    {label}
+                  </label>
+                  <input
+                    id={`${ids}-${end}`}
+                    type="datetime-local"
+                    className="swk-input"
+                    value={value}
+                    aria-invalid={customBackwards || undefined}
+                    aria-describedby={customBackwards ? `${ids}-range-error` : undefined}
+                    onChange={(event) => editCustom(end, event.target.value)}
+                  />
+                </div>
+              ))}
             </>
           )}
           <form className="swk-field swk-logs__search" data-inline="" onSubmit={submitSearch}>
